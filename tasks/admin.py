@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from .models import Assignment, Measure, Plan, Task
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["number", "title", "departments"]
+    show_change_link = True
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    extra = 0
+    fields = ["number", "text", "due_date", "each_lead_own_part"]
+    show_change_link = True
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["position", "unit", "printed_name", "role"]
+    ordering = ["position"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "doc_number", "issuer", "start_date", "end_date"]
+    search_fields = ["title", "doc_number"]
+    inlines = [TaskInline]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["heading", "plan", "measure_count"]
+    list_filter = ["plan"]
+    search_fields = ["title", "narrative"]
+    list_select_related = ["plan"]
+    inlines = [MeasureInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(measure_total=Count("measures"))
+
+    @admin.display(description=_("工作任务"), ordering="number")
+    def heading(self, task):
+        return task.heading
+
+    @admin.display(description=_("措施数"), ordering="measure_total")
+    def measure_count(self, task):
+        return task.measure_total
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "task", "units", "due_date", "each_lead_own_part"]
+    list_filter = ["task__plan", "task", "assignments__unit", "assignments__role", "each_lead_own_part"]
+    search_fields = ["text", "task__title", "assignments__unit__name", "assignments__printed_name"]
+    list_select_related = ["task"]
+    inlines = [AssignmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_assignments()
+
+    @admin.display(description=_("责任单位"))
+    def units(self, measure):
+        return measure.printed_units()
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["measure", "printed_name", "unit", "role", "position"]
+    list_filter = ["role", "unit__kind", "measure__task", "unit"]
+    search_fields = ["printed_name", "unit__name", "measure__text"]
+    list_select_related = ["measure__task", "unit"]
+    autocomplete_fields = ["unit"]

@@ -1,0 +1,430 @@
+"""Reading, validating and loading a plan file (fixtures/*.yaml).
+
+`read_plan_file` turns a file into a checked `PlanSpec` or raises
+`PlanFileError` naming the file and the problem; `load_plan` writes a spec to
+the database in one transaction. Loading is idempotent: a second load of the
+same file changes nothing, and nothing is ever deleted, so progress reports
+attached to measures survive a reload.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from departments.models import Unit, UnitAlias
+
+from .models import Assignment, Measure, Plan, Task
+
+DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
+
+UNIT_KINDS = set(Unit.Kind.values)
+
+
+class PlanFileError(Exception):
+    """A plan file that cannot be loaded. str() gives file and problem."""
+
+    def __init__(self, path, problem):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}：{problem}")
+
+
+@dataclass
+class UnitSpec:
+    name: str
+    kind: str
+    aliases: list = field(default_factory=list)
+    members: list = field(default_factory=list)
+
+
+@dataclass
+class MeasureSpec:
+    number: int
+    text: str
+    units: list  # printed names, document order
+    leads: list  # printed names of the lead units
+    each_lead_own_part: bool
+    due_date: datetime.date | None
+
+
+@dataclass
+class TaskSpec:
+    number: int
+    title: str
+    narrative: str
+    departments: list
+    measures: list
+
+
+@dataclass
+class PlanSpec:
+    doc_number: str
+    title: str
+    issuer: str
+    start_date: datetime.date
+    end_date: datetime.date
+    goals: str
+    safeguards: str
+    lead_note: str
+    units: list
+    tasks: list
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return self.created + self.updated
+
+
+class _Reader:
+    """Validates the parsed YAML; every problem raises PlanFileError."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, problem):
+        raise PlanFileError(self.path, problem)
+
+    def mapping(self, value, where):
+        if not isinstance(value, dict):
+            self.fail(f"{where}应为键值对（映射）")
+        return value
+
+    def text(self, data, key, where, required=True):
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(f"{where}缺少“{key}”")
+            return ""
+        if not isinstance(value, str):
+            self.fail(f"{where}的“{key}”应为文本")
+        return value.strip()
+
+    def number(self, data, key, where):
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(f"{where}的“{key}”应为正整数，实为 {value!r}")
+        return value
+
+    def date(self, data, key, where, required=True):
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{where}的“{key}”不是有效日期（应为 YYYY-MM-DD）：{value!r}")
+
+    def name_list(self, data, key, where, required=True):
+        value = data.get(key)
+        if value is None or value == []:
+            if required:
+                self.fail(f"{where}没有列出任何单位（“{key}”）")
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"{where}的“{key}”应为单位名称列表")
+        return [v.strip() for v in value]
+
+
+def read_plan_file(path):
+    """Parse and check a plan file. Reads unit names from the database too."""
+    path = Path(path)
+    reader = _Reader(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        reader.fail("文件不存在")
+    except (OSError, UnicodeDecodeError) as exc:
+        reader.fail(f"无法读取文件（{exc}）")
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行附近" if mark else ""
+        reader.fail(f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}")
+    data = reader.mapping(data, "文件内容")
+    for key in ("plan", "units", "tasks", "totals"):
+        if key not in data:
+            reader.fail(f"缺少“{key}”部分（文件可能不完整或被截断）")
+
+    plan = reader.mapping(data["plan"], "“plan”部分")
+    units = _read_units(reader, data["units"])
+    tasks = _read_tasks(reader, data["tasks"])
+    spec = PlanSpec(
+        doc_number=reader.text(plan, "doc_number", "“plan”部分"),
+        title=reader.text(plan, "title", "“plan”部分"),
+        issuer=reader.text(plan, "issuer", "“plan”部分"),
+        start_date=reader.date(plan, "start_date", "“plan”部分"),
+        end_date=reader.date(plan, "end_date", "“plan”部分"),
+        goals=reader.text(plan, "goals", "“plan”部分", required=False),
+        safeguards=reader.text(plan, "safeguards", "“plan”部分", required=False),
+        lead_note=reader.text(plan, "lead_note", "“plan”部分", required=False),
+        units=units,
+        tasks=tasks,
+    )
+    if spec.end_date < spec.start_date:
+        reader.fail("结束日期早于开始日期")
+
+    totals = reader.mapping(data["totals"], "“totals”部分")
+    measure_count = sum(len(t.measures) for t in tasks)
+    if totals.get("tasks") != len(tasks) or totals.get("measures") != measure_count:
+        reader.fail(
+            f"文件声明 {totals.get('tasks')} 项工作任务、{totals.get('measures')} 条措施，"
+            f"实际读到 {len(tasks)} 项、{measure_count} 条（文件可能不完整）"
+        )
+    _check_names(reader, spec)
+    return spec
+
+
+def _read_units(reader, value):
+    if not isinstance(value, list):
+        reader.fail("“units”应为列表")
+    units, seen = [], set()
+    for index, item in enumerate(value, start=1):
+        where = f"第 {index} 个单位"
+        item = reader.mapping(item, where)
+        name = reader.text(item, "name", where)
+        where = f"单位“{name}”"
+        kind = reader.text(item, "kind", where)
+        if kind not in UNIT_KINDS:
+            reader.fail(f"{where}的类型“{kind}”无效，应为 {'、'.join(sorted(UNIT_KINDS))} 之一")
+        aliases = reader.name_list(item, "aliases", where, required=False)
+        members = reader.name_list(item, "members", where, required=False)
+        if kind == Unit.Kind.COLLECTIVE and not members:
+            reader.fail(f"{where}是集合单位，但没有列出成员单位")
+        if kind != Unit.Kind.COLLECTIVE and members:
+            reader.fail(f"{where}不是集合单位，不能有成员单位")
+        for spelling in [name, *aliases]:
+            if spelling in seen:
+                reader.fail(f"单位名称或别名“{spelling}”重复出现")
+            seen.add(spelling)
+        units.append(UnitSpec(name=name, kind=kind, aliases=aliases, members=members))
+    return units
+
+
+def _read_tasks(reader, value):
+    if not isinstance(value, list) or not value:
+        reader.fail("“tasks”应为非空列表")
+    tasks, numbers = [], set()
+    for index, item in enumerate(value, start=1):
+        item = reader.mapping(item, f"第 {index} 项工作任务")
+        number = reader.number(item, "number", f"第 {index} 项工作任务")
+        where = f"工作任务 {number}"
+        if number in numbers:
+            reader.fail(f"工作任务编号 {number} 重复")
+        numbers.add(number)
+        measures_raw = item.get("measures")
+        if not isinstance(measures_raw, list) or not measures_raw:
+            reader.fail(f"{where}没有具体措施")
+        measures, measure_numbers = [], set()
+        for m_index, m_item in enumerate(measures_raw, start=1):
+            m_item = reader.mapping(m_item, f"{where}的第 {m_index} 条措施")
+            m_number = reader.number(m_item, "number", f"{where}的第 {m_index} 条措施")
+            m_where = f"措施 {number}.({m_number})"
+            if m_number in measure_numbers:
+                reader.fail(f"{where}中措施编号 ({m_number}) 重复")
+            measure_numbers.add(m_number)
+            units = reader.name_list(m_item, "units", m_where)
+            leads = reader.name_list(m_item, "leads", m_where, required=False) or units[:1]
+            each_lead_own_part = m_item.get("each_lead_own_part", False)
+            if not isinstance(each_lead_own_part, bool):
+                reader.fail(f"{m_where}的“each_lead_own_part”应为 true 或 false")
+            if leads != units[: len(leads)]:
+                reader.fail(f"{m_where}的牵头单位应为责任单位中排在最前的单位（备注：排名第一的是牵头单位）")
+            if len(leads) > 1 and not each_lead_own_part:
+                reader.fail(f"{m_where}列出了多个牵头单位，但没有标明“each_lead_own_part”（各自牵头）")
+            if each_lead_own_part and len(leads) < 2:
+                reader.fail(f"{m_where}标明各自牵头，却只有一个牵头单位")
+            measures.append(
+                MeasureSpec(
+                    number=m_number,
+                    text=reader.text(m_item, "text", m_where),
+                    units=units,
+                    leads=leads,
+                    each_lead_own_part=each_lead_own_part,
+                    due_date=reader.date(m_item, "due_date", m_where, required=False),
+                )
+            )
+        tasks.append(
+            TaskSpec(
+                number=number,
+                title=reader.text(item, "title", where),
+                narrative=reader.text(item, "narrative", where, required=False),
+                departments=reader.name_list(item, "departments", where, required=False),
+                measures=measures,
+            )
+        )
+    return tasks
+
+
+def _check_names(reader, spec):
+    """Every printed unit name must resolve, to the file's units or the database's."""
+    kinds = {}
+    resolved = {}
+    for unit in spec.units:
+        kinds[unit.name] = unit.kind
+        for spelling in [unit.name, *unit.aliases]:
+            resolved[spelling] = unit.name
+    wanted = {n for u in spec.units for n in u.members}
+    for task in spec.tasks:
+        wanted.update(task.departments)
+        for measure in task.measures:
+            wanted.update(measure.units)
+    missing = wanted - resolved.keys()
+    if missing:
+        for name, unit in Unit.objects.resolve_names(missing).items():
+            resolved[name] = unit.name
+            kinds[unit.name] = unit.kind
+    for alias in UnitAlias.objects.filter(name__in=resolved.keys()).select_related("unit"):
+        if alias.unit.name != resolved[alias.name]:
+            reader.fail(f"别名“{alias.name}”在数据库中属于“{alias.unit.name}”，文件却指向“{resolved[alias.name]}”")
+
+    def resolve(name, where):
+        if name not in resolved:
+            reader.fail(f"{where}中的单位“{name}”无法识别（既不是单位名称，也不是已知别名）")
+        return resolved[name]
+
+    for unit in spec.units:
+        for member in unit.members:
+            if kinds.get(resolve(member, f"集合单位“{unit.name}”的成员")) == Unit.Kind.COLLECTIVE:
+                reader.fail(f"集合单位“{unit.name}”的成员“{member}”本身也是集合单位")
+    for task in spec.tasks:
+        for name in task.departments:
+            resolve(name, f"工作任务 {task.number} 的责任部门")
+        for measure in task.measures:
+            where = f"措施 {task.number}.({measure.number})"
+            canonical = [resolve(name, where) for name in measure.units]
+            duplicates = {c for c in canonical if canonical.count(c) > 1}
+            if duplicates:
+                reader.fail(f"{where}中单位“{'、'.join(sorted(duplicates))}”出现了不止一次")
+            if measure.each_lead_own_part:
+                for name in measure.leads:
+                    if kinds[resolved[name]] in (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT):
+                        reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
+
+
+def load_plan(spec):
+    """Write a checked spec to the database, atomically; returns a LoadResult."""
+    result = LoadResult()
+    with transaction.atomic():
+        units = _load_units(spec, result)
+        plan = _sync(
+            result,
+            Plan,
+            {"doc_number": spec.doc_number},
+            title=spec.title,
+            issuer=spec.issuer,
+            start_date=spec.start_date,
+            end_date=spec.end_date,
+            goals=spec.goals,
+            safeguards=spec.safeguards,
+            lead_note=spec.lead_note,
+        )
+        seen_measures = set()
+        for task_spec in spec.tasks:
+            task = _sync(
+                result,
+                Task,
+                {"plan": plan, "number": task_spec.number},
+                title=task_spec.title,
+                narrative=task_spec.narrative,
+                departments="、".join(task_spec.departments),
+            )
+            for m_spec in task_spec.measures:
+                measure = _sync(
+                    result,
+                    Measure,
+                    {"task": task, "number": m_spec.number},
+                    text=m_spec.text,
+                    due_date=m_spec.due_date or spec.end_date,
+                    each_lead_own_part=m_spec.each_lead_own_part,
+                )
+                seen_measures.add(measure.pk)
+                _sync_assignments(result, measure, m_spec, units)
+        stale = (
+            Measure.objects.filter(task__plan=plan)
+            .exclude(pk__in=seen_measures)
+            .select_related("task")
+        )
+        for measure in stale:
+            result.warnings.append(f"措施 {measure.code} 在数据库中存在而文件中没有，已保留未删除")
+    return result
+
+
+def _sync(result, model, lookup, **values):
+    """get_or_create + update only the fields that differ; counts the outcome."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        result.created += 1
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        result.updated += 1
+    else:
+        result.unchanged += 1
+    return obj
+
+
+def _load_units(spec, result):
+    """Create missing units and aliases; existing units are left as admins set them."""
+    for order, u_spec in enumerate(spec.units, start=1):
+        unit = Unit.objects.filter(name=u_spec.name).first()
+        if unit is None:
+            unit = Unit.objects.create(name=u_spec.name, kind=u_spec.kind, sort_order=order * 10)
+            result.created += 1
+            if u_spec.members:
+                unit.members.set(Unit.objects.filter(name__in=u_spec.members))
+        else:
+            result.unchanged += 1
+        existing = set(unit.aliases.values_list("name", flat=True))
+        for alias in u_spec.aliases:
+            if alias not in existing:
+                UnitAlias.objects.create(unit=unit, name=alias)
+                result.created += 1
+    names = {n for t in spec.tasks for m in t.measures for n in m.units}
+    return Unit.objects.resolve_names(names)
+
+
+def _sync_assignments(result, measure, m_spec, units):
+    wanted = [
+        (
+            units[name].pk,
+            position,
+            Assignment.Role.LEAD if name in m_spec.leads else Assignment.Role.SUPPORT,
+            name,
+        )
+        for position, name in enumerate(m_spec.units, start=1)
+    ]
+    current = list(
+        measure.assignments.order_by("position").values_list("unit_id", "position", "role", "printed_name")
+    )
+    if current == wanted:
+        result.unchanged += 1
+        return
+    # Assignments carry no data of their own (reports hang on measure and
+    # unit), so replacing them is safe and sidesteps position swaps.
+    measure.assignments.all().delete()
+    Assignment.objects.bulk_create(
+        Assignment(measure=measure, unit_id=unit_id, position=position, role=role, printed_name=name)
+        for unit_id, position, role, name in wanted
+    )
+    if current:
+        result.updated += 1
+    else:
+        result.created += 1

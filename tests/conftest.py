@@ -1,0 +1,77 @@
+"""Shared fixtures: the bundled plan and the named people of the access matrix."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from departments import roles
+from departments.models import Membership, Unit
+from tasks.models import Measure
+from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+
+PASSWORD = "Zz-test-Password-1"
+
+
+@pytest.fixture
+def plan(db):
+    """The bundled 嘉府发〔2023〕2号 plan, loaded into the test database."""
+    load_plan(read_plan_file(DEFAULT_PLAN_FILE))
+    from tasks.models import Plan
+
+    return Plan.objects.get(doc_number="嘉府发〔2023〕2号")
+
+
+def measure_by_code(plan, task_number, measure_number):
+    return Measure.objects.select_related("task").get(
+        task__plan=plan, task__number=task_number, number=measure_number
+    )
+
+
+def make_user(username, *, units=(), groups=(), superuser=False):
+    user = User.objects.create_user(username, f"{username}@example.gov.cn", PASSWORD)
+    if superuser:
+        user.is_superuser = user.is_staff = True
+        user.save()
+    for name in units:
+        Membership.objects.create(user=user, unit=Unit.objects.get(name=name))
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+@pytest.fixture
+def lead_staff(plan):
+    """Staff of 区科委, lead unit of 1.(1) and 2.(1), co-organizer of 1.(3)."""
+    return make_user("kewei", units=["区科委"])
+
+
+@pytest.fixture
+def co_organizer(plan):
+    """Staff of 区委网信办, which co-organizes 2.(1) (led by 区科委) and leads nothing."""
+    return make_user("wangxinban", units=["区委网信办"])
+
+
+@pytest.fixture
+def outsider(plan):
+    """Staff of 区体育局, which has nothing to do with 1.(1) or 2.(1)."""
+    return make_user("tiyuju", units=["区体育局"])
+
+
+@pytest.fixture
+def town_staff(plan):
+    """Staff of 江桥镇: a member of 各街镇 and one of the four leads of 5.(2)."""
+    return make_user("jiangqiao", units=["江桥镇"])
+
+
+@pytest.fixture
+def coordinator(plan):
+    return make_user("coordinator", groups=[roles.COORDINATOR])
+
+
+@pytest.fixture
+def viewer(plan):
+    return make_user("leader", groups=[roles.VIEWER])
+
+
+@pytest.fixture
+def superuser(plan):
+    return make_user("admin", superuser=True)
