@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-postgres clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,7 @@ test: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles
+
+# The suite on a throwaway PostgreSQL (needs Debian's postgresql package).
+test-postgres: $(BIN)/.installed
+	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest'
