@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assignment, Measure, Plan, Task
+from .models import Assignment, Evidence, Measure, Period, Plan, ReminderLog, Report, ReportEvent, Task
 
 
 class TaskInline(admin.TabularInline):
@@ -77,3 +77,59 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["printed_name", "unit__name", "measure__text"]
     list_select_related = ["measure__task", "unit"]
     autocomplete_fields = ["unit"]
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "comment", "changes"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ["original_name", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "kind", "start_date", "end_date", "due_date", "is_closed"]
+    list_filter = ["plan", "kind", "is_closed"]
+    search_fields = ["name"]
+    list_select_related = ["plan"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports change only through the workflow, so the admin shows them read-only."""
+
+    list_display = ["measure", "unit", "period", "role", "status", "percent", "state", "updated_at"]
+    list_filter = ["state", "status", "role", "period", "unit"]
+    search_fields = ["measure__text", "unit__name", "progress"]
+    list_select_related = ["measure__task", "unit", "period"]
+    inlines = [EvidenceInline, ReportEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["sent_on", "unit", "period", "obligation_count", "recipients"]
+    list_filter = ["sent_on", "period"]
+    list_select_related = ["unit", "period"]

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -163,3 +165,213 @@ class Assignment(models.Model):
     @property
     def is_lead(self):
         return self.role == self.Role.LEAD
+
+
+class PeriodQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(is_closed=False)
+
+    def current(self, plan, today):
+        """The open period containing `today`, else the latest open one. One query."""
+        periods = list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
+        for period in periods:
+            if period.start_date <= today <= period.end_date:
+                return period
+        return periods[-1] if periods else None
+
+
+class Period(models.Model):
+    class Kind(models.TextChoices):
+        QUARTER = "quarter", _("季度")
+        FINAL = "final", _("终期评估")
+        OTHER = "other", _("其他")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="periods"
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.QUARTER)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    due_date = models.DateField(_("填报截止日期"))
+    is_closed = models.BooleanField(_("已关闭"), default=False)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("填报周期")
+        verbose_name_plural = _("填报周期")
+        ordering = ["plan", "end_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="period_name_unique_per_plan"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="period_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportQuerySet(models.QuerySet):
+    def official(self):
+        """Reports that count for progress: submitted or approved, not drafts."""
+        return self.filter(state__in=[Report.State.SUBMITTED, Report.State.APPROVED])
+
+
+class Report(models.Model):
+    """One unit's progress on one measure for one period."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未启动")
+        IN_PROGRESS = "in_progress", _("推进中")
+        DONE = "done", _("已完成")
+        LATE = "late", _("滞后")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已通过")
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports"
+    )
+    period = models.ForeignKey(
+        Period, verbose_name=_("填报周期"), on_delete=models.PROTECT, related_name="reports"
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Assignment.Role.choices)
+    status = models.CharField(_("状态"), max_length=15, choices=Status.choices, default=Status.NOT_STARTED)
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"), default=0)
+    progress = models.TextField(_("进展情况"))
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_steps = models.TextField(_("下一步计划"), blank=True)
+    state = models.CharField(_("流程状态"), max_length=10, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进展填报")
+        verbose_name_plural = _("进展填报")
+        ordering = ["period__end_date", "measure", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "unit", "period"], name="report_once_per_obligation_and_period"
+            ),
+            models.CheckConstraint(condition=models.Q(percent__lte=100), name="report_percent_at_most_100"),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(percent=100),
+                name="report_done_means_100_percent",
+            ),
+        ]
+        permissions = [
+            ("review_report", _("可审核填报、管理填报周期")),
+            ("view_all_progress", _("可查看全部单位的进展并导出台账")),
+        ]
+
+    def __str__(self):
+        return f"{self.measure.code} {self.unit.name} {self.period.name}"
+
+    def get_absolute_url(self):
+        return reverse("tasks:measure_detail", args=[self.measure_id])
+
+    @property
+    def is_lead(self):
+        return self.role == Assignment.Role.LEAD
+
+
+class ReportEvent(models.Model):
+    """One entry of a measure's timeline; never edited once written."""
+
+    class Action(models.TextChoices):
+        DRAFT_SAVED = "draft_saved", _("保存草稿")
+        SUBMITTED = "submitted", _("提交")
+        RESUBMITTED = "resubmitted", _("重新提交")
+        EDITED = "edited", _("修改")
+        RETURNED = "returned", _("退回")
+        APPROVED = "approved", _("审核通过")
+        REOPENED = "reopened", _("重新打开")
+        IMPORTED = "imported", _("从台账导入")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=15, choices=Action.choices)
+    actor = models.ForeignKey(
+        "auth.User", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(_("时间"))
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("填报记录")
+        verbose_name_plural = _("填报记录")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["report", "at"], name="report_event_report_at")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+def evidence_path(instance, filename):
+    """A random name under evidence/: the uploader's name is kept in the row only."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{instance.report.period_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        "auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("tasks:evidence_download", args=[self.pk])
+
+
+class ReminderLog(models.Model):
+    """A reminder sent to one unit on one day, so a second run sends nothing."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, verbose_name=_("填报周期"), on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField(_("发送日期"))
+    recipients = models.TextField(_("收件人"))
+    obligation_count = models.PositiveIntegerField(_("事项数"))
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        ordering = ["-sent_on", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period", "sent_on"], name="reminder_once_per_unit_and_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.sent_on}"

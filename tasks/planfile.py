@@ -18,6 +18,7 @@ from django.db import transaction
 from departments.models import Unit, UnitAlias
 
 from .models import Assignment, Measure, Plan, Task
+from .periods import ensure_quarterly_periods
 
 DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
 
@@ -353,6 +354,7 @@ def load_plan(spec):
                 )
                 seen_measures.add(measure.pk)
                 _sync_assignments(result, measure, m_spec, units)
+        result.created += ensure_quarterly_periods(plan)
         stale = (
             Measure.objects.filter(task__plan=plan)
             .exclude(pk__in=seen_measures)

@@ -1,13 +1,73 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from .models import Measure, Task
+from . import access, workflow
+from . import obligations as obligation_rules
+from .forms import DueDateForm, PeriodForm, ReportForm, ReviewForm
+from .models import Evidence, Measure, Period, Report
+from .progress import PlanProgress
 from .statussheet import default_plan
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _plan_and_period():
+    """The plan shown by default and its current period. Two queries."""
+    plan = default_plan()
+    period = Period.objects.current(plan, _today()) if plan else None
+    return plan, period
+
+
+def _get_obligation_for_user(request, pk):
+    """The measure and the user's obligation on it; 403 for non-staff, 404 for other units."""
+    measure = get_object_or_404(
+        Measure.objects.select_related("task__plan").with_assignments(), pk=pk
+    )
+    units = access.user_units(request.user)
+    if not units:
+        raise PermissionDenied("只有责任单位的联络员可以填报进展。")
+    unit_ids = {u.pk for u in units}
+    mine = [o for o in obligation_rules.for_measure(measure) if o.unit.pk in unit_ids]
+    if not mine:
+        raise Http404("您所在的单位不承担这项措施。")
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    if wanted:
+        chosen = [o for o in mine if str(o.unit.pk) == wanted]
+        if not chosen:
+            raise Http404("您所在的单位不承担这项措施。")
+        return measure, chosen[0], mine
+    return measure, mine[0], mine
+
+
+def _get_report_for_review(request, pk):
+    access.require_review(request.user)
+    return get_object_or_404(
+        Report.objects.select_related("measure__task__plan", "unit", "period", "updated_by"), pk=pk
+    )
+
+
+def _get_evidence_for_user(request, pk):
+    evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
+    own_units = {u.pk for u in access.user_units(request.user)}
+    if evidence.report.unit_id not in own_units and not access.can_see_everything(request.user):
+        raise PermissionDenied("您无权下载该佐证材料。")
+    return evidence
 
 
 @login_required
 def dashboard(request):
+    if access.user_units(request.user):
+        return redirect("tasks:my")
+    if access.can_review(request.user):
+        return redirect("tasks:review")
     return redirect("tasks:plan")
 
 
@@ -20,3 +80,234 @@ def plan(request):
         measures = Measure.objects.with_assignments().order_by("number")
         tasks = current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures))
     return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
+
+
+@login_required
+def my_obligations(request):
+    plan, period = _plan_and_period()
+    units = access.user_units(request.user)
+    rows = []
+    if plan is not None and units:
+        mine = obligation_rules.for_units(units, plan)
+        measures = (
+            Measure.objects.filter(pk__in={o.measure.pk for o in mine})
+            .select_related("task")
+            .with_assignments()
+            .in_document_order()
+        )
+        progress = PlanProgress(plan, period, today=_today(), measures=measures)
+        rows = [progress.obligation_state(o) for o in mine]
+    return render(
+        request,
+        "tasks/my.html",
+        {"plan": plan, "period": period, "units": units, "rows": rows, "today": _today()},
+    )
+
+
+@login_required
+def report_form(request, pk):
+    measure, obligation, mine = _get_obligation_for_user(request, pk)
+    plan, period = measure.task.plan, Period.objects.current(measure.task.plan, _today())
+    if period is None:
+        messages.error(request, "当前没有开放的填报周期，请联系协调人。")
+        return redirect("tasks:measure_detail", pk=measure.pk)
+    report = (
+        Report.objects.filter(measure=measure, unit=obligation.unit, period=period)
+        .prefetch_related("evidence")
+        .first()
+    )
+    blocked = workflow.edit_block_reason(report, period)
+    conflict = False
+    if request.method == "POST":
+        if blocked:
+            messages.error(request, blocked)
+            return redirect(request.get_full_path())
+        form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
+        if form.is_valid():
+            try:
+                saved = workflow.save_report(
+                    obligation,
+                    period,
+                    form.cleaned_data,
+                    request.user,
+                    submit="submit" in request.POST,
+                    version=form.cleaned_data["version"],
+                )
+            except workflow.Conflict as exc:
+                # Keep what the user typed on screen, now based on the latest
+                # version, and show the latest saved content beside it.
+                messages.error(request, str(exc))
+                report = Report.objects.filter(measure=measure, unit=obligation.unit, period=period).first()
+                data = request.POST.copy()
+                data["version"] = report.version if report else 0
+                form = ReportForm(data, instance=Report(role=obligation.role))
+                form.is_valid()
+                conflict = True
+            except workflow.NotAllowed as exc:
+                messages.error(request, str(exc))
+                return redirect(request.get_full_path())
+            else:
+                for upload in form.cleaned_data["evidence_files"]:
+                    Evidence.objects.create(
+                        report=saved,
+                        file=upload,
+                        original_name=upload.name[:200],
+                        size=upload.size,
+                        uploaded_by=request.user,
+                    )
+                if saved.state == Report.State.SUBMITTED:
+                    messages.success(request, "已提交，等待协调人审核。")
+                else:
+                    messages.success(request, "草稿已保存，尚未提交。")
+                return redirect(f"{request.path}?unit={obligation.unit.pk}")
+    else:
+        initial = {"version": report.version if report else 0}
+        form = ReportForm(instance=report or Report(role=obligation.role), initial=initial)
+    if blocked:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "tasks/report_form.html",
+        {
+            "measure": measure,
+            "obligation": obligation,
+            "other_units": [o for o in mine if o.unit.pk != obligation.unit.pk],
+            "period": period,
+            "report": report,
+            "form": form,
+            "blocked": blocked,
+            "conflict": conflict,
+        },
+    )
+
+
+@login_required
+def measure_detail(request, pk):
+    measure = get_object_or_404(
+        Measure.objects.select_related("task__plan").with_assignments(), pk=pk
+    )
+    plan = measure.task.plan
+    period = Period.objects.current(plan, _today())
+    progress = PlanProgress(plan, period, today=_today(), measures=[measure])
+    state = progress.states[measure.pk]
+    events = workflow.timeline(measure)
+    own_units = {u.pk for u in access.user_units(request.user)}
+    see_all = access.can_see_everything(request.user)
+    evidence = Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
+    evidence = [e for e in evidence if see_all or e.report.unit_id in own_units]
+    return render(
+        request,
+        "tasks/measure_detail.html",
+        {
+            "measure": measure,
+            "period": period,
+            "state": state,
+            "expected": progress.expected,
+            "events": [(event, workflow.describe_changes(event)) for event in events],
+            "evidence": evidence,
+            "can_report": bool(own_units & {o.unit.pk for o in progress.obligations[measure.pk]}),
+        },
+    )
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = _get_evidence_for_user(request, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在。") from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+
+
+@login_required
+def review_queue(request):
+    access.require_review(request.user)
+    reports = (
+        Report.objects.filter(state=Report.State.SUBMITTED)
+        .select_related("measure__task", "unit", "period", "updated_by")
+        .order_by("submitted_at", "pk")
+    )
+    return render(request, "tasks/review_queue.html", {"reports": reports})
+
+
+@login_required
+def review_report(request, pk):
+    report = _get_report_for_review(request, pk)
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            action = request.POST.get("action")
+            actions = {
+                "approve": (workflow.approve, "已审核通过。"),
+                "return": (workflow.return_for_revision, "已退回，单位将看到退回意见。"),
+                "reopen": (workflow.reopen, "已重新打开，单位可以修改。"),
+            }
+            if action not in actions:
+                messages.error(request, "未知的操作。")
+            else:
+                change, done = actions[action]
+                try:
+                    change(report, request.user, form.cleaned_data["version"], form.cleaned_data["comment"])
+                except workflow.WorkflowError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, done)
+                    if action == "reopen":
+                        return redirect("tasks:measure_detail", pk=report.measure_id)
+                    return redirect("tasks:review")
+    else:
+        form = ReviewForm(initial={"version": report.version})
+    return render(
+        request,
+        "tasks/review_report.html",
+        {
+            "report": report,
+            "form": form,
+            "evidence": report.evidence.all(),
+            "events": [(e, workflow.describe_changes(e)) for e in report.events.select_related("actor")],
+        },
+    )
+
+
+@login_required
+def periods(request):
+    access.require_review(request.user)
+    plan = default_plan()
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    form = PeriodForm(request.POST or None, instance=Period(plan=plan), prefix="new")
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"已新增填报周期“{form.instance.name}”。")
+        return redirect("tasks:periods")
+    current = Period.objects.current(plan, _today())
+    rows = [(p, DueDateForm(instance=p, prefix=f"p{p.pk}")) for p in plan.periods.order_by("end_date", "pk")]
+    return render(
+        request, "tasks/periods.html", {"plan": plan, "rows": rows, "form": form, "current": current}
+    )
+
+
+@login_required
+@require_POST
+def period_update(request, pk):
+    access.require_review(request.user)
+    period = get_object_or_404(Period, pk=pk)
+    action = request.POST.get("action")
+    if action == "close":
+        period.is_closed = True
+        period.save(update_fields=["is_closed"])
+        messages.success(request, f"已关闭“{period.name}”。")
+    elif action == "open":
+        period.is_closed = False
+        period.save(update_fields=["is_closed"])
+        messages.success(request, f"已重新开放“{period.name}”。")
+    else:
+        form = DueDateForm(request.POST, instance=period, prefix=f"p{period.pk}")
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"“{period.name}”的截止日期已改为 {period.due_date:%Y-%m-%d}。")
+        else:
+            messages.error(request, f"“{period.name}”的截止日期无效，未修改。")
+    return redirect("tasks:periods")

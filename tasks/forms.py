@@ -1,0 +1,121 @@
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Period, Report
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Zero or more files, each within the size and type limits."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        cleaned = [super(EvidenceField, self).clean(f, initial) for f in files]
+        allowed = settings.EVIDENCE_EXTENSIONS
+        limit = settings.EVIDENCE_MAX_BYTES
+        for upload in cleaned:
+            extension = PurePath(upload.name).suffix.lower().lstrip(".")
+            if extension not in allowed:
+                raise forms.ValidationError(
+                    _("文件“%(name)s”的类型不允许上传。允许的类型：%(types)s。"),
+                    params={"name": upload.name, "types": "、".join(allowed)},
+                )
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    _("文件“%(name)s”超过大小上限 %(limit)s MB。"),
+                    params={"name": upload.name, "limit": limit // (1024 * 1024)},
+                )
+            if upload.size == 0:
+                raise forms.ValidationError(_("文件“%(name)s”是空文件。"), params={"name": upload.name})
+        return cleaned
+
+
+class ReportForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    percent = forms.IntegerField(
+        label=_("完成进度（%）"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
+        error_messages={
+            "min_value": _("完成进度应在 0 到 100 之间。"),
+            "max_value": _("完成进度应在 0 到 100 之间。"),
+            "invalid": _("完成进度应为 0 到 100 之间的整数。"),
+            "required": _("请填写完成进度。"),
+        },
+    )
+    evidence_files = EvidenceField(
+        label=_("佐证材料"),
+        help_text=_("可选，可多选。单个文件不超过 %(limit)s MB。")
+        % {"limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
+    )
+
+    class Meta:
+        model = Report
+        fields = ["status", "percent", "progress", "problems", "next_steps"]
+        widgets = {
+            "progress": forms.Textarea(attrs={"rows": 5}),
+            "problems": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {"progress": {"required": _("请填写进展情况。")}}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Report.Status.DONE and cleaned.get("percent") not in (None, 100):
+            self.add_error("percent", _("状态为“已完成”时，完成进度应为 100%。"))
+        return cleaned
+
+    def _post_clean(self):
+        # The workflow saves the report; skip the model's own checks of the
+        # not-yet-known measure, unit and period.
+        pass
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class PeriodForm(forms.ModelForm):
+    class Meta:
+        model = Period
+        fields = ["name", "kind", "start_date", "end_date", "due_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end, due = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("due_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("结束日期不能早于开始日期。"))
+        name = cleaned.get("name")
+        siblings = Period.objects.filter(plan_id=self.instance.plan_id, name=name).exclude(pk=self.instance.pk)
+        if name and siblings.exists():
+            self.add_error("name", _("本方案已有同名的填报周期。"))
+        return cleaned
+
+
+class DueDateForm(forms.ModelForm):
+    class Meta:
+        model = Period
+        fields = ["due_date"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}

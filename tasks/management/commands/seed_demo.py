@@ -1,0 +1,86 @@
+import os
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+
+from departments import roles
+from departments.models import Membership, Unit
+
+DEFAULT_PASSWORD = "Jiading-2023"
+
+# One staff account per unit, named after the unit in pinyin.
+UNIT_ACCOUNTS = {
+    "区委宣传部": "xuanchuanbu",
+    "区委网信办": "wangxinban",
+    "区发展改革委": "fagaiwei",
+    "区经委": "jingwei",
+    "区商务委": "shangwuwei",
+    "区科委": "kewei",
+    "区教育局": "jiaoyuju",
+    "区财政局": "caizhengju",
+    "区人力资源社会保障局": "renshe",
+    "区文化旅游局": "wenlvju",
+    "区体育局": "tiyuju",
+    "区绿化市容局": "lvhuashirong",
+    "区市场监管局": "shichangjianguan",
+    "区统计局": "tongjiju",
+    "区税务局": "shuiwuju",
+    "区行政服务中心（大数据中心）": "dashuju",
+    "新成路街道": "xinchenglu",
+    "真新街道": "zhenxin",
+    "嘉定镇街道": "jiadingzhen",
+    "南翔镇": "nanxiang",
+    "安亭镇": "anting",
+    "马陆镇": "malu",
+    "徐行镇": "xuxing",
+    "华亭镇": "huating",
+    "外冈镇": "waigang",
+    "江桥镇": "jiangqiao",
+    "工业区管委会": "gongyequ",
+    "菊园新区管委会": "juyuan",
+    "北虹办": "beihongban",
+}
+
+ROLE_ACCOUNTS = [
+    ("coordinator", "协调人（区市场监管局）", roles.COORDINATOR),
+    ("leader", "区领导（只读）", roles.VIEWER),
+    ("auditor", "审计员", roles.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "创建演示账号（仅限 DEBUG 开启时）。密码取自环境变量 DEMO_PASSWORD，默认 Jiading-2023。"
+
+    def handle(self, **options):
+        if not settings.DEBUG:
+            raise CommandError("拒绝执行：seed_demo 只能在 DJANGO_DEBUG 开启的开发环境中运行。")
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        created = []
+
+        def account(username, full_name, **flags):
+            user, new = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+            if new:
+                user.set_password(password)
+                user.email = f"{username}@example.gov.cn"
+                for name, value in flags.items():
+                    setattr(user, name, value)
+                user.save()
+                created.append(username)
+            return user
+
+        account("admin", "系统管理员", is_staff=True, is_superuser=True)
+        for username, full_name, group in ROLE_ACCOUNTS:
+            account(username, full_name).groups.add(Group.objects.get(name=group))
+        units = {u.name: u for u in Unit.objects.filter(name__in=UNIT_ACCOUNTS)}
+        for unit_name, username in UNIT_ACCOUNTS.items():
+            unit = units.get(unit_name)
+            if unit is None:
+                self.stderr.write(f"跳过 {username}：单位“{unit_name}”不存在（请先运行 load_plan）")
+                continue
+            user = account(username, f"{unit_name}联络员")
+            Membership.objects.get_or_create(user=user, unit=unit)
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"已创建演示账号：{'、'.join(created)}"))
+        else:
+            self.stdout.write("演示账号已存在，未作改动。")

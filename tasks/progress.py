@@ -1,0 +1,195 @@
+"""Rollups, expected progress (序时进度) and traffic lights: the one home of these rules.
+
+- A measure's percent is its lead's latest official report (submitted or
+  approved); with several leads (5.(2), or a collective lead expanded to its
+  members) the mean of the leads. A lead that has not reported counts as 0.
+- A task's percent is the mean of its measures; the plan's, of its tasks.
+- Expected progress is the share of the plan's days elapsed.
+- Red: a report missing after its period's due date, status 滞后, or more
+  than 30 points behind expected. Yellow: due within 7 days and not yet
+  submitted, or 10 to 30 points behind. Green otherwise; 已完成 is done.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import obligations as obligation_rules
+from .models import Measure, Report
+
+RED_GAP = 30
+YELLOW_GAP = 10
+DUE_SOON_DAYS = 7
+
+
+class Light(models.TextChoices):
+    RED = "red", _("红灯")
+    YELLOW = "yellow", _("黄灯")
+    GREEN = "green", _("绿灯")
+    DONE = "done", _("已完成")
+
+
+_SEVERITY = {Light.RED: 3, Light.YELLOW: 2, Light.GREEN: 1, Light.DONE: 0}
+
+
+def expected_percent(plan, today):
+    """序时进度: the share of the plan's days elapsed by the end of `today`, 0–100."""
+    total = (plan.end_date - plan.start_date).days + 1
+    elapsed = (today - plan.start_date).days + 1
+    return round(100 * min(max(elapsed, 0), total) / total, 1)
+
+
+def light_for(*, status, percent, expected, submitted, due_date, today):
+    """The traffic light of one obligation.
+
+    `status`/`percent` come from its latest official report (None if it has
+    none), `submitted` says whether the current period's report is in, and
+    `due_date` is the current period's due date.
+    """
+    if status == Report.Status.DONE:
+        return Light.DONE
+    gap = expected - (percent or 0)
+    if not submitted and due_date is not None and today > due_date:
+        return Light.RED
+    if status == Report.Status.LATE or gap > RED_GAP:
+        return Light.RED
+    if not submitted and due_date is not None and (due_date - today).days <= DUE_SOON_DAYS:
+        return Light.YELLOW
+    if gap >= YELLOW_GAP:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def worst(lights):
+    lights = list(lights)
+    if not lights:
+        return Light.GREEN
+    return max(lights, key=lambda light: _SEVERITY[light])
+
+
+def mean(values):
+    values = list(values)
+    return round(sum(values) / len(values), 1) if values else 0.0
+
+
+@dataclass
+class ObligationState:
+    obligation: obligation_rules.Obligation
+    latest: Report | None  # latest official report up to the period
+    current: Report | None  # this period's report, any state
+    light: Light
+
+    @property
+    def percent(self):
+        return self.latest.percent if self.latest else 0
+
+    @property
+    def submitted(self):
+        return self.current is not None and self.current.state in (
+            Report.State.SUBMITTED,
+            Report.State.APPROVED,
+        )
+
+
+@dataclass
+class MeasureState:
+    measure: Measure
+    leads: list = field(default_factory=list)  # ObligationState of the lead(s)
+    supports: list = field(default_factory=list)  # ObligationState of co-organizers
+    percent: float = 0.0
+    light: Light = Light.GREEN
+
+    @property
+    def status(self):
+        """The lead's status; with several leads, the least advanced."""
+        statuses = [s.latest.status for s in self.leads if s.latest]
+        if len(statuses) < len(self.leads) or not statuses:
+            return None if not statuses else Report.Status.IN_PROGRESS
+        order = [Report.Status.LATE, Report.Status.NOT_STARTED, Report.Status.IN_PROGRESS, Report.Status.DONE]
+        return min(statuses, key=order.index)
+
+    @property
+    def latest_report(self):
+        reports = [s.latest for s in self.leads if s.latest]
+        return max(reports, key=lambda r: (r.period.end_date, r.updated_at)) if reports else None
+
+
+class PlanProgress:
+    """Everything the pages need about a plan's progress, in a fixed number of queries.
+
+    Loads the plan's measures (with units), its collective members, every
+    official report up to `period` and the period's own reports.
+    """
+
+    def __init__(self, plan, period, today=None, measures=None):
+        self.plan = plan
+        self.period = period
+        self.today = today or datetime.date.today()
+        self.expected = expected_percent(plan, self.today)
+        if measures is None:
+            measures = (
+                Measure.objects.filter(task__plan=plan)
+                .select_related("task")
+                .with_assignments()
+                .in_document_order()
+            )
+        self.measures = list(measures)
+        members = obligation_rules.collective_members()
+        self.obligations = {m.pk: obligation_rules.for_measure(m, members) for m in self.measures}
+        self._load_reports()
+        self.states = {m.pk: self._measure_state(m) for m in self.measures}
+
+    def _load_reports(self):
+        measure_ids = [m.pk for m in self.measures]
+        self.latest = {}
+        self.current = {}
+        if not measure_ids:
+            return
+        official = Report.objects.official().filter(measure_id__in=measure_ids).select_related("period")
+        if self.period is not None:
+            official = official.filter(period__end_date__lte=self.period.end_date)
+        for report in official.order_by("period__end_date", "updated_at"):
+            self.latest[(report.measure_id, report.unit_id)] = report
+        if self.period is not None:
+            for report in Report.objects.filter(measure_id__in=measure_ids, period=self.period).select_related(
+                "period"
+            ):
+                self.current[(report.measure_id, report.unit_id)] = report
+
+    def obligation_state(self, obligation):
+        latest = self.latest.get(obligation.key)
+        current = self.current.get(obligation.key)
+        submitted = current is not None and current.state in (Report.State.SUBMITTED, Report.State.APPROVED)
+        light = light_for(
+            status=latest.status if latest else None,
+            percent=latest.percent if latest else 0,
+            expected=self.expected,
+            submitted=submitted,
+            due_date=self.period.due_date if self.period else None,
+            today=self.today,
+        )
+        return ObligationState(obligation, latest, current, light)
+
+    def _measure_state(self, measure):
+        state = MeasureState(measure)
+        for obligation in self.obligations[measure.pk]:
+            target = state.leads if obligation.is_lead else state.supports
+            target.append(self.obligation_state(obligation))
+        state.percent = mean(s.percent for s in state.leads)
+        if state.leads and all(s.light == Light.DONE for s in state.leads):
+            state.light = Light.DONE
+        else:
+            state.light = worst(s.light for s in state.leads if s.light != Light.DONE)
+        return state
+
+    def task_percent(self, task):
+        return mean(s.percent for s in self.states.values() if s.measure.task_id == task.pk)
+
+    @property
+    def plan_percent(self):
+        tasks = {}
+        for state in self.states.values():
+            tasks.setdefault(state.measure.task_id, []).append(state.percent)
+        return mean(mean(values) for values in tasks.values())
