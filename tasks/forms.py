@@ -119,3 +119,18 @@ class DueDateForm(forms.ModelForm):
         model = Period
         fields = ["due_date"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("填好的台账（.xlsx）"),
+        help_text=_("请使用本系统导出的台账，只修改进度各列；不要改动措施文字和表头。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("只能上传 .xlsx 格式的台账。"))
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("文件超过 10 MB。"))
+        return upload

@@ -115,6 +115,57 @@ class MeasureState:
         reports = [s.latest for s in self.leads if s.latest]
         return max(reports, key=lambda r: (r.period.end_date, r.updated_at)) if reports else None
 
+    @property
+    def light_rank(self):
+        return _SEVERITY[self.light]
+
+    @property
+    def status_label(self):
+        status = self.status
+        return Report.Status(status).label if status else "未填报"
+
+    def lead_text(self, field_name):
+        """A lead report field; with several leads, one line per reporting lead."""
+        reported = [s for s in self.leads if s.latest and getattr(s.latest, field_name)]
+        if len(self.leads) == 1:
+            return getattr(reported[0].latest, field_name) if reported else ""
+        return "\n".join(f"{s.obligation.unit.name}：{getattr(s.latest, field_name)}" for s in reported)
+
+    @property
+    def reporters(self):
+        return "、".join(s.obligation.unit.name for s in self.leads if s.latest)
+
+    @property
+    def reported_at(self):
+        latest = self.latest_report
+        return latest.submitted_at if latest else None
+
+    @property
+    def support_summary(self):
+        """Co-organizers' latest contributions, one line each."""
+        lines = []
+        for s in self.supports:
+            if s.latest:
+                lines.append(
+                    f"{s.obligation.unit.name}（{s.latest.get_status_display()} {s.latest.percent}%）：{s.latest.progress}"
+                )
+        return "\n".join(lines)
+
+
+@dataclass
+class UnitSummary:
+    unit: object
+    obligations: int = 0
+    leads: int = 0
+    submitted: int = 0
+    overdue: int = 0
+    percent_total: float = 0.0
+    states: list = field(default_factory=list)
+
+    @property
+    def percent(self):
+        return round(self.percent_total / self.obligations, 1) if self.obligations else 0.0
+
 
 class PlanProgress:
     """Everything the pages need about a plan's progress, in a fixed number of queries.
@@ -193,3 +244,48 @@ class PlanProgress:
         for state in self.states.values():
             tasks.setdefault(state.measure.task_id, []).append(state.percent)
         return mean(mean(values) for values in tasks.values())
+
+    def is_overdue(self, obligation_state):
+        """Not submitted after the period's due date (and not already done)."""
+        return (
+            self.period is not None
+            and not obligation_state.submitted
+            and self.today > self.period.due_date
+            and obligation_state.light != Light.DONE
+        )
+
+    def unit_summaries(self, unit_ids=None, keep_states=False):
+        """Per-unit counts over the loaded measures, units in their display order."""
+        summaries = {}
+        for state in self.states.values():
+            for s in state.leads + state.supports:
+                unit = s.obligation.unit
+                if unit_ids is not None and unit.pk not in unit_ids:
+                    continue
+                summary = summaries.get(unit.pk)
+                if summary is None:
+                    summary = summaries[unit.pk] = UnitSummary(unit)
+                summary.obligations += 1
+                summary.leads += s.obligation.is_lead
+                summary.submitted += s.submitted
+                summary.overdue += self.is_overdue(s)
+                summary.percent_total += s.percent
+                if keep_states:
+                    summary.states.append(s)
+        return sorted(summaries.values(), key=lambda u: (u.unit.sort_order, u.unit.name))
+
+    def counts(self):
+        """{"lights": {Light: n}, "statuses": {label: n}} over the loaded measures."""
+        lights = {light: 0 for light in Light}
+        statuses = {label: 0 for label in [*Report.Status.labels, "未填报"]}
+        for state in self.states.values():
+            lights[state.light] += 1
+            statuses[state.status_label] += 1
+        return {"lights": lights, "statuses": statuses}
+
+    def task_rows(self):
+        """[(task, measure count, percent)] in task order."""
+        tasks = {}
+        for state in self.states.values():
+            tasks.setdefault(state.measure.task, []).append(state)
+        return [(task, states, mean(s.percent for s in states)) for task, states in tasks.items()]

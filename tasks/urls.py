@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("tasks/", views.plan, name="plan"),
     path("my/", views.my_obligations, name="my"),
+    path("measures/", views.measure_list, name="measure_list"),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("measures/<int:pk>/report/", views.report_form, name="report_form"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
@@ -15,4 +16,8 @@ urlpatterns = [
     path("review/<int:pk>/", views.review_report, name="review_report"),
     path("periods/", views.periods, name="periods"),
     path("periods/<int:pk>/", views.period_update, name="period_update"),
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("export/status.xlsx", views.export_status, name="export_status"),
+    path("import/", views.import_status, name="import_status"),
 ]

@@ -1,18 +1,26 @@
+import io
+from urllib.parse import quote
+
+import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import access, workflow
+from departments.models import Unit
+
+from . import access, statussheet, workflow
 from . import obligations as obligation_rules
-from .forms import DueDateForm, PeriodForm, ReportForm, ReviewForm
+from .filters import MeasureFilter
+from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
 from .models import Evidence, Measure, Period, Report
 from .progress import PlanProgress
-from .statussheet import default_plan
+from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
+from .tables import MeasureStateTable
 
 
 def _today():
@@ -62,13 +70,220 @@ def _get_evidence_for_user(request, pk):
     return evidence
 
 
+def _as_of(period):
+    """The day progress is computed for: today, or a past period's due date."""
+    today = _today()
+    if period is not None and period.due_date < today and period.end_date < today:
+        current = Period.objects.current(period.plan, today)
+        if current is not None and current.pk != period.pk:
+            return period.due_date
+    return today
+
+
+def _export_scope_units(user):
+    """None for people who see everything, else the user's unit ids; 403 for others."""
+    if access.can_see_everything(user):
+        return None
+    units = access.user_units(user)
+    if not units:
+        raise PermissionDenied("您没有导出台账的权限。")
+    return frozenset(u.pk for u in units)
+
+
+def _import_scope_units(user):
+    """None for the coordinator, the unit ids for unit staff; 403 for viewers and others."""
+    if access.can_review(user):
+        return None
+    units = access.user_units(user)
+    if not units:
+        raise PermissionDenied("只有协调人和责任单位联络员可以导入台账。")
+    return frozenset(u.pk for u in units)
+
+
+def _xlsx_response(scope):
+    buffer = io.BytesIO()
+    write_status_sheet(scope, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)
+    # An ASCII name for old clients, the Chinese one (RFC 6266/5987) for the rest.
+    name = export_filename(scope)
+    fallback = f"taizhang_{scope.today:%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _task_chart(task_rows, expected):
+    """Geometry of the dashboard's server-side SVG bar chart."""
+    left, bar, row_height = 230, 420, 24
+    rows = [
+        {"task": task, "y": i * row_height, "width": round(bar * percent / 100, 1), "percent": percent}
+        for i, (task, states, percent) in enumerate(task_rows)
+    ]
+    return {
+        "rows": rows,
+        "left": left,
+        "bar": bar,
+        "label_x": left + bar + 8,
+        "width": left + bar + 70,
+        "height": max(row_height * len(rows), row_height),
+        "expected_x": round(left + bar * expected / 100, 1),
+    }
+
+
 @login_required
 def dashboard(request):
-    if access.user_units(request.user):
-        return redirect("tasks:my")
-    if access.can_review(request.user):
-        return redirect("tasks:review")
-    return redirect("tasks:plan")
+    plan, period = _plan_and_period()
+    context = {"plan": plan, "period": period}
+    if plan is not None:
+        progress = PlanProgress(plan, period, today=_today())
+        counts = progress.counts()
+        total = len(progress.states) or 1
+        context.update(
+            progress=progress,
+            plan_percent=progress.plan_percent,
+            expected=progress.expected,
+            chart=_task_chart(progress.task_rows(), progress.expected),
+            units=progress.unit_summaries(),
+            lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
+            statuses=counts["statuses"].items(),
+            goals=plan.goals.splitlines(),
+        )
+    return render(request, "tasks/dashboard.html", context)
+
+
+@login_required
+def measure_list(request):
+    plan = default_plan()
+    if plan is None:
+        return render(request, "tasks/measure_list.html", {"plan": None})
+    measure_filter = MeasureFilter(
+        request.GET or None, queryset=Measure.objects.filter(task__plan=plan), plan=plan
+    )
+    data = measure_filter.form.cleaned_data if measure_filter.is_valid() else {}
+    period = data.get("period") or Period.objects.current(plan, _today())
+    today = _as_of(period)
+    measures = measure_filter.qs.select_related("task").with_assignments().in_document_order()
+    progress = PlanProgress(plan, period, today=today, measures=measures)
+    states = list(progress.states.values())
+    if data.get("status"):
+        wanted = data["status"]
+        states = [s for s in states if (s.status or "none") == wanted]
+    if data.get("light"):
+        states = [s for s in states if s.light == data["light"]]
+    if request.GET.get("export") == "xlsx":
+        scope = SheetScope(
+            plan=plan,
+            period=period,
+            today=today,
+            measures=[s.measure for s in states],
+            unit_ids=_export_scope_units(request.user),
+        )
+        return _xlsx_response(scope)
+    table = MeasureStateTable(states)
+    tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    export_query["export"] = "xlsx"
+    return render(
+        request,
+        "tasks/measure_list.html",
+        {
+            "plan": plan,
+            "period": period,
+            "filter": measure_filter,
+            "table": table,
+            "count": len(states),
+            "expected": progress.expected,
+            "export_query": export_query.urlencode(),
+        },
+    )
+
+
+@login_required
+def unit_list(request):
+    plan, period = _plan_and_period()
+    summaries = PlanProgress(plan, period, today=_today()).unit_summaries() if plan else []
+    return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
+    plan, period = _plan_and_period()
+    rows, summary = [], None
+    if plan is not None:
+        mine = obligation_rules.for_units([unit], plan)
+        measures = (
+            Measure.objects.filter(pk__in={o.measure.pk for o in mine})
+            .select_related("task")
+            .with_assignments()
+            .in_document_order()
+        )
+        progress = PlanProgress(plan, period, today=_today(), measures=measures)
+        rows = [progress.obligation_state(o) for o in mine]
+        summaries = progress.unit_summaries({unit.pk})
+        summary = summaries[0] if summaries else None
+    return render(
+        request,
+        "tasks/unit_detail.html",
+        {"unit": unit, "plan": plan, "period": period, "rows": rows, "summary": summary, "today": _today()},
+    )
+
+
+@login_required
+def export_status(request):
+    unit_ids = _export_scope_units(request.user)
+    plan = default_plan()
+    period = None
+    if plan is not None:
+        wanted = request.GET.get("period")
+        if wanted:
+            period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+        else:
+            period = Period.objects.current(plan, _today())
+    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
+    return _xlsx_response(scope)
+
+
+IMPORT_SESSION_KEY = "statussheet_import"
+
+
+@login_required
+def import_status(request):
+    """Upload a filled-in 台账, preview the changes, then apply them all or none."""
+    unit_ids = _import_scope_units(request.user)
+    plan, period = _plan_and_period()
+    preview = None
+    if request.method == "POST" and request.POST.get("action") == "apply":
+        pending = request.session.get(IMPORT_SESSION_KEY)
+        if not pending or period is None or pending["period"] != period.pk:
+            messages.error(request, "没有待导入的内容，或填报周期已变化，请重新上传。")
+            return redirect("tasks:import_status")
+        try:
+            count = statussheet.apply_changes(pending["changes"], period, request.user)
+        except workflow.WorkflowError as exc:
+            messages.error(request, f"未导入任何内容：{exc}")
+        else:
+            del request.session[IMPORT_SESSION_KEY]
+            messages.success(request, f"已导入 {count} 条填报，并记入各措施的填报记录。")
+            return redirect("tasks:measure_list")
+        return redirect("tasks:import_status")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
+        except statussheet.UploadError as exc:
+            form.add_error("file", str(exc))
+        else:
+            if preview.ok:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "period": period.pk,
+                    "changes": [c.as_data() for c in preview.changes],
+                }
+            else:
+                request.session.pop(IMPORT_SESSION_KEY, None)
+    return render(
+        request, "tasks/import_status.html", {"form": form, "preview": preview, "plan": plan, "period": period}
+    )
 
 
 @login_required

@@ -48,10 +48,11 @@ def _field_changes(before, after):
     }
 
 
-def save_report(obligation, period, data, user, *, submit, version):
+def save_report(obligation, period, data, user, *, submit, version, imported=False):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
-    `version` is the version the user's form was based on (0 for a new report).
+    `version` is the version the user's form was based on (0 for a new report);
+    `imported` marks a change that came from an uploaded 台账.
     Raises NotAllowed or Conflict; returns the saved Report.
     """
     now = timezone.now()
@@ -106,6 +107,8 @@ def save_report(obligation, period, data, user, *, submit, version):
             if not updated:
                 raise Conflict(CONFLICT_MESSAGE)
             report = Report.objects.get(pk=existing.pk)
+        if imported:
+            action = ReportEvent.Action.IMPORTED
         ReportEvent.objects.create(report=report, action=action, actor=user, at=now, changes=changes)
     return report
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from tasks.models import Plan
-from tasks.statussheet import default_plan, write_status_sheet
+from tasks.models import Period, Plan
+from tasks.statussheet import SheetScope, default_plan, write_status_sheet
 
 
 class Command(BaseCommand):
@@ -10,16 +11,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 台账.xlsx")
         parser.add_argument("--plan", help="行动方案文号，默认为最新的方案")
+        parser.add_argument("--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态")
 
-    def handle(self, path, plan=None, **options):
+    def handle(self, path, plan=None, period=None, **options):
         if plan:
             found = Plan.objects.filter(doc_number=plan).first()
             if found is None:
                 raise CommandError(f"找不到文号为“{plan}”的行动方案")
         else:
             found = default_plan()
+        today = timezone.localdate()
+        chosen = None
+        if found is not None:
+            if period:
+                chosen = Period.objects.filter(plan=found, name=period).first()
+                if chosen is None:
+                    names = "、".join(found.periods.values_list("name", flat=True))
+                    raise CommandError(f"找不到填报周期“{period}”。可选：{names}")
+                # A past period is shown as it stood at its due date.
+                today = min(today, chosen.due_date)
+            else:
+                chosen = Period.objects.current(found, today)
         try:
-            write_status_sheet(found, path)
+            write_status_sheet(SheetScope(plan=found, period=chosen, today=today), path)
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc}") from exc
         self.stdout.write(self.style.SUCCESS(f"已导出台账：{path}"))

@@ -1,0 +1,59 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Unit
+
+from .models import Assignment, Measure, Period, Report, Task
+from .progress import Light
+
+
+class MeasureFilter(django_filters.FilterSet):
+    """Filters of /measures/. Status, light and period depend on the reports,
+    so they filter nothing here: the view applies them after computing progress."""
+
+    q = django_filters.CharFilter(label=_("搜索"), method="filter_text")
+    task = django_filters.ModelChoiceFilter(label=_("工作任务"), queryset=Task.objects.none())
+    unit = django_filters.ModelChoiceFilter(label=_("责任单位"), queryset=Unit.objects.none(), method="filter_unit")
+    role = django_filters.ChoiceFilter(label=_("角色"), choices=Assignment.Role.choices, method="filter_unit")
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=[*Report.Status.choices, ("none", _("未填报"))], method="computed"
+    )
+    light = django_filters.ChoiceFilter(label=_("提示"), choices=Light.choices, method="computed")
+    period = django_filters.ModelChoiceFilter(
+        label=_("填报周期"), queryset=Period.objects.none(), method="computed", empty_label=_("当前周期")
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["q", "task", "unit", "role", "status", "light", "period"]
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.filters["task"].queryset = Task.objects.filter(plan=plan).order_by("number")
+        self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
+        self.filters["unit"].queryset = Unit.objects.all()
+        self.filters["task"].field.label_from_instance = lambda task: task.heading
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(
+            Q(text__icontains=value) | Q(task__title__icontains=value) | Q(assignments__printed_name__icontains=value)
+        ).distinct()
+
+    def filter_unit(self, queryset, name, value):
+        # Unit and role filter together: the unit's obligations, directly or
+        # through a collective it belongs to, in the chosen role.
+        unit = self.form.cleaned_data.get("unit")
+        role = self.form.cleaned_data.get("role")
+        if name == "role" and unit:
+            return queryset  # applied with the unit
+        condition = Q()
+        if unit:
+            condition &= Q(assignments__unit=unit) | Q(assignments__unit__members=unit)
+        if role:
+            condition &= Q(assignments__role=role)
+        return queryset.filter(condition).distinct()
+
+    def computed(self, queryset, name, value):
+        return queryset
