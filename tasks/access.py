@@ -1,5 +1,8 @@
 """Who may do what. Views, the admin and the commands all ask here."""
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
@@ -62,6 +65,32 @@ def ensure_roles(**kwargs):
         group.permissions.add(*wanted)
 
 
+def is_auditor_only(user):
+    """An auditor reads the audit trail and nothing else (separation of duties)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    names = _group_names(user)
+    return roles.AUDITOR in names and not (names - {roles.AUDITOR}) and not user_units(user)
+
+
+def _group_names(user):
+    if not hasattr(user, "_tracker_groups"):
+        user._tracker_groups = set(user.groups.values_list("name", flat=True))
+    return user._tracker_groups
+
+
+def reader_required(view):
+    """Login required, and no plan pages for auditors."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if is_auditor_only(request.user):
+            raise PermissionDenied("审计员只能查看审计日志。")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
 def can_review(user):
     return user.is_authenticated and user.has_perm(REVIEW)
 
@@ -89,8 +118,12 @@ def nav_context(request):
     user = request.user
     if not user.is_authenticated:
         return {}
+    groups = _group_names(user)
     return {
         "nav_can_review": can_review(user),
         "nav_can_see_everything": can_see_everything(user),
         "nav_is_unit_staff": bool(user_units(user)),
+        "nav_is_auditor": roles.AUDITOR in groups,
+        "nav_is_auditor_only": is_auditor_only(user),
+        "nav_can_unlock": user.is_superuser or bool(groups & {roles.COORDINATOR, roles.ADMIN}),
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from departments.models import Unit
+from security import audit
 
 from . import access, statussheet, workflow
 from . import obligations as obligation_rules
@@ -100,7 +101,12 @@ def _import_scope_units(user):
     return frozenset(u.pk for u in units)
 
 
-def _xlsx_response(scope):
+def _xlsx_response(scope, what):
+    audit.record(
+        audit.Kind.SHEET_EXPORTED,
+        detail=f"{what}（{scope.period.name if scope.period else '无周期'}"
+        f"{'，仅本单位' if scope.unit_ids is not None else ''}）",
+    )
     buffer = io.BytesIO()
     write_status_sheet(scope, buffer)
     response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)
@@ -131,6 +137,8 @@ def _task_chart(task_rows, expected):
 
 @login_required
 def dashboard(request):
+    if access.is_auditor_only(request.user):
+        return redirect("security:audit")
     plan, period = _plan_and_period()
     context = {"plan": plan, "period": period}
     if plan is not None:
@@ -150,7 +158,7 @@ def dashboard(request):
     return render(request, "tasks/dashboard.html", context)
 
 
-@login_required
+@access.reader_required
 def measure_list(request):
     plan = default_plan()
     if plan is None:
@@ -177,7 +185,7 @@ def measure_list(request):
             measures=[s.measure for s in states],
             unit_ids=_export_scope_units(request.user),
         )
-        return _xlsx_response(scope)
+        return _xlsx_response(scope, f"措施进展筛选结果 {len(states)} 条，条件：{request.GET.urlencode()[:300]}")
     table = MeasureStateTable(states)
     tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
     export_query = request.GET.copy()
@@ -198,14 +206,14 @@ def measure_list(request):
     )
 
 
-@login_required
+@access.reader_required
 def unit_list(request):
     plan, period = _plan_and_period()
     summaries = PlanProgress(plan, period, today=_today()).unit_summaries() if plan else []
     return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
 
 
-@login_required
+@access.reader_required
 def unit_detail(request, pk):
     unit = get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
     plan, period = _plan_and_period()
@@ -229,7 +237,7 @@ def unit_detail(request, pk):
     )
 
 
-@login_required
+@access.reader_required
 def export_status(request):
     unit_ids = _export_scope_units(request.user)
     plan = default_plan()
@@ -241,13 +249,13 @@ def export_status(request):
         else:
             period = Period.objects.current(plan, _today())
     scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
-    return _xlsx_response(scope)
+    return _xlsx_response(scope, "台账")
 
 
 IMPORT_SESSION_KEY = "statussheet_import"
 
 
-@login_required
+@access.reader_required
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
     unit_ids = _import_scope_units(request.user)
@@ -261,8 +269,10 @@ def import_status(request):
         try:
             count = statussheet.apply_changes(pending["changes"], period, request.user)
         except workflow.WorkflowError as exc:
+            audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=str(exc))
             messages.error(request, f"未导入任何内容：{exc}")
         else:
+            audit.record(audit.Kind.SHEET_IMPORTED, detail=f"导入 {count} 条填报（{period.name}）")
             del request.session[IMPORT_SESSION_KEY]
             messages.success(request, f"已导入 {count} 条填报，并记入各措施的填报记录。")
             return redirect("tasks:measure_list")
@@ -273,6 +283,7 @@ def import_status(request):
             preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
+            audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
         else:
             if preview.ok:
                 request.session[IMPORT_SESSION_KEY] = {
@@ -281,12 +292,18 @@ def import_status(request):
                 }
             else:
                 request.session.pop(IMPORT_SESSION_KEY, None)
+            if preview.errors:
+                audit.record(
+                    audit.Kind.SHEET_IMPORTED,
+                    result=audit.Result.FAILURE,
+                    detail=f"预览发现 {len(preview.errors)} 行错误，未导入",
+                )
     return render(
         request, "tasks/import_status.html", {"form": form, "preview": preview, "plan": plan, "period": period}
     )
 
 
-@login_required
+@access.reader_required
 def plan(request):
     """The whole plan as the attachment shows it. A fixed number of queries."""
     current = default_plan()
@@ -297,7 +314,7 @@ def plan(request):
     return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
 
 
-@login_required
+@access.reader_required
 def my_obligations(request):
     plan, period = _plan_and_period()
     units = access.user_units(request.user)
@@ -319,7 +336,7 @@ def my_obligations(request):
     )
 
 
-@login_required
+@access.reader_required
 def report_form(request, pk):
     measure, obligation, mine = _get_obligation_for_user(request, pk)
     plan, period = measure.task.plan, Period.objects.current(measure.task.plan, _today())
@@ -397,7 +414,7 @@ def report_form(request, pk):
     )
 
 
-@login_required
+@access.reader_required
 def measure_detail(request, pk):
     measure = get_object_or_404(
         Measure.objects.select_related("task__plan").with_assignments(), pk=pk
@@ -426,7 +443,7 @@ def measure_detail(request, pk):
     )
 
 
-@login_required
+@access.reader_required
 def evidence_download(request, pk):
     evidence = _get_evidence_for_user(request, pk)
     try:
@@ -436,7 +453,7 @@ def evidence_download(request, pk):
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
 
 
-@login_required
+@access.reader_required
 def review_queue(request):
     access.require_review(request.user)
     reports = (
@@ -447,7 +464,7 @@ def review_queue(request):
     return render(request, "tasks/review_queue.html", {"reports": reports})
 
 
-@login_required
+@access.reader_required
 def review_report(request, pk):
     report = _get_report_for_review(request, pk)
     if request.method == "POST":
@@ -486,7 +503,7 @@ def review_report(request, pk):
     )
 
 
-@login_required
+@access.reader_required
 def periods(request):
     access.require_review(request.user)
     plan = default_plan()
@@ -504,7 +521,7 @@ def periods(request):
     )
 
 
-@login_required
+@access.reader_required
 @require_POST
 def period_update(request, pk):
     access.require_review(request.user)

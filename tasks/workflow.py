@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from security import audit
+
 from .models import Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
@@ -113,6 +115,13 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
     return report
 
 
+_AUDIT_KINDS = {
+    ReportEvent.Action.APPROVED: audit.Kind.REPORT_APPROVED,
+    ReportEvent.Action.RETURNED: audit.Kind.REPORT_RETURNED,
+    ReportEvent.Action.REOPENED: audit.Kind.REPORT_REOPENED,
+}
+
+
 def _review(report, user, version, *, allowed_from, new_state, action, comment=""):
     now = timezone.now()
     with transaction.atomic():
@@ -129,6 +138,7 @@ def _review(report, user, version, *, allowed_from, new_state, action, comment="
                 raise NotAllowed("该填报的状态已经改变，无法执行此操作，请刷新页面。")
             raise Conflict(CONFLICT_MESSAGE)
         ReportEvent.objects.create(report=report, action=action, actor=user, at=now, comment=comment)
+        audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail=comment)
     return Report.objects.get(pk=report.pk)
 
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from security import audit
 from tasks.models import Period, Plan
 from tasks.statussheet import SheetScope, default_plan, write_status_sheet
 
@@ -36,4 +37,5 @@ class Command(BaseCommand):
             write_status_sheet(SheetScope(plan=found, period=chosen, today=today), path)
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc}") from exc
+        audit.record(audit.Kind.SHEET_EXPORTED, detail=f"{path}（{chosen.name if chosen else '无周期'}）")
         self.stdout.write(self.style.SUCCESS(f"已导出台账：{path}"))

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from security import audit
 from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 
 
@@ -13,8 +14,13 @@ class Command(BaseCommand):
         try:
             spec = read_plan_file(path)
         except PlanFileError as exc:
+            audit.record(audit.Kind.PLAN_LOADED, result=audit.Result.FAILURE, detail=str(exc))
             raise CommandError(f"未载入：{exc}") from exc
         result = load_plan(spec)
+        audit.record(
+            audit.Kind.PLAN_LOADED,
+            detail=f"{path}：{spec.doc_number}，新建 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
+        )
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         measures = sum(len(t.measures) for t in spec.tasks)

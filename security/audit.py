@@ -1,0 +1,55 @@
+"""Writing audit records. `record` takes who and from where from the current
+request (set by RequestContextMiddleware) unless the caller says otherwise;
+outside a request (management commands) the user is shown as 命令行."""
+
+import contextvars
+
+from .models import AuditEvent
+
+_current_request = contextvars.ContextVar("current_request", default=None)
+
+Kind = AuditEvent.Kind
+Result = AuditEvent.Result
+
+
+def set_current_request(request):
+    return _current_request.set(request)
+
+
+def reset_current_request(token):
+    _current_request.reset(token)
+
+
+def client_ip(request):
+    """The client address: axes' resolution when present, else REMOTE_ADDR."""
+    if request is None:
+        return None
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    return address or None
+
+
+def record(kind, *, result=Result.SUCCESS, obj=None, detail="", user=None, username=None, request=None):
+    """Append one audit record and return it."""
+    request = request or _current_request.get()
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    if username is None:
+        username = user.get_username() if user is not None else ("" if request is not None else "命令行")
+    values = {}
+    if obj is not None:
+        values = {
+            "object_type": obj._meta.verbose_name if hasattr(obj, "_meta") else type(obj).__name__,
+            "object_id": str(getattr(obj, "pk", "") or ""),
+            "object_repr": str(obj)[:300],
+        }
+    return AuditEvent.objects.create(
+        kind=kind,
+        result=result,
+        user_id=user.pk if user is not None else None,
+        username=username[:150],
+        ip_address=client_ip(request),
+        detail=str(detail)[:5000],
+        **values,
+    )

@@ -1,0 +1,80 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+
+from . import audit, policy
+
+SESSION_LAST_SEEN = "security_last_seen"
+SESSION_EPOCH = "security_epoch"
+
+
+class RequestContextMiddleware:
+    """Lets audit records find who and from where without passing the request around."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = audit.set_current_request(request)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.reset_current_request(token)
+
+
+class SessionSecurityMiddleware:
+    """Idle timeout, "log out everywhere", and the forced password change.
+
+    - A session idle for longer than SESSION_IDLE_MINUTES ends.
+    - A session started before the user's last "log out everywhere" ends.
+    - A user who must change the password sees only the password-change page.
+    """
+
+    exempt_names = ("password_change", "password_change_done", "logout", "login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response = self._check(request, user)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _check(self, request, user):
+        now = time.time()
+        session = request.session
+        last_seen = session.get(SESSION_LAST_SEEN)
+        idle_limit = settings.SESSION_IDLE_MINUTES * 60
+        state = policy.account_security(user)
+        if last_seen is not None and now - last_seen > idle_limit:
+            audit.record(audit.Kind.SESSION_EXPIRED, user=user, detail=f"空闲超过 {settings.SESSION_IDLE_MINUTES} 分钟")
+            logout(request)
+            messages.warning(request, f"由于超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，您已自动退出，请重新登录。")
+            return redirect(f"{reverse('login')}?next={request.path}")
+        if session.get(SESSION_EPOCH, state.session_epoch) != state.session_epoch:
+            logout(request)
+            messages.warning(request, "您已在所有设备上退出，请重新登录。")
+            return redirect(reverse("login"))
+        if session.get(SESSION_EPOCH) != state.session_epoch:
+            session[SESSION_EPOCH] = state.session_epoch
+        # Refreshing the timestamp at most every 30 s spares a session write per request.
+        if last_seen is None or now - last_seen > 30:
+            session[SESSION_LAST_SEEN] = now
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if match.url_name in self.exempt_names:
+            return None
+        reason = policy.password_change_reason(user)
+        if reason:
+            messages.warning(request, reason)
+            return redirect("password_change")
+        return None

@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audit records are never changed or deleted through the application."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("审计日志只能追加，不能修改。")
+
+    def delete(self):
+        raise AppendOnlyError("审计日志只能追加，不能删除。")
+
+
+class AuditEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGOUT = "logout", _("退出登录")
+        LOCKOUT = "lockout", _("账号/地址锁定")
+        UNLOCK = "unlock", _("解除锁定")
+        SESSION_EXPIRED = "session_expired", _("会话超时")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        PERMISSION_DENIED = "permission_denied", _("拒绝访问（403）")
+        ROLE_CHANGED = "role_changed", _("角色变更")
+        MEMBERSHIP_CHANGED = "membership_changed", _("单位成员变更")
+        ACCOUNT_CHANGED = "account_changed", _("账号变更")
+        PLAN_LOADED = "plan_loaded", _("载入行动方案")
+        REPORT_APPROVED = "report_approved", _("填报审核通过")
+        REPORT_RETURNED = "report_returned", _("填报退回")
+        REPORT_REOPENED = "report_reopened", _("填报重新打开")
+        SHEET_EXPORTED = "sheet_exported", _("导出台账")
+        SHEET_IMPORTED = "sheet_imported", _("导入台账")
+        AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+        DENIED = "denied", _("拒绝")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("事件类型"), max_length=30, choices=Kind.choices)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.SUCCESS)
+    # Plain values, not foreign keys: a record outlives the user and object it names.
+    user_id = models.IntegerField(_("用户 ID"), null=True, blank=True)
+    username = models.CharField(_("用户"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=300, blank=True)
+    detail = models.TextField(_("详情"), blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "at"], name="audit_kind_at"),
+            models.Index(fields=["username", "at"], name="audit_username_at"),
+        ]
+        permissions = [("view_audit_trail", _("可查看审计日志"))]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("审计日志只能追加，不能删除。")
+
+
+class AccountSecurity(models.Model):
+    """Password age, forced change and the session epoch of one user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="security"
+    )
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    session_epoch = models.PositiveIntegerField(
+        _("会话代次"), default=0, help_text=_("“在所有设备上退出”时加一，旧会话随即失效。")
+    )
+
+    class Meta:
+        verbose_name = _("账号安全状态")
+        verbose_name_plural = _("账号安全状态")
+
+    def __str__(self):
+        return str(self.user)

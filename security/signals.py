@@ -1,0 +1,122 @@
+"""Audit receivers for events Django and django-axes signal on their own."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from departments.models import Membership
+
+from . import audit, policy
+from .models import AuditEvent
+
+User = get_user_model()
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    audit.record(audit.Kind.LOGIN, user=user, request=request)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record(audit.Kind.LOGOUT, user=user, request=request)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    from django.conf import settings
+
+    username = (credentials or {}).get("username", "")
+    # django-axes has already counted this attempt; more failures than the
+    # limit means the account or address was locked before it.
+    locked = getattr(request, "axes_failures_since_start", 0) > settings.AXES_FAILURE_LIMIT
+    audit.record(
+        audit.Kind.LOGIN_FAILED,
+        result=audit.Result.DENIED if locked else audit.Result.FAILURE,
+        username=username,
+        request=request,
+        detail="账号或地址已锁定" if locked else "用户名或密码错误",
+    )
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    from django.conf import settings
+
+    # django-axes signals again on every failure during a lockout; one
+    # record per lockout period is what an assessor wants to see.
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    if AuditEvent.objects.filter(
+        kind=audit.Kind.LOCKOUT, username=username or "", ip_address=ip_address, at__gte=since
+    ).exists():
+        return
+    audit.record(
+        audit.Kind.LOCKOUT,
+        result=audit.Result.DENIED,
+        username=username or "",
+        request=request,
+        detail=f"连续 {settings.AXES_FAILURE_LIMIT} 次登录失败，锁定 {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟",
+    )
+
+
+@receiver(pre_save, sender=User)
+def remember_account_flags(sender, instance, update_fields=None, **kwargs):
+    """Keep the stored password hash and flags so post_save can tell what changed."""
+    if instance.pk is None or (update_fields is not None and not {"password", "is_superuser", "is_staff", "is_active"} & set(update_fields)):
+        instance._audit_before = None
+        return
+    instance._audit_before = (
+        User.objects.filter(pk=instance.pk).values("password", "is_superuser", "is_staff", "is_active").first()
+    )
+
+
+@receiver(post_save, sender=User)
+def audit_account_changes(sender, instance, created, **kwargs):
+    before = getattr(instance, "_audit_before", None)
+    if created or not before:
+        return
+    if before["password"] != instance.password and not getattr(instance, "_password_reset_by_admin", False):
+        policy.mark_password_changed(instance)
+        audit.record(audit.Kind.PASSWORD_CHANGED, obj=instance, detail=f"账号 {instance.username} 的密码已修改")
+    changed = [
+        f"{label}：{'是' if before[field] else '否'} → {'是' if getattr(instance, field) else '否'}"
+        for field, label in [("is_superuser", "超级用户"), ("is_staff", "后台权限"), ("is_active", "启用")]
+        if before[field] != getattr(instance, field)
+    ]
+    if changed:
+        audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail="；".join(changed))
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from django.contrib.auth.models import Group
+
+    verb = {"post_add": "加入", "post_remove": "移出", "post_clear": "清空"}[action]
+    if reverse:  # group.user_set changed
+        users = User.objects.filter(pk__in=pk_set or [])
+        for user in users:
+            audit.record(audit.Kind.ROLE_CHANGED, obj=user, detail=f"{verb}角色“{instance.name}”")
+        return
+    names = "、".join(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)) or "全部角色"
+    audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail=f"{verb}角色：{names}")
+
+
+@receiver(post_save, sender=Membership)
+def audit_membership_saved(sender, instance, created, **kwargs):
+    verb = "加入" if created else "修改"
+    audit.record(
+        audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} {verb}单位“{instance.unit}”"
+    )
+
+
+@receiver(post_delete, sender=Membership)
+def audit_membership_deleted(sender, instance, **kwargs):
+    audit.record(
+        audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 移出单位“{instance.unit}”"
+    )

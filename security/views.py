@@ -1,0 +1,203 @@
+import io
+from urllib.parse import quote
+
+import django_filters
+import django_tables2 as tables
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from departments import roles
+
+from . import audit, policy
+from .models import AuditEvent
+
+
+def is_auditor(user):
+    return user.is_authenticated and user.groups.filter(name=roles.AUDITOR).exists()
+
+
+def can_unlock(user):
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name__in=[roles.COORDINATOR, roles.ADMIN]).exists()
+    )
+
+
+def permission_denied(request, exception=None):
+    """handler403: every denial is an audit event, then a Chinese page."""
+    audit.record(
+        audit.Kind.PERMISSION_DENIED,
+        result=audit.Result.DENIED,
+        request=request,
+        detail=f"{request.method} {request.get_full_path()[:300]}：{exception or ''}",
+    )
+    message = str(exception) if exception and str(exception) else "您的账号没有访问该页面的权限。"
+    return render(request, "403.html", {"exception": message}, status=403)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' lockout page, in Chinese."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "security/locked_out.html",
+        {"minutes": minutes, "limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+
+
+@require_POST
+def logout(request):
+    """Log out here, or on every device when the user asks for it."""
+    user = request.user
+    everywhere = request.POST.get("everywhere") == "1"
+    if user.is_authenticated and everywhere:
+        policy.end_all_sessions(user)
+    auth_logout(request)
+    if everywhere:
+        messages.success(request, "您已在所有设备上退出登录。")
+    return redirect("login")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("tasks:dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+class AuditFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label="事件类型", choices=AuditEvent.Kind.choices)
+    result = django_filters.ChoiceFilter(label="结果", choices=AuditEvent.Result.choices)
+    username = django_filters.CharFilter(label="用户", lookup_expr="icontains")
+    ip_address = django_filters.CharFilter(label="来源地址", lookup_expr="startswith")
+    since = django_filters.DateFilter(
+        label="起始日期", field_name="at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        label="截止日期", field_name="at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["kind", "result", "username", "ip_address", "since", "until"]
+
+
+class AuditTable(tables.Table):
+    at = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", attrs={"td": {"data-label": "时间"}})
+    kind = tables.Column(verbose_name="事件类型", attrs={"td": {"data-label": "事件类型"}})
+    result = tables.Column(verbose_name="结果", attrs={"td": {"data-label": "结果"}})
+    username = tables.Column(verbose_name="用户", attrs={"td": {"data-label": "用户"}})
+    ip_address = tables.Column(verbose_name="来源地址", attrs={"td": {"data-label": "来源地址"}})
+    object_repr = tables.Column(verbose_name="对象", attrs={"td": {"data-label": "对象"}})
+    detail = tables.Column(verbose_name="详情", attrs={"td": {"data-label": "详情"}})
+
+    class Meta:
+        model = AuditEvent
+        fields = ["at", "kind", "result", "username", "ip_address", "object_repr", "detail"]
+        attrs = {"class": "data stack"}
+        template_name = "django_tables2/table.html"
+        order_by = "-at"
+        empty_text = "没有符合条件的记录。"
+
+
+EXPORT_COLUMNS = [
+    ("时间", lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S")),
+    ("事件类型", lambda e: e.get_kind_display()),
+    ("结果", lambda e: e.get_result_display()),
+    ("用户", lambda e: e.username),
+    ("来源地址", lambda e: e.ip_address or ""),
+    ("对象类型", lambda e: e.object_type),
+    ("对象 ID", lambda e: e.object_id),
+    ("对象", lambda e: e.object_repr),
+    ("详情", lambda e: e.detail),
+]
+
+
+def _audit_workbook(events):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("审计日志")
+    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50]):
+        sheet.column_dimensions[letter].width = width
+    header = []
+    for title, _ in EXPORT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    sheet.freeze_panes = "A2"
+    for event in events.iterator(chunk_size=2000):
+        row = []
+        for _, get in EXPORT_COLUMNS:
+            cell = WriteOnlyCell(sheet, value=get(event))
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                cell.data_type = "s"
+            row.append(cell)
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@login_required
+def audit_trail(request):
+    if not is_auditor(request.user):
+        raise PermissionDenied("只有审计员可以查看审计日志。")
+    audit_filter = AuditFilter(request.GET or None, queryset=AuditEvent.objects.all())
+    events = audit_filter.qs
+    if request.GET.get("export") == "xlsx":
+        audit.record(audit.Kind.AUDIT_EXPORTED, detail=f"条件：{request.GET.urlencode()[:500]}")
+        name = f"审计日志_{timezone.localdate():%Y-%m-%d}.xlsx"
+        response = HttpResponse(
+            _audit_workbook(events.order_by("-at", "-pk")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f"attachment; filename=\"audit_{timezone.localdate():%Y-%m-%d}.xlsx\"; filename*=UTF-8''{quote(name)}"
+        )
+        return response
+    table = AuditTable(events)
+    tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    export_query["export"] = "xlsx"
+    return render(
+        request,
+        "security/audit_trail.html",
+        {"filter": audit_filter, "table": table, "export_query": export_query.urlencode()},
+    )
+
+
+@login_required
+def lockouts(request):
+    if not can_unlock(request.user):
+        raise PermissionDenied("只有协调人或管理员可以解除锁定。")
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        ip_address = request.POST.get("ip_address", "")
+        count = axes_reset(username=username or None, ip=ip_address or None)
+        target = "、".join(filter(None, [username and f"账号 {username}", ip_address and f"地址 {ip_address}"]))
+        audit.record(audit.Kind.UNLOCK, detail=f"解除锁定：{target}（清除 {count} 条失败记录）")
+        messages.success(request, f"已解除锁定：{target}。")
+        return redirect("security:lockouts")
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    rows = [(a, a.failures_since_start >= settings.AXES_FAILURE_LIMIT) for a in attempts]
+    return render(request, "security/lockouts.html", {"rows": rows, "limit": settings.AXES_FAILURE_LIMIT})
