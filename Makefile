@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-postgres clean
+.PHONY: run test test-postgres bench loadtest clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Pages, export and peers at 1x and 10x synthetic scale; writes bench/results.json.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
+
+# 50 simulated staff for 60 s against gunicorn on PostgreSQL (needs Debian's postgresql).
+loadtest: $(BIN)/.installed
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	bash loadtest/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles

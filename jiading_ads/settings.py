@@ -74,6 +74,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if not DEBUG:
+    # WhiteNoise serves collected static files in production; runserver and
+    # the test server serve them from the app folders in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -103,6 +108,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # A connection that died while the database was away is replaced
+        # instead of failing every later request of that worker.
+        conn_health_checks=True,
     )
 }
 
@@ -145,6 +153,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# WhiteNoise serves the static files from every app server; in production
+# they are collected with hashed names (collectstatic) and cached for ever.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Evidence files live outside the web root and are only served through a
 # view that checks the login; there is deliberately no MEDIA_URL route.
@@ -171,7 +189,30 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiadin
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap4-responsive.html"
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    # Production sits behind a TLS-terminating reverse proxy that sets
+    # X-Forwarded-Proto; DJANGO_SECURE=0 turns these off for a plain-HTTP
+    # load test on loopback.
+    secure = env_bool("DJANGO_SECURE", True)
+    SESSION_COOKIE_SECURE = secure
+    CSRF_COOKIE_SECURE = secure
+    SECURE_SSL_REDIRECT = secure
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if secure else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = secure
+    X_FRAME_OPTIONS = "DENY"
+    # HSTS preload lists are for public domains; an intranet host cannot be on them.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    },
+}
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
+# The plan pages show unless a user picks another one (synthetic benchmark
+# plans, later plans of the district).
+DEFAULT_PLAN_DOC_NUMBER = os.environ.get("DEFAULT_PLAN_DOC_NUMBER", "嘉府发〔2023〕2号")

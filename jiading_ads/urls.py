@@ -8,6 +8,7 @@ admin.site.site_title = "行动方案跟踪"
 admin.site.index_title = "后台管理"
 
 handler403 = "security.views.permission_denied"
+handler500 = "jiading_ads.errors.server_error"
 
 urlpatterns = [
     path("accounts/logout/", security_views.logout, name="logout"),

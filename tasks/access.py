@@ -119,7 +119,13 @@ def nav_context(request):
     if not user.is_authenticated:
         return {}
     groups = _group_names(user)
+    plans = []
+    if can_see_everything(user):
+        from .models import Plan
+
+        plans = list(Plan.objects.order_by("-start_date", "doc_number").values_list("pk", "title", "doc_number"))
     return {
+        "nav_plans": plans if len(plans) > 1 else [],
         "nav_can_review": can_review(user),
         "nav_can_see_everything": can_see_everything(user),
         "nav_is_unit_staff": bool(user_units(user)),

@@ -276,6 +276,7 @@ class Report(models.Model):
                 name="report_done_means_100_percent",
             ),
         ]
+        indexes = [models.Index(fields=["state", "submitted_at"], name="report_state_submitted")]
         permissions = [
             ("review_report", _("可审核填报、管理填报周期")),
             ("view_all_progress", _("可查看全部单位的进展并导出台账")),

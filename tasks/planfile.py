@@ -23,6 +23,8 @@ from .periods import ensure_quarterly_periods
 DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
 
 UNIT_KINDS = set(Unit.Kind.values)
+MAX_NUMBER = 32767  # PositiveSmallIntegerField on every database
+NAME_LENGTH = Unit._meta.get_field("name").max_length
 
 
 class PlanFileError(Exception):
@@ -101,7 +103,7 @@ class _Reader:
             self.fail(f"{where}应为键值对（映射）")
         return value
 
-    def text(self, data, key, where, required=True):
+    def text(self, data, key, where, required=True, max_length=None):
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -109,12 +111,15 @@ class _Reader:
             return ""
         if not isinstance(value, str):
             self.fail(f"{where}的“{key}”应为文本")
-        return value.strip()
+        value = value.strip()
+        if max_length is not None and len(value) > max_length:
+            self.fail(f"{where}的“{key}”超过 {max_length} 个字符")
+        return value
 
     def number(self, data, key, where):
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(f"{where}的“{key}”应为正整数，实为 {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUMBER:
+            self.fail(f"{where}的“{key}”应为 1 到 {MAX_NUMBER} 之间的整数，实为 {value!r}")
         return value
 
     def date(self, data, key, where, required=True):
@@ -136,7 +141,22 @@ class _Reader:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             self.fail(f"{where}的“{key}”应为单位名称列表")
-        return [v.strip() for v in value]
+        names = [v.strip() for v in value]
+        too_long = [n for n in names if len(n) > NAME_LENGTH]
+        if too_long:
+            self.fail(f"{where}的单位名称“{too_long[0][:20]}…”超过 {NAME_LENGTH} 个字符")
+        return names
+
+
+def _length(model, field_name):
+    return model._meta.get_field(field_name).max_length
+
+
+def _departments(reader, item, where):
+    names = reader.name_list(item, "departments", where, required=False)
+    if len("、".join(names)) > _length(Task, "departments"):
+        reader.fail(f"{where}的责任部门列表过长")
+    return names
 
 
 def read_plan_file(path):
@@ -164,9 +184,9 @@ def read_plan_file(path):
     units = _read_units(reader, data["units"])
     tasks = _read_tasks(reader, data["tasks"])
     spec = PlanSpec(
-        doc_number=reader.text(plan, "doc_number", "“plan”部分"),
-        title=reader.text(plan, "title", "“plan”部分"),
-        issuer=reader.text(plan, "issuer", "“plan”部分"),
+        doc_number=reader.text(plan, "doc_number", "“plan”部分", max_length=_length(Plan, "doc_number")),
+        title=reader.text(plan, "title", "“plan”部分", max_length=_length(Plan, "title")),
+        issuer=reader.text(plan, "issuer", "“plan”部分", max_length=_length(Plan, "issuer")),
         start_date=reader.date(plan, "start_date", "“plan”部分"),
         end_date=reader.date(plan, "end_date", "“plan”部分"),
         goals=reader.text(plan, "goals", "“plan”部分", required=False),
@@ -196,7 +216,7 @@ def _read_units(reader, value):
     for index, item in enumerate(value, start=1):
         where = f"第 {index} 个单位"
         item = reader.mapping(item, where)
-        name = reader.text(item, "name", where)
+        name = reader.text(item, "name", where, max_length=NAME_LENGTH)
         where = f"单位“{name}”"
         kind = reader.text(item, "kind", where)
         if kind not in UNIT_KINDS:
@@ -261,9 +281,9 @@ def _read_tasks(reader, value):
         tasks.append(
             TaskSpec(
                 number=number,
-                title=reader.text(item, "title", where),
+                title=reader.text(item, "title", where, max_length=_length(Task, "title")),
                 narrative=reader.text(item, "narrative", where, required=False),
-                departments=reader.name_list(item, "departments", where, required=False),
+                departments=_departments(reader, item, where),
                 measures=measures,
             )
         )
@@ -385,13 +405,14 @@ def _sync(result, model, lookup, **values):
 
 def _load_units(spec, result):
     """Create missing units and aliases; existing units are left as admins set them."""
+    new_collectives = []
     for order, u_spec in enumerate(spec.units, start=1):
         unit = Unit.objects.filter(name=u_spec.name).first()
         if unit is None:
             unit = Unit.objects.create(name=u_spec.name, kind=u_spec.kind, sort_order=order * 10)
             result.created += 1
             if u_spec.members:
-                unit.members.set(Unit.objects.filter(name__in=u_spec.members))
+                new_collectives.append((unit, u_spec.members))
         else:
             result.unchanged += 1
         existing = set(unit.aliases.values_list("name", flat=True))
@@ -399,6 +420,10 @@ def _load_units(spec, result):
             if alias not in existing:
                 UnitAlias.objects.create(unit=unit, name=alias)
                 result.created += 1
+    # Members are set once every unit and alias exists, whatever the file's order.
+    for unit, members in new_collectives:
+        resolved = Unit.objects.resolve_names(members)
+        unit.members.set([resolved[name] for name in members])
     names = {n for t in spec.tasks for m in t.measures for n in m.units}
     return Unit.objects.resolve_names(names)
 

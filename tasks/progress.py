@@ -198,16 +198,26 @@ class PlanProgress:
         self.current = {}
         if not measure_ids:
             return
-        official = Report.objects.official().filter(measure_id__in=measure_ids).select_related("period")
+        # First the keys of every official report (cheap tuples), then only the
+        # latest report of each obligation as objects: memory and time follow
+        # the number of obligations, not the number of reports.
+        official = Report.objects.official().filter(measure_id__in=measure_ids)
         if self.period is not None:
             official = official.filter(period__end_date__lte=self.period.end_date)
-        for report in official.order_by("period__end_date", "updated_at"):
-            self.latest[(report.measure_id, report.unit_id)] = report
+        latest_pk = {}
+        rows = official.order_by("period__end_date", "updated_at", "pk").values_list("measure_id", "unit_id", "pk")
+        for measure_id, unit_id, pk in rows.iterator(chunk_size=5000):
+            latest_pk[(measure_id, unit_id)] = pk
+        wanted = list(latest_pk.values())
         if self.period is not None:
-            for report in Report.objects.filter(measure_id__in=measure_ids, period=self.period).select_related(
-                "period"
-            ):
-                self.current[(report.measure_id, report.unit_id)] = report
+            current = Report.objects.filter(measure_id__in=measure_ids, period=self.period)
+            wanted += list(current.values_list("pk", flat=True))
+        for report in Report.objects.filter(pk__in=set(wanted)).select_related("period").iterator(chunk_size=2000):
+            key = (report.measure_id, report.unit_id)
+            if latest_pk.get(key) == report.pk:
+                self.latest[key] = report
+            if self.period is not None and report.period_id == self.period.pk:
+                self.current[key] = report
 
     def obligation_state(self, obligation):
         latest = self.latest.get(obligation.key)

@@ -14,8 +14,10 @@ is valid (see `read_upload` and `apply_changes`).
 """
 
 import datetime
+from copy import copy
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -66,8 +68,10 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def default_plan():
-    """The plan to show when none is named: the most recent. One query."""
-    return Plan.objects.order_by("-start_date", "-pk").first()
+    """The plan to show when none is chosen: settings.DEFAULT_PLAN_DOC_NUMBER,
+    else the most recent. One or two queries."""
+    plan = Plan.objects.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER).first()
+    return plan or Plan.objects.order_by("-start_date", "-pk").first()
 
 
 def _styles():
@@ -101,6 +105,7 @@ class _Sheet:
 
     def __init__(self, workbook, title, widths):
         self.ws = workbook.create_sheet(title)
+        self._style_arrays = {}
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.row = 0
@@ -109,7 +114,13 @@ class _Sheet:
         if isinstance(value, Promise):
             value = str(value)
         cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style
+        # Looking a named style up for every cell costs more than writing it.
+        cached = self._style_arrays.get(style)
+        if cached is None:
+            cell.style = style
+            self._style_arrays[style] = copy(cell._style)
+        else:
+            cell._style = copy(cached)
         if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
             # Text a user typed is never a formula, whatever it starts with.
             cell.data_type = "s"
@@ -136,6 +147,7 @@ class _Sheet:
             self.ws.merged_cells.add(f"{letter}{first}:{letter}{last}")
 
     def print_setup(self, header_rows):
+        """Must run before the first row: write-only sheets write these with it."""
         ws = self.ws
         ws.freeze_panes = f"A{header_rows + 1}"
         ws.print_title_rows = f"1:{header_rows}"
@@ -199,6 +211,7 @@ def title_text(scope):
 
 def _write_main_sheet(workbook, scope, progress, states):
     sheet = _Sheet(workbook, "台账", COLUMN_WIDTHS)
+    sheet.print_setup(HEADER_ROW)
     sheet.title(title_text(scope), len(HEADERS))
     sheet.header(HEADERS)
     task_start, current_task = None, None
@@ -228,11 +241,11 @@ def _write_main_sheet(workbook, scope, progress, states):
             {4: f"light_{state.light.value}", 5: "percent", 6: "percent"},
         )
     sheet.merge_down(1, task_start, sheet.row)
-    sheet.print_setup(HEADER_ROW)
 
 
 def _write_unit_sheet(workbook, scope, by_unit):
     sheet = _Sheet(workbook, "按单位", UNIT_WIDTHS)
+    sheet.print_setup(HEADER_ROW)
     sheet.title(title_text(scope) + " · 按单位", len(UNIT_HEADERS))
     sheet.header(UNIT_HEADERS)
     for summary in by_unit:
@@ -259,11 +272,11 @@ def _write_unit_sheet(workbook, scope, by_unit):
                 {4: f"light_{s.light.value}", 5: "percent"},
             )
         sheet.merge_down(1, first, sheet.row)
-    sheet.print_setup(HEADER_ROW)
 
 
 def _write_summary_sheet(workbook, scope, progress, by_unit):
     sheet = _Sheet(workbook, "汇总", [26, 10, 12, 10, 8, 8, 8, 8])
+    sheet.print_setup(HEADER_ROW)
     sheet.title(title_text(scope) + " · 汇总", 8)
     sheet.header(["工作任务", "措施数", "平均完成进度", "序时进度", "红灯", "黄灯", "绿灯", "已完成"])
     task_rows = progress.task_rows()
@@ -314,7 +327,6 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
             ],
             {5: "percent"},
         )
-    sheet.print_setup(HEADER_ROW)
 
 
 def write_status_sheet(scope, target):

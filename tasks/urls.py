@@ -20,4 +20,5 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("export/status.xlsx", views.export_status, name="export_status"),
     path("import/", views.import_status, name="import_status"),
+    path("plans/select/", views.select_plan, name="select_plan"),
 ]

@@ -5,10 +5,12 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from departments.models import Unit
@@ -18,7 +20,7 @@ from . import access, statussheet, workflow
 from . import obligations as obligation_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Period, Report
+from .models import Evidence, Measure, Period, Plan, Report
 from .progress import PlanProgress
 from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -28,9 +30,22 @@ def _today():
     return timezone.localdate()
 
 
-def _plan_and_period():
-    """The plan shown by default and its current period. Two queries."""
-    plan = default_plan()
+PLAN_SESSION_KEY = "selected_plan"
+
+
+def _selected_plan(request):
+    """The plan the user chose (?plan= or earlier in the session), else the default."""
+    wanted = request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY)
+    if wanted and str(wanted).isdigit():
+        plan = Plan.objects.filter(pk=wanted).first()
+        if plan is not None:
+            return plan
+    return default_plan()
+
+
+def _plan_and_period(request):
+    """The selected plan and its current period. Two queries."""
+    plan = _selected_plan(request)
     period = Period.objects.current(plan, _today()) if plan else None
     return plan, period
 
@@ -139,7 +154,7 @@ def _task_chart(task_rows, expected):
 def dashboard(request):
     if access.is_auditor_only(request.user):
         return redirect("security:audit")
-    plan, period = _plan_and_period()
+    plan, period = _plan_and_period(request)
     context = {"plan": plan, "period": period}
     if plan is not None:
         progress = PlanProgress(plan, period, today=_today())
@@ -160,7 +175,7 @@ def dashboard(request):
 
 @access.reader_required
 def measure_list(request):
-    plan = default_plan()
+    plan = _selected_plan(request)
     if plan is None:
         return render(request, "tasks/measure_list.html", {"plan": None})
     measure_filter = MeasureFilter(
@@ -208,7 +223,7 @@ def measure_list(request):
 
 @access.reader_required
 def unit_list(request):
-    plan, period = _plan_and_period()
+    plan, period = _plan_and_period(request)
     summaries = PlanProgress(plan, period, today=_today()).unit_summaries() if plan else []
     return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
 
@@ -216,7 +231,7 @@ def unit_list(request):
 @access.reader_required
 def unit_detail(request, pk):
     unit = get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
-    plan, period = _plan_and_period()
+    plan, period = _plan_and_period(request)
     rows, summary = [], None
     if plan is not None:
         mine = obligation_rules.for_units([unit], plan)
@@ -238,9 +253,23 @@ def unit_detail(request, pk):
 
 
 @access.reader_required
+@require_POST
+def select_plan(request):
+    """Remember which plan the coordinator, a viewer or an admin is looking at."""
+    if not access.can_see_everything(request.user):
+        raise PermissionDenied("只有协调人、查看人员和管理员可以切换行动方案。")
+    plan = get_object_or_404(Plan, pk=request.POST.get("plan") or -1)
+    request.session[PLAN_SESSION_KEY] = plan.pk
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return redirect(next_url)
+
+
+@access.reader_required
 def export_status(request):
     unit_ids = _export_scope_units(request.user)
-    plan = default_plan()
+    plan = _selected_plan(request)
     period = None
     if plan is not None:
         wanted = request.GET.get("period")
@@ -259,7 +288,7 @@ IMPORT_SESSION_KEY = "statussheet_import"
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
     unit_ids = _import_scope_units(request.user)
-    plan, period = _plan_and_period()
+    plan, period = _plan_and_period(request)
     preview = None
     if request.method == "POST" and request.POST.get("action") == "apply":
         pending = request.session.get(IMPORT_SESSION_KEY)
@@ -306,7 +335,7 @@ def import_status(request):
 @access.reader_required
 def plan(request):
     """The whole plan as the attachment shows it. A fixed number of queries."""
-    current = default_plan()
+    current = _selected_plan(request)
     tasks = []
     if current is not None:
         measures = Measure.objects.with_assignments().order_by("number")
@@ -316,7 +345,7 @@ def plan(request):
 
 @access.reader_required
 def my_obligations(request):
-    plan, period = _plan_and_period()
+    plan, period = _plan_and_period(request)
     units = access.user_units(request.user)
     rows = []
     if plan is not None and units:
@@ -458,10 +487,15 @@ def review_queue(request):
     access.require_review(request.user)
     reports = (
         Report.objects.filter(state=Report.State.SUBMITTED)
-        .select_related("measure__task", "unit", "period", "updated_by")
+        .select_related("measure__task__plan", "unit", "period", "updated_by")
         .order_by("submitted_at", "pk")
     )
-    return render(request, "tasks/review_queue.html", {"reports": reports})
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tasks/review_queue.html",
+        {"page": page, "reports": page.object_list, "plan": _selected_plan(request)},
+    )
 
 
 @access.reader_required
@@ -506,7 +540,7 @@ def review_report(request, pk):
 @access.reader_required
 def periods(request):
     access.require_review(request.user)
-    plan = default_plan()
+    plan = _selected_plan(request)
     if plan is None:
         raise Http404("尚未载入行动方案。")
     form = PeriodForm(request.POST or None, instance=Period(plan=plan), prefix="new")

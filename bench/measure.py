@@ -1,0 +1,164 @@
+"""Measure the pages on one database (DATABASE_URL), print JSON on stdout.
+
+Run by bench/run.py once per scale. Server time is the time Django takes to
+answer through the test client (no network), the median of several runs;
+queries are counted with CaptureQueriesContext; the export's peak memory is
+tracemalloc's peak while the export is built.
+"""
+
+import gc
+import io
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiading_ads.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tables2.export import TableExport  # noqa: E402
+from openpyxl import Workbook, load_workbook  # noqa: E402
+
+from tasks.models import Assignment, Measure, Period, Plan, Report  # noqa: E402
+from tasks.progress import PlanProgress  # noqa: E402
+from tasks.statussheet import SheetScope, build_workbook  # noqa: E402
+from tasks.tables import MeasureStateTable  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def timed(client, url):
+    """(median seconds, query count, status, response) over RUNS requests."""
+    times, queries, response = [], 0, None
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+            times.append(time.perf_counter() - start)
+        queries = len(captured.captured_queries)
+    return statistics.median(times), queries, response.status_code, response
+
+
+def timed_call(function):
+    times, result = [], None
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def peak_memory(function):
+    gc.collect()
+    tracemalloc.start()
+    function()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def main():
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    plan = Plan.objects.filter(doc_number="合成-001").get()
+    coordinator = User.objects.get(username="coordinator")
+    lead = (
+        Assignment.objects.filter(measure__task__plan=plan, role=Assignment.Role.LEAD)
+        .select_related("unit")
+        .order_by("pk")
+        .first()
+    )
+    staff = User.objects.filter(memberships__unit=lead.unit).first()
+    measure = lead.measure
+    coordinator_client, staff_client = Client(), Client()
+    coordinator_client.force_login(coordinator)
+    staff_client.force_login(staff)
+    q = f"plan={plan.pk}"
+    pages = {
+        "dashboard /": (coordinator_client, f"/?{q}"),
+        "/my/": (staff_client, f"/my/?{q}"),
+        "/measures/ (page 2)": (coordinator_client, f"/measures/?{q}&page=2"),
+        "/measures/<pk>/": (coordinator_client, f"/measures/{measure.pk}/"),
+        "/review/": (coordinator_client, "/review/"),
+        "export /export/status.xlsx": (coordinator_client, f"/export/status.xlsx?{q}"),
+        "/measures/ 100 rows": (coordinator_client, f"/measures/?{q}&per_page=100"),
+        "admin changelist 100 rows": (coordinator_client, f"/admin/tasks/measure/?task__plan__id__exact={plan.pk}"),
+    }
+    coordinator.is_staff = coordinator.is_superuser = True  # the admin changelist needs it
+    coordinator.save(update_fields=["is_staff", "is_superuser"])
+    results = {}
+    for name, (client, url) in pages.items():
+        client.get(url)  # warm caches, templates and the connection
+        seconds, queries, status, response = timed(client, url)
+        assert status == 200, (name, url, status)
+        results[name] = {"url": url, "ms": round(seconds * 1000, 1), "queries": queries}
+
+    # The export side by side: ours, the openpyxl write-only limit writing the
+    # same cells, and django-tables2's tablib export of the same rows.
+    today = timezone.localdate()
+    period = Period.objects.current(plan, today)
+    scope = SheetScope(plan=plan, period=period, today=today)
+
+    def ours():
+        buffer = io.BytesIO()
+        build_workbook(scope).save(buffer)
+        return buffer
+
+    exported = ours()
+    workbook = load_workbook(io.BytesIO(exported.getvalue()), read_only=True)
+    sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
+
+    def limit():
+        book = Workbook(write_only=True)
+        for title, rows in sheets.items():
+            sheet = book.create_sheet(title)
+            for row in rows:
+                sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer
+
+    def peer():
+        measures = (
+            Measure.objects.filter(task__plan=plan).select_related("task").with_assignments().in_document_order()
+        )
+        states = list(PlanProgress(plan, period, today=today, measures=measures).states.values())
+        table = MeasureStateTable(states)
+        return TableExport("xlsx", table).export()
+
+    ours_s, _ = timed_call(ours)
+    limit_s, _ = timed_call(limit)
+    peer_s, _ = timed_call(peer)
+    results["export: ours (build only)"] = {"ms": round(ours_s * 1000, 1)}
+    results["export: openpyxl write-only limit"] = {"ms": round(limit_s * 1000, 1)}
+    results["export: django-tables2 tablib peer"] = {"ms": round(peer_s * 1000, 1)}
+    results["export peak memory (MiB)"] = {"value": round(peak_memory(ours) / 2**20, 2)}
+    results["export size"] = {
+        "rows": sum(len(rows) for rows in sheets.values()),
+        "bytes": len(exported.getvalue()),
+    }
+    counts = {
+        "plans": Plan.objects.count(),
+        "measures": Measure.objects.count(),
+        "reports": Report.objects.count(),
+        "plan measures": Measure.objects.filter(task__plan=plan).count(),
+    }
+    print(json.dumps({"results": results, "counts": counts}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

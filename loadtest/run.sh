@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make loadtest`: gunicorn with several workers on a throwaway PostgreSQL,
+# 50 simulated staff for 60 seconds from loopback, then concurrent
+# submissions to one report. Prints the figures and writes loadtest/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${LOADTEST_PORT:-8765}"
+WORKERS="${LOADTEST_WORKERS:-4}"
+USERS="${LOADTEST_USERS:-50}"
+DURATION="${LOADTEST_DURATION:-60s}"
+OUT=loadtest/results
+mkdir -p "$OUT"
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[[ -n "$pg_bin" ]] || { echo "PostgreSQL is not installed (apt-get install postgresql)"; exit 1; }
+source .ci/postgres.sh
+PG_PORT="${PG_PORT:-55433}" start_postgres "$pg_bin"
+GUNICORN_PID=""
+cleanup() { [[ -n "$GUNICORN_PID" ]] && kill "$GUNICORN_PID" 2>/dev/null; wait 2>/dev/null; stop_postgres; }
+trap cleanup EXIT
+
+export DATABASE_URL="$PG_URL" DJANGO_SECRET_KEY=loadtest-secret-key-not-for-production-use-0123456789 \
+  DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_STATIC_ROOT="$PWD/loadtest/staticfiles" \
+  DJANGO_MEDIA_ROOT="$PWD/loadtest/uploads"
+DJANGO_DEBUG=1 $BIN/python manage.py migrate --noinput >/dev/null
+DJANGO_DEBUG=1 $BIN/python manage.py load_plan >/dev/null
+DJANGO_DEBUG=1 $BIN/python manage.py seed_demo >/dev/null
+# The load comes from 50 users on one address: raise the lockout limit so a
+# stray failure cannot lock everyone out mid-run.
+export DJANGO_DEBUG=0 DJANGO_SECURE=0 AXES_FAILURE_LIMIT=1000
+$BIN/python manage.py collectstatic --noinput >/dev/null
+$BIN/gunicorn jiading_ads.wsgi --workers "$WORKERS" --bind "127.0.0.1:$PORT" --access-logfile /dev/null \
+  --error-logfile "$OUT/gunicorn.log" &
+GUNICORN_PID=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/accounts/login/" >/dev/null && break; sleep 0.2; done
+
+$BIN/locust -f loadtest/locustfile.py --headless -u "$USERS" -r 10 -t "$DURATION" \
+  --host "http://127.0.0.1:$PORT" --csv "$OUT/locust" --only-summary 2>&1 | tail -n 40
+$BIN/python loadtest/summary.py "$OUT/locust_stats.csv"
+$BIN/python loadtest/concurrent_submit.py "http://127.0.0.1:$PORT" 8
