@@ -118,7 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Length is ComplexityValidator's (10, with a Chinese message); Django's
+    # MinimumLengthValidator has no zh-hans translation in 5.2.
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "security.validators.ComplexityValidator", "OPTIONS": {"min_length": 10}},
@@ -136,7 +137,9 @@ AXES_VERBOSE = False
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (等保: idle timeout).
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
-SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# The cookie outlives the idle limit so that SessionSecurityMiddleware, not
+# the session store, ends an idle session: it can then say why and record it.
+SESSION_COOKIE_AGE = max(8 * 3600, SESSION_IDLE_MINUTES * 60 * 2)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -17,6 +17,14 @@ class AuditQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("审计日志只能追加，不能删除。")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise AppendOnlyError("审计日志只能追加，不能覆盖已有记录。")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("审计日志只能追加，不能修改。")
+
 
 class AuditEvent(models.Model):
     class Kind(models.TextChoices):
@@ -75,6 +83,8 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("审计日志只能追加，不能修改。")
+        # An INSERT always: a row built with an existing pk must not replace it.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

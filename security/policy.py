@@ -12,7 +12,10 @@ def account_security(user):
     """The user's AccountSecurity row, created on first use. Cached on the user."""
     cached = getattr(user, "_account_security", None)
     if cached is None:
-        cached, _ = AccountSecurity.objects.get_or_create(user=user)
+        # A user without a row has not changed the password since joining.
+        cached, _ = AccountSecurity.objects.get_or_create(
+            user=user, defaults={"password_changed_at": user.date_joined}
+        )
         user._account_security = cached
     return cached
 

@@ -3,6 +3,7 @@
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -17,6 +18,12 @@ User = get_user_model()
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
+    # Stamp the session now, so "log out everywhere" also ends a session
+    # that has logged in but not opened a page yet.
+    if request is not None and hasattr(request, "session"):
+        from .middleware import SESSION_EPOCH
+
+        request.session[SESSION_EPOCH] = policy.account_security(user).session_epoch
     audit.record(audit.Kind.LOGIN, user=user, request=request)
 
 
@@ -50,9 +57,9 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     # django-axes signals again on every failure during a lockout; one
     # record per lockout period is what an assessor wants to see.
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    if AuditEvent.objects.filter(
-        kind=audit.Kind.LOCKOUT, username=username or "", ip_address=ip_address, at__gte=since
-    ).exists():
+    recent = AuditEvent.objects.filter(kind=audit.Kind.LOCKOUT, at__gte=since)
+    # An address already locked out is not locked again by each new username tried from it.
+    if recent.filter(Q(username=username or "", ip_address=ip_address) | Q(ip_address=ip_address)).exists():
         return
     audit.record(
         audit.Kind.LOCKOUT,

@@ -190,8 +190,12 @@ def lockouts(request):
     if not can_unlock(request.user):
         raise PermissionDenied("只有协调人或管理员可以解除锁定。")
     if request.method == "POST":
-        username = request.POST.get("username", "")
-        ip_address = request.POST.get("ip_address", "")
+        username = request.POST.get("username", "").strip()
+        ip_address = request.POST.get("ip_address", "").strip()
+        if not username and not ip_address:
+            # axes' reset() with neither would clear every account's failures.
+            messages.error(request, "请指定要解除锁定的账号或来源地址。")
+            return redirect("security:lockouts")
         count = axes_reset(username=username or None, ip=ip_address or None)
         target = "、".join(filter(None, [username and f"账号 {username}", ip_address and f"地址 {ip_address}"]))
         audit.record(audit.Kind.UNLOCK, detail=f"解除锁定：{target}（清除 {count} 条失败记录）")

@@ -2,6 +2,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .models import Period, Report
@@ -34,11 +35,9 @@ class EvidenceField(forms.FileField):
                 )
             if upload.size > limit:
                 raise forms.ValidationError(
-                    _("文件“%(name)s”超过大小上限 %(limit)s MB。"),
-                    params={"name": upload.name, "limit": limit // (1024 * 1024)},
+                    _("文件“%(name)s”超过大小上限 %(limit)s。"),
+                    params={"name": upload.name, "limit": filesizeformat(limit).replace("\xa0", " ")},
                 )
-            if upload.size == 0:
-                raise forms.ValidationError(_("文件“%(name)s”是空文件。"), params={"name": upload.name})
         return cleaned
 
 
@@ -59,8 +58,8 @@ class ReportForm(forms.ModelForm):
     )
     evidence_files = EvidenceField(
         label=_("佐证材料"),
-        help_text=_("可选，可多选。单个文件不超过 %(limit)s MB。")
-        % {"limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
+        help_text=_("可选，可多选。单个文件不超过 %(limit)s。")
+        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
     )
 
     class Meta:
@@ -97,9 +96,9 @@ class PeriodForm(forms.ModelForm):
         model = Period
         fields = ["name", "kind", "start_date", "end_date", "due_date"]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def clean(self):
@@ -107,6 +106,8 @@ class PeriodForm(forms.ModelForm):
         start, end, due = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("due_date")
         if start and end and end < start:
             self.add_error("end_date", _("结束日期不能早于开始日期。"))
+        if end and due and due < end:
+            self.add_error("due_date", _("填报截止日期不能早于周期结束日期。"))
         name = cleaned.get("name")
         siblings = Period.objects.filter(plan_id=self.instance.plan_id, name=name).exclude(pk=self.instance.pk)
         if name and siblings.exists():
@@ -118,7 +119,7 @@ class DueDateForm(forms.ModelForm):
     class Meta:
         model = Period
         fields = ["due_date"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class ImportForm(forms.Form):

@@ -172,12 +172,21 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(is_closed=False)
 
     def current(self, plan, today):
-        """The open period containing `today`, else the latest open one. One query."""
+        """The period units report on today. One query.
+
+        A quarter is reported on after it ends, so a period is current from
+        its first day until its due date: the earliest open period whose
+        window contains today; else the latest open period that has started;
+        before the plan starts, its first open period.
+        """
         periods = list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
         for period in periods:
-            if period.start_date <= today <= period.end_date:
+            if period.start_date <= today <= period.due_date:
                 return period
-        return periods[-1] if periods else None
+        started = [p for p in periods if p.start_date <= today]
+        if started:
+            return started[-1]
+        return periods[0] if periods else None
 
 
 class Period(models.Model):

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import obligations as obligation_rules
-from .models import Measure, Report
+from .models import Measure, Period, Report
 
 RED_GAP = 30
 YELLOW_GAP = 10
@@ -41,17 +41,20 @@ def expected_percent(plan, today):
     return round(100 * min(max(elapsed, 0), total) / total, 1)
 
 
-def light_for(*, status, percent, expected, submitted, due_date, today):
+def light_for(*, status, percent, expected, submitted, due_date, today, missed_previous=False):
     """The traffic light of one obligation.
 
     `status`/`percent` come from its latest official report (None if it has
-    none), `submitted` says whether the current period's report is in, and
-    `due_date` is the current period's due date.
+    none), `submitted` says whether the current period's report is in,
+    `due_date` is the current period's due date and `missed_previous` whether
+    the report of the last period already past its due date is missing (a
+    current-period submission supersedes it).
     """
     if status == Report.Status.DONE:
         return Light.DONE
     gap = expected - (percent or 0)
-    if not submitted and due_date is not None and today > due_date:
+    overdue = due_date is not None and today > due_date
+    if not submitted and (missed_previous or overdue):
         return Light.RED
     if status == Report.Status.LATE or gap > RED_GAP:
         return Light.RED
@@ -103,11 +106,16 @@ class MeasureState:
 
     @property
     def status(self):
-        """The lead's status; with several leads, the least advanced."""
+        """The lead's status. With several leads: 滞后 if any lead is late,
+        else the least advanced, and 推进中 while some leads have not reported."""
         statuses = [s.latest.status for s in self.leads if s.latest]
-        if len(statuses) < len(self.leads) or not statuses:
-            return None if not statuses else Report.Status.IN_PROGRESS
-        order = [Report.Status.LATE, Report.Status.NOT_STARTED, Report.Status.IN_PROGRESS, Report.Status.DONE]
+        if not statuses:
+            return None
+        if Report.Status.LATE in statuses:
+            return Report.Status.LATE
+        if len(statuses) < len(self.leads):
+            return Report.Status.IN_PROGRESS
+        order = [Report.Status.NOT_STARTED, Report.Status.IN_PROGRESS, Report.Status.DONE]
         return min(statuses, key=order.index)
 
     @property
@@ -189,6 +197,8 @@ class PlanProgress:
         self.measures = list(measures)
         members = obligation_rules.collective_members()
         self.obligations = {m.pk: obligation_rules.for_measure(m, members) for m in self.measures}
+        self.previous_period = None
+        self.previous_reported = set()
         self._load_reports()
         self.states = {m.pk: self._measure_state(m) for m in self.measures}
 
@@ -204,10 +214,16 @@ class PlanProgress:
         official = Report.objects.official().filter(measure_id__in=measure_ids)
         if self.period is not None:
             official = official.filter(period__end_date__lte=self.period.end_date)
+        self._find_previous_period()
+        previous_id = self.previous_period.pk if self.previous_period else None
         latest_pk = {}
-        rows = official.order_by("period__end_date", "updated_at", "pk").values_list("measure_id", "unit_id", "pk")
-        for measure_id, unit_id, pk in rows.iterator(chunk_size=5000):
+        rows = official.order_by("period__end_date", "updated_at", "pk").values_list(
+            "measure_id", "unit_id", "pk", "period_id"
+        )
+        for measure_id, unit_id, pk, period_id in rows.iterator(chunk_size=5000):
             latest_pk[(measure_id, unit_id)] = pk
+            if period_id == previous_id:
+                self.previous_reported.add((measure_id, unit_id))
         wanted = list(latest_pk.values())
         if self.period is not None:
             current = Report.objects.filter(measure_id__in=measure_ids, period=self.period)
@@ -218,6 +234,16 @@ class PlanProgress:
                 self.latest[key] = report
             if self.period is not None and report.period_id == self.period.pk:
                 self.current[key] = report
+
+    def _find_previous_period(self):
+        """The last period before the current one whose due date has passed. One query."""
+        self.previous_period = None
+        if self.period is not None:
+            self.previous_period = (
+                Period.objects.filter(plan=self.plan, end_date__lt=self.period.start_date, due_date__lt=self.today)
+                .order_by("-end_date")
+                .first()
+            )
 
     def obligation_state(self, obligation):
         latest = self.latest.get(obligation.key)
@@ -230,6 +256,7 @@ class PlanProgress:
             submitted=submitted,
             due_date=self.period.due_date if self.period else None,
             today=self.today,
+            missed_previous=self.previous_period is not None and obligation.key not in self.previous_reported,
         )
         return ObligationState(obligation, latest, current, light)
 
@@ -244,6 +271,10 @@ class PlanProgress:
         else:
             state.light = worst(s.light for s in state.leads if s.light != Light.DONE)
         return state
+
+    def keep_only(self, states):
+        """Narrow the measures this progress covers to `states` (a filtered view)."""
+        self.states = {state.measure.pk: state for state in states}
 
     def task_percent(self, task):
         return mean(s.percent for s in self.states.values() if s.measure.task_id == task.pk)

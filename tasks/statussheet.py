@@ -169,8 +169,11 @@ class SheetScope:
     today: datetime.date
     measures: object = None  # queryset or list; None means the whole plan
     unit_ids: frozenset | None = None  # unit staff: only their obligations
+    computed: object = None  # a PlanProgress the caller already has, to reuse
 
     def progress(self):
+        if self.computed is not None:
+            return self.computed
         measures = self.measures
         if measures is None and self.plan is not None:
             measures = Measure.objects.filter(task__plan=self.plan)
@@ -194,8 +197,7 @@ def build_workbook(scope):
         ]
     _write_main_sheet(workbook, scope, progress, states)
     if progress is not None:
-        if len(states) != len(progress.states):
-            progress.states = {s.measure.pk: s for s in states}
+        progress.keep_only(states)
         by_unit = progress.unit_summaries(scope.unit_ids, keep_states=True)
         _write_unit_sheet(workbook, scope, by_unit)
         _write_summary_sheet(workbook, scope, progress, by_unit)
@@ -207,6 +209,25 @@ def title_text(scope):
         return "台账（尚未载入行动方案）"
     period = scope.period.name if scope.period else "无填报周期"
     return f"《{scope.plan.title}》台账 · {period} · 截至 {scope.today:%Y年%m月%d日}"
+
+
+def progress_cells(state, expected):
+    """The progress columns of a measure's row, in PROGRESS_HEADERS order."""
+    reported_at = state.reported_at
+    return [
+        f"{state.status_label}（{state.light.label}）",
+        state.percent,
+        expected,
+        state.lead_text("progress"),
+        state.lead_text("problems"),
+        state.lead_text("next_steps"),
+        state.reporters,
+        timezone.localtime(reported_at).strftime("%Y-%m-%d %H:%M") if reported_at else "",
+        state.support_summary,
+    ]
+
+
+EDITABLE_HEADERS = ["状态", "完成进度", "进展情况", "存在问题", "下一步计划", "填报单位"]
 
 
 def _write_main_sheet(workbook, scope, progress, states):
@@ -221,22 +242,13 @@ def _write_main_sheet(workbook, scope, progress, states):
         if first_of_task:
             sheet.merge_down(1, task_start, sheet.row)
             task_start, current_task = sheet.row + 1, measure.task_id
-        reported_at = state.reported_at
         sheet.append(
             [
                 measure.task.heading if first_of_task else None,
                 measure.numbered_text,
                 measure.printed_units(),
                 measure.printed_leads(),
-                f"{state.status_label}（{state.light.label}）",
-                state.percent,
-                progress.expected,
-                state.lead_text("progress"),
-                state.lead_text("problems"),
-                state.lead_text("next_steps"),
-                state.reporters,
-                timezone.localtime(reported_at).strftime("%Y-%m-%d %H:%M") if reported_at else "",
-                state.support_summary,
+                *progress_cells(state, progress.expected),
             ],
             {4: f"light_{state.light.value}", 5: "percent", 6: "percent"},
         )
@@ -417,10 +429,12 @@ def _parse_status(value):
     text = text.split("（", 1)[0].split("(", 1)[0].strip()
     if text in STATUS_BY_LABEL:
         return STATUS_BY_LABEL[text], None
-    return None, f"状态“{_text(value)}”无效，应为 {'、'.join(STATUS_BY_LABEL)} 之一"
+    if text == "未填报":
+        return None, "状态为“未填报”：请选择未启动、推进中、已完成或滞后"
+    return None, f"状态“{_text(value)}”无效，应为 {'、'.join(str(label) for label in STATUS_BY_LABEL)} 之一"
 
 
-def read_upload(file, plan, period, user_unit_ids=None):
+def read_upload(file, plan, period, user_unit_ids=None, today=None):
     """Check an uploaded 台账 against the plan; returns an ImportPreview.
 
     `user_unit_ids`: for unit staff, the units they may report for; None for
@@ -452,8 +466,13 @@ def read_upload(file, plan, period, user_unit_ids=None):
         Measure.objects.filter(task__plan=plan).select_related("task").with_assignments().in_document_order()
     )
     by_task_and_number = {(m.task.number, m.number): m for m in measures}
-    members = obligation_rules.collective_members()
-    obligations = {m.pk: obligation_rules.for_measure(m, members) for m in measures}
+    progress = PlanProgress(plan, period, today=today or timezone.localdate(), measures=measures)
+    obligations = progress.obligations
+    # What the export writes today: a row still equal to it was not edited.
+    as_exported = {
+        pk: dict(zip(PROGRESS_HEADERS, progress_cells(state, progress.expected)))
+        for pk, state in progress.states.items()
+    }
     reports = {
         (r.measure_id, r.unit_id): r for r in Report.objects.filter(period=period, measure__task__plan=plan)
     }
@@ -484,6 +503,10 @@ def read_upload(file, plan, period, user_unit_ids=None):
         measure = by_task_and_number.get((task_number, measure_number))
         if measure is None or measure_cell != measure.numbered_text:
             errors.append((offset, f"无法识别的措施“{measure_cell[:30]}”（工作任务或措施文字与方案不符）"))
+            continue
+        exported = as_exported[measure.pk]
+        if all(_text(value(h)) == _text(exported[h]) for h in EDITABLE_HEADERS if h in col):
+            unchanged += 1
             continue
         row_errors = []
         status, problem = _parse_status(value("状态"))

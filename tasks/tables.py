@@ -47,8 +47,15 @@ class MeasureStateTable(tables.Table):
     def render_units(self, value):
         return format_html_join(
             "、",
-            "<span{}>{}</span>",
-            ((' class="lead-name"' if a.is_lead else "", a.printed_name) for a in value.ordered_assignments()),
+            "{}",
+            (
+                (
+                    format_html('<span class="lead-name">{}</span>', a.printed_name)
+                    if a.is_lead
+                    else format_html("<span>{}</span>", a.printed_name),
+                )
+                for a in value.ordered_assignments()
+            ),
         )
 
     def render_percent(self, value):

@@ -20,7 +20,7 @@ from . import access, statussheet, workflow
 from . import obligations as obligation_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Period, Plan, Report
+from .models import Evidence, Measure, Period, Plan, Report, ReportEvent
 from .progress import PlanProgress
 from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -193,12 +193,13 @@ def measure_list(request):
     if data.get("light"):
         states = [s for s in states if s.light == data["light"]]
     if request.GET.get("export") == "xlsx":
+        progress.keep_only(states)  # exactly the filtered rows
         scope = SheetScope(
             plan=plan,
             period=period,
             today=today,
-            measures=[s.measure for s in states],
             unit_ids=_export_scope_units(request.user),
+            computed=progress,
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(states)} 条，条件：{request.GET.urlencode()[:300]}")
     table = MeasureStateTable(states)
@@ -309,7 +310,7 @@ def import_status(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
+            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids, today=_today())
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
@@ -368,7 +369,13 @@ def my_obligations(request):
 @access.reader_required
 def report_form(request, pk):
     measure, obligation, mine = _get_obligation_for_user(request, pk)
-    plan, period = measure.task.plan, Period.objects.current(measure.task.plan, _today())
+    plan = measure.task.plan
+    period = Period.objects.current(plan, _today())
+    posted_period = request.POST.get("period")
+    if request.method == "POST" and posted_period and posted_period.isdigit():
+        # Save into the period the form was opened for, even if the current
+        # period changed meanwhile (closed by the coordinator, a new quarter).
+        period = Period.objects.filter(plan=plan, pk=posted_period).first() or period
     if period is None:
         messages.error(request, "当前没有开放的填报周期，请联系协调人。")
         return redirect("tasks:measure_detail", pk=measure.pk)
@@ -452,9 +459,14 @@ def measure_detail(request, pk):
     period = Period.objects.current(plan, _today())
     progress = PlanProgress(plan, period, today=_today(), measures=[measure])
     state = progress.states[measure.pk]
-    events = workflow.timeline(measure)
     own_units = {u.pk for u in access.user_units(request.user)}
     see_all = access.can_see_everything(request.user)
+    # A draft is the unit's own business until it is submitted.
+    events = [
+        e
+        for e in workflow.timeline(measure)
+        if see_all or e.action != ReportEvent.Action.DRAFT_SAVED or e.report.unit_id in own_units
+    ]
     evidence = Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
     evidence = [e for e in evidence if see_all or e.report.unit_id in own_units]
     return render(

@@ -92,10 +92,15 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
             before = {name: getattr(existing, name) for name in REPORT_FIELDS}
             changes = _field_changes(before, values)
             if submit:
-                action = {
-                    Report.State.SUBMITTED: ReportEvent.Action.EDITED,
-                    Report.State.RETURNED: ReportEvent.Action.RESUBMITTED,
-                }.get(existing.state, ReportEvent.Action.SUBMITTED)
+                was_returned = existing.state == Report.State.RETURNED or (
+                    existing.state == Report.State.DRAFT and existing.review_comment
+                )
+                if existing.state == Report.State.SUBMITTED:
+                    action = ReportEvent.Action.EDITED
+                elif was_returned:
+                    action = ReportEvent.Action.RESUBMITTED
+                else:
+                    action = ReportEvent.Action.SUBMITTED
             else:
                 action = ReportEvent.Action.DRAFT_SAVED
             updated = Report.objects.filter(pk=existing.pk, version=version).update(

@@ -1,0 +1,116 @@
+"""seed_demo: the demo accounts, their password from DEMO_PASSWORD, idempotent, refused without DEBUG."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from departments import roles
+from departments.models import Membership
+from tasks import access
+from tasks.management.commands.seed_demo import DEFAULT_PASSWORD, UNIT_ACCOUNTS
+
+DEMO_PASSWORD = "Demo-Jiading-2024!"
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+def seed():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def units_of(username):
+    return sorted(Membership.objects.filter(user__username=username).values_list("unit__name", flat=True))
+
+
+def groups_of(username):
+    return sorted(User.objects.get(username=username).groups.values_list("name", flat=True))
+
+
+def test_seed_demo_creates_the_demo_accounts_with_the_demo_password(plan, debug_on, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+
+    out, err = seed()
+
+    assert "已创建演示账号：admin、coordinator、leader" in out
+    assert err == ""
+    admin = User.objects.get(username="admin")
+    assert (admin.is_superuser, admin.is_staff) == (True, True)
+    assert groups_of("coordinator") == [roles.COORDINATOR]
+    assert access.can_review(User.objects.get(username="coordinator"))
+    assert groups_of("leader") == [roles.VIEWER]
+    leader = User.objects.get(username="leader")
+    assert access.can_see_everything(leader) and not access.can_review(leader)
+    assert units_of("kewei") == ["区科委"]
+    assert units_of("shangwuwei") == ["区商务委"]
+    assert units_of("shichangjianguan") == ["区市场监管局"]
+    assert units_of("jiangqiao") == ["江桥镇"]
+    for username in [
+        "admin",
+        "coordinator",
+        "leader",
+        "kewei",
+        "shangwuwei",
+        "shichangjianguan",
+        "jiangqiao",
+    ]:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD), username
+        assert not user.check_password(DEFAULT_PASSWORD), username
+        assert user.email == f"{username}@example.gov.cn"
+    assert User.objects.count() == 1 + 3 + len(UNIT_ACCOUNTS)
+
+
+def test_demo_unit_staff_see_their_obligations(plan, debug_on, client, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    seed()
+    client.force_login(User.objects.get(username="jiangqiao"))
+
+    page = client.get("/my/").content.decode()
+
+    assert "单位：江桥镇" in page
+    assert "6.(1)" in page
+
+
+def test_seed_demo_falls_back_to_the_default_password(plan, debug_on, monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+
+    seed()
+
+    assert User.objects.get(username="kewei").check_password(DEFAULT_PASSWORD)
+
+
+def test_seed_demo_twice_changes_nothing(plan, debug_on, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    seed()
+    users = list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser"))
+    memberships = list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id"))
+    group_links = list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id"))
+    monkeypatch.setenv("DEMO_PASSWORD", "Another-Password-9")
+
+    out, _ = seed()
+
+    assert out.strip() == "演示账号已存在，未作改动。"
+    assert (
+        list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser")) == users
+    )
+    assert list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id")) == memberships
+    assert list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")) == group_links
+    assert User.objects.get(username="kewei").check_password(DEMO_PASSWORD)
+
+
+def test_seed_demo_refuses_with_debug_off(plan, settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+
+    with pytest.raises(CommandError, match="拒绝执行：seed_demo 只能在 DJANGO_DEBUG 开启的开发环境中运行。"):
+        seed()
+
+    assert not User.objects.exists()
+    assert not Membership.objects.exists()
