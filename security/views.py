@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from departments import roles
@@ -146,7 +147,8 @@ def _audit_workbook(events):
     for event in events.iterator(chunk_size=2000):
         row = []
         for _, get in EXPORT_COLUMNS:
-            cell = WriteOnlyCell(sheet, value=get(event))
+            value = get(event)
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
             if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
                 cell.data_type = "s"
             row.append(cell)

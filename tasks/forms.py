@@ -42,7 +42,15 @@ class EvidenceField(forms.FileField):
 
 
 class ReportForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": _("表单已过期，请刷新页面后重新填写。"),
+            "invalid": _("表单已过期，请刷新页面后重新填写。"),
+            "min_value": _("表单已过期，请刷新页面后重新填写。"),
+        },
+    )
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
         min_value=0,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -113,6 +114,9 @@ class _Sheet:
     def cell(self, value, style="body"):
         if isinstance(value, Promise):
             value = str(value)
+        if isinstance(value, str):
+            # Control characters pasted into a report cannot be stored in xlsx.
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = WriteOnlyCell(self.ws, value=value)
         # Looking a named style up for every cell costs more than writing it.
         cached = self._style_arrays.get(style)
