@@ -2,11 +2,13 @@
 request (set by RequestContextMiddleware) unless the caller says otherwise;
 outside a request (management commands) the user is shown as 命令行."""
 
+import contextlib
 import contextvars
 
 from .models import AuditEvent
 
 _current_request = contextvars.ContextVar("current_request", default=None)
+_suspended = contextvars.ContextVar("audit_suspended", default=False)
 
 Kind = AuditEvent.Kind
 Result = AuditEvent.Result
@@ -28,8 +30,21 @@ def client_ip(request):
     return address or None
 
 
+@contextlib.contextmanager
+def suspended():
+    """No records while restoring a backup: loading the saved trail is not a
+    new membership or role change."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
+
 def record(kind, *, result=Result.SUCCESS, obj=None, detail="", user=None, username=None, request=None):
-    """Append one audit record and return it."""
+    """Append one audit record and return it (None while suspended)."""
+    if _suspended.get():
+        return None
     request = request or _current_request.get()
     if user is None and request is not None:
         candidate = getattr(request, "user", None)

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from security import audit
+
 
 class Command(BaseCommand):
     help = "从 backup 命令生成的文件恢复：清空当前数据库后载入备份的数据和佐证材料文件。"
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             data = Path(tmp) / "data.json"
             if not data.exists():
                 raise CommandError(f"{path} 不是有效的备份文件（缺少 data.json）")
-            with transaction.atomic():
+            with transaction.atomic(), audit.suspended():
                 call_command("flush", interactive=False, verbosity=0)
                 call_command("loaddata", str(data), verbosity=0)
             media = Path(tmp) / "media"
