@@ -58,7 +58,12 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
     Raises NotAllowed or Conflict; returns the saved Report.
     """
     now = timezone.now()
-    values = {name: data[name] for name in REPORT_FIELDS}
+    # PostgreSQL cannot store NUL characters; forms refuse them, imports and
+    # other callers get them dropped.
+    values = {
+        name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name]
+        for name in REPORT_FIELDS
+    }
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
         existing = Report.objects.filter(

@@ -75,3 +75,12 @@ def viewer(plan):
 @pytest.fixture
 def superuser(plan):
     return make_user("admin", superuser=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """No persistent connections in tests: the live server's threads would
+    otherwise keep the PostgreSQL test database open at teardown."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -228,4 +228,6 @@ def test_any_report_text_exports_cleanly(plan, lead_staff, progress, problems):
         cell = sheet["H3"]
         assert cell.data_type == "s" or cell.value is None
         if cell.value is not None:
-            assert cell.value.strip() == ILLEGAL_CHARACTERS_RE.sub("", progress.strip()).strip()
+            # XML turns carriage returns into line feeds; nothing else changes.
+            expected = ILLEGAL_CHARACTERS_RE.sub("", progress.replace("\x00", "")).replace("\r\n", "\n")
+            assert cell.value.replace("\r", "\n").strip() == expected.replace("\r", "\n").strip()
