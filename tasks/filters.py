@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
 
+from .forms import FastSelect
 from .models import Assignment, Measure, Period, Report, Task
 from .progress import Light
 
@@ -31,9 +32,18 @@ class MeasureFilter(django_filters.FilterSet):
     def __init__(self, *args, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
+        for name in ("task", "unit", "role", "status", "light", "period"):
+            self.filters[name].extra["widget"] = FastSelect
         self.filters["task"].queryset = Task.objects.filter(plan=plan).order_by("number")
         self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
-        self.filters["unit"].queryset = Unit.objects.all()
+        # The units this plan concerns: listed on its measures, or members of a listed collective.
+        self.filters["unit"].queryset = (
+            Unit.objects.filter(
+                Q(assignments__measure__task__plan=plan) | Q(collectives__assignments__measure__task__plan=plan)
+            )
+            .distinct()
+            .order_by("sort_order", "name")
+        )
         self.filters["task"].field.label_from_instance = lambda task: task.heading
 
     def filter_text(self, queryset, name, value):

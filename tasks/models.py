@@ -274,7 +274,7 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("进展填报")
         verbose_name_plural = _("进展填报")
-        ordering = ["period__end_date", "measure", "unit"]
+        ordering = ["period_id", "measure_id", "unit_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["measure", "unit", "period"], name="report_once_per_obligation_and_period"

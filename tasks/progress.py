@@ -203,47 +203,58 @@ class PlanProgress:
         self.states = {m.pk: self._measure_state(m) for m in self.measures}
 
     def _load_reports(self):
+        """Latest official report per obligation, this period's reports, and
+        who reported for the previous period. Four queries, whatever the size."""
         measure_ids = [m.pk for m in self.measures]
         self.latest = {}
         self.current = {}
         if not measure_ids:
             return
-        # First the keys of every official report (cheap tuples), then only the
-        # latest report of each obligation as objects: memory and time follow
-        # the number of obligations, not the number of reports.
-        official = Report.objects.official().filter(measure_id__in=measure_ids)
+        periods = {pk: (end, due) for pk, end, due in self.plan.periods.values_list("pk", "end_date", "due_date")}
         if self.period is not None:
-            official = official.filter(period__end_date__lte=self.period.end_date)
-        self._find_previous_period()
-        previous_id = self.previous_period.pk if self.previous_period else None
-        latest_pk = {}
-        rows = official.order_by("period__end_date", "updated_at", "pk").values_list(
-            "measure_id", "unit_id", "pk", "period_id"
+            eligible = [pk for pk, (end, _) in periods.items() if end <= self.period.end_date]
+            earlier = [
+                (end, pk)
+                for pk, (end, due) in periods.items()
+                if end < self.period.start_date and due < self.today
+            ]
+            previous_id = max(earlier)[1] if earlier else None
+            self.previous_period = Period(pk=previous_id) if previous_id else None
+        else:
+            eligible, previous_id = list(periods), None
+        # Keys of every official report as plain tuples (no join, no sort:
+        # an obligation has one report per period, so the latest is the one
+        # in the latest period), then only the latest reports as objects.
+        latest = {}
+        # The state is checked here rather than in SQL, so that the database
+        # walks the (measure, unit, period) index instead of every report of a state.
+        official = {Report.State.SUBMITTED, Report.State.APPROVED}
+        rows = (
+            Report.objects.filter(measure_id__in=measure_ids, period_id__in=eligible)
+            .order_by()
+            .values_list("measure_id", "unit_id", "pk", "period_id", "state")
         )
-        for measure_id, unit_id, pk, period_id in rows.iterator(chunk_size=5000):
-            latest_pk[(measure_id, unit_id)] = pk
+        for measure_id, unit_id, pk, period_id, state in rows.iterator(chunk_size=5000):
+            if state not in official:
+                continue
+            key = (measure_id, unit_id)
+            end = periods[period_id][0]
+            if key not in latest or end > latest[key][0]:
+                latest[key] = (end, pk)
             if period_id == previous_id:
-                self.previous_reported.add((measure_id, unit_id))
-        wanted = list(latest_pk.values())
+                self.previous_reported.add(key)
+        wanted = {pk for _, pk in latest.values()}
+        latest_pk = {key: pk for key, (_, pk) in latest.items()}
         if self.period is not None:
-            current = Report.objects.filter(measure_id__in=measure_ids, period=self.period)
-            wanted += list(current.values_list("pk", flat=True))
-        for report in Report.objects.filter(pk__in=set(wanted)).select_related("period").iterator(chunk_size=2000):
+            current = Report.objects.filter(measure_id__in=measure_ids, period=self.period).order_by()
+            wanted.update(current.values_list("pk", flat=True))
+        reports = Report.objects.filter(pk__in=wanted).select_related("period").order_by()
+        for report in reports.iterator(chunk_size=2000):
             key = (report.measure_id, report.unit_id)
             if latest_pk.get(key) == report.pk:
                 self.latest[key] = report
             if self.period is not None and report.period_id == self.period.pk:
                 self.current[key] = report
-
-    def _find_previous_period(self):
-        """The last period before the current one whose due date has passed. One query."""
-        self.previous_period = None
-        if self.period is not None:
-            self.previous_period = (
-                Period.objects.filter(plan=self.plan, end_date__lt=self.period.start_date, due_date__lt=self.today)
-                .order_by("-end_date")
-                .first()
-            )
 
     def obligation_state(self, obligation):
         latest = self.latest.get(obligation.key)

@@ -32,7 +32,7 @@ from departments.models import Unit
 
 from . import obligations as obligation_rules
 from . import workflow
-from .models import Measure, Period, Plan, Report
+from .models import Assignment, Measure, Period, Plan, Report
 from .progress import Light, PlanProgress
 
 PLAN_HEADERS = ["工作任务", "具体措施", "责任单位", "牵头单位"]
@@ -99,6 +99,23 @@ def _styles():
             )
         )
     return styles
+
+
+class _Labels(dict):
+    """Choice labels, translated once per export instead of once per cell."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def __missing__(self, key):
+        value = self[key] = str(dict(self.choices)[key])
+        return value
+
+
+STATUS_LABELS = _Labels(Report.Status.choices)
+ROLE_LABELS = _Labels(Assignment.Role.choices)
+LIGHT_LABELS = _Labels(Light.choices)
 
 
 class _Sheet:
@@ -219,7 +236,7 @@ def progress_cells(state, expected):
     """The progress columns of a measure's row, in PROGRESS_HEADERS order."""
     reported_at = state.reported_at
     return [
-        f"{state.status_label}（{state.light.label}）",
+        f"{STATUS_LABELS[state.status] if state.status else '未填报'}（{LIGHT_LABELS[state.light]}）",
         state.percent,
         expected,
         state.lead_text("progress"),
@@ -273,10 +290,10 @@ def _write_unit_sheet(workbook, scope, by_unit):
             sheet.append(
                 [
                     unit.name if index == 0 else None,
-                    s.obligation.get_role_display(),
+                    ROLE_LABELS[s.obligation.role],
                     measure.task.heading,
                     f"{measure.code} {measure.text}",
-                    f"{report.get_status_display() if report else '未填报'}（{s.light.label}）",
+                    f"{STATUS_LABELS[report.status] if report else '未填报'}（{LIGHT_LABELS[s.light]}）",
                     s.percent,
                     report.progress if report else "",
                     report.problems if report else "",
