@@ -37,12 +37,10 @@ class MeasureFilter(django_filters.FilterSet):
         self.filters["task"].queryset = Task.objects.filter(plan=plan).order_by("number")
         self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
         # The units this plan concerns: listed on its measures, or members of a listed collective.
-        self.filters["unit"].queryset = (
-            Unit.objects.filter(
-                Q(assignments__measure__task__plan=plan) | Q(collectives__assignments__measure__task__plan=plan)
-            )
-            .distinct()
-            .order_by("sort_order", "name")
+        listed = Assignment.objects.filter(measure__task__plan=plan).values("unit_id")
+        members = Unit.members.through.objects.filter(from_unit_id__in=listed).values("to_unit_id")
+        self.filters["unit"].queryset = Unit.objects.filter(Q(pk__in=listed) | Q(pk__in=members)).order_by(
+            "sort_order", "name"
         )
         self.filters["task"].field.label_from_instance = lambda task: task.heading
 

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -153,17 +153,11 @@ class FastSelect(forms.Select):
     template, which costs more than the rest of a page with a thousand units."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        context = self.get_context(name, value, attrs)["widget"]
+        selected = {str(v) for v in self.format_value(value)}
         options = []
-        for group_name, group_options, _ in context["optgroups"]:
-            for option in group_options:
-                options.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>',
-                        option["value"] if option["value"] is not None else "",
-                        mark_safe(" selected") if option["selected"] else "",
-                        option["label"],
-                    )
-                )
-        attributes = flatatt({**context["attrs"], "name": context["name"]})
-        return format_html("<select{}>{}</select>", attributes, mark_safe("".join(options)))
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            mark = " selected" if option_value in selected else ""
+            options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
+        attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        return mark_safe(f"<select{attributes}>{''.join(options)}</select>")

@@ -68,18 +68,18 @@ class Task(models.Model):
         return f"{self.number}. {self.title}"
 
 
+def assignments_in_order():
+    """Prefetch of a measure's assignments with their units, in document order."""
+    return models.Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("position"))
+
+
 class MeasureQuerySet(models.QuerySet):
     def in_document_order(self):
         return self.order_by("task__plan_id", "task__number", "number")
 
     def with_assignments(self):
-        """Prefetch units in document order: two extra queries in all."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("unit").order_by("position"),
-            )
-        )
+        """Prefetch units in document order: one extra query in all."""
+        return self.prefetch_related(assignments_in_order())
 
 
 class Measure(models.Model):

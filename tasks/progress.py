@@ -160,6 +160,24 @@ class MeasureState:
         return "\n".join(lines)
 
 
+class PendingState:
+    """A measure's row whose state is filled in only once it is on screen.
+
+    Attributes other than `measure` come from the state (percent, light…).
+    """
+
+    __slots__ = ("measure", "state")
+
+    def __init__(self, measure):
+        self.measure = measure
+        self.state = None
+
+    def __getattr__(self, name):
+        if self.state is None:
+            raise AttributeError(name)
+        return getattr(self.state, name)
+
+
 @dataclass
 class UnitSummary:
     unit: object

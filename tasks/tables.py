@@ -1,11 +1,12 @@
 import django_tables2 as tables
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 
 class MeasureStateTable(tables.Table):
-    """Rows are progress.MeasureState objects."""
+    """Rows are progress.MeasureState (or PendingState) objects.
+
+    The columns give the headers and the sorting; templates/tasks/_measure_table.html
+    writes the cells."""
 
     code = tables.Column(
         verbose_name=_("措施"),
@@ -32,39 +33,7 @@ class MeasureStateTable(tables.Table):
 
     class Meta:
         attrs = {"class": "data stack"}
-        template_name = "django_tables2/table.html"
+        template_name = "tasks/_measure_table.html"
         per_page = 25
         order_by = "code"
         empty_text = _("没有符合条件的措施。")
-
-    def render_code(self, record):
-        url = reverse("tasks:measure_detail", args=[record.measure.pk])
-        return format_html('<a href="{}">{}</a>', url, record.measure.code)
-
-    def render_text(self, value):
-        return value if len(value) <= 60 else value[:60] + "…"
-
-    def render_units(self, value):
-        return format_html_join(
-            "、",
-            "{}",
-            (
-                (
-                    format_html('<span class="lead-name">{}</span>', a.printed_name)
-                    if a.is_lead
-                    else format_html("<span>{}</span>", a.printed_name),
-                )
-                for a in value.ordered_assignments()
-            ),
-        )
-
-    def render_percent(self, value):
-        return format_html(
-            '<div class="bar" title="{0}%"><span style="width: {1}%"></span></div><div class="small">{0}%</div>',
-            value,
-            round(value),
-        )
-
-    def render_light(self, value):
-        return format_html('<span class="light {}">{}</span>', value, value.label)
-

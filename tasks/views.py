@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,8 +20,8 @@ from . import access, statussheet, workflow
 from . import obligations as obligation_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Period, Plan, Report, ReportEvent
-from .progress import PlanProgress
+from .models import Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
+from .progress import PendingState, PlanProgress
 from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
@@ -173,6 +173,9 @@ def dashboard(request):
     return render(request, "tasks/dashboard.html", context)
 
 
+COMPUTED_COLUMNS = {"status", "percent", "light", "reported_at"}
+
+
 @access.reader_required
 def measure_list(request):
     plan = _selected_plan(request)
@@ -184,16 +187,23 @@ def measure_list(request):
     data = measure_filter.form.cleaned_data if measure_filter.is_valid() else {}
     period = data.get("period") or Period.objects.current(plan, _today())
     today = _as_of(period)
-    measures = measure_filter.qs.select_related("task").with_assignments().in_document_order()
-    progress = PlanProgress(plan, period, today=today, measures=measures)
-    states = list(progress.states.values())
-    if data.get("status"):
-        wanted = data["status"]
-        states = [s for s in states if (s.status or "none") == wanted]
-    if data.get("light"):
-        states = [s for s in states if s.light == data["light"]]
-    if request.GET.get("export") == "xlsx":
-        progress.keep_only(states)  # exactly the filtered rows
+    exporting = request.GET.get("export") == "xlsx"
+    sort = request.GET.get("sort", "").lstrip("-")
+    if exporting or data.get("status") or data.get("light") or sort in COMPUTED_COLUMNS:
+        # Filtering or sorting on computed values needs every measure's state.
+        measures = measure_filter.qs.select_related("task").with_assignments().in_document_order()
+        progress = PlanProgress(plan, period, today=today, measures=measures)
+        rows = list(progress.states.values())
+        if data.get("status"):
+            rows = [s for s in rows if (s.status or "none") == data["status"]]
+        if data.get("light"):
+            rows = [s for s in rows if s.light == data["light"]]
+    else:
+        # Otherwise only the shown page's states are computed, as the admin does.
+        progress = None
+        rows = [PendingState(m) for m in measure_filter.qs.select_related("task").in_document_order()]
+    if exporting:
+        progress.keep_only(rows)  # exactly the filtered rows
         scope = SheetScope(
             plan=plan,
             period=period,
@@ -201,9 +211,16 @@ def measure_list(request):
             unit_ids=_export_scope_units(request.user),
             computed=progress,
         )
-        return _xlsx_response(scope, f"措施进展筛选结果 {len(states)} 条，条件：{request.GET.urlencode()[:300]}")
-    table = MeasureStateTable(states)
+        return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
+    table = MeasureStateTable(rows)
     tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    if progress is None:
+        shown = [row.record for row in table.page.object_list]
+        measures = [row.measure for row in shown]
+        prefetch_related_objects(measures, assignments_in_order())
+        progress = PlanProgress(plan, period, today=today, measures=measures)
+        for row in shown:
+            row.state = progress.states[row.measure.pk]
     export_query = request.GET.copy()
     export_query.pop("page", None)
     export_query["export"] = "xlsx"
@@ -215,7 +232,7 @@ def measure_list(request):
             "period": period,
             "filter": measure_filter,
             "table": table,
-            "count": len(states),
+            "count": len(rows),
             "expected": progress.expected,
             "export_query": export_query.urlencode(),
         },
