@@ -228,18 +228,18 @@ class PlanProgress:
         self.current = {}
         if not measure_ids:
             return
-        periods = {pk: (end, due) for pk, end, due in self.plan.periods.values_list("pk", "end_date", "due_date")}
+        plan_periods = {p.pk: p for p in Period.objects.filter(plan=self.plan)}
         if self.period is not None:
-            eligible = [pk for pk, (end, _) in periods.items() if end <= self.period.end_date]
+            eligible = [pk for pk, p in plan_periods.items() if p.end_date <= self.period.end_date]
             earlier = [
-                (end, pk)
-                for pk, (end, due) in periods.items()
-                if end < self.period.start_date and due < self.today
+                (p.end_date, pk)
+                for pk, p in plan_periods.items()
+                if p.end_date < self.period.start_date and p.due_date < self.today
             ]
             previous_id = max(earlier)[1] if earlier else None
-            self.previous_period = Period(pk=previous_id) if previous_id else None
+            self.previous_period = plan_periods.get(previous_id)
         else:
-            eligible, previous_id = list(periods), None
+            eligible, previous_id = list(plan_periods), None
         # Keys of every official report as plain tuples (no join, no sort:
         # an obligation has one report per period, so the latest is the one
         # in the latest period), then only the latest reports as objects.
@@ -256,7 +256,7 @@ class PlanProgress:
             if state not in official:
                 continue
             key = (measure_id, unit_id)
-            end = periods[period_id][0]
+            end = plan_periods[period_id].end_date
             if key not in latest or end > latest[key][0]:
                 latest[key] = (end, pk)
             if period_id == previous_id:
@@ -266,8 +266,10 @@ class PlanProgress:
         if self.period is not None:
             current = Report.objects.filter(measure_id__in=measure_ids, period=self.period).order_by()
             wanted.update(current.values_list("pk", flat=True))
-        reports = Report.objects.filter(pk__in=wanted).select_related("period").order_by()
+        # Periods come from the dict above rather than a join: a dozen objects, not one per report.
+        reports = Report.objects.filter(pk__in=wanted).order_by()
         for report in reports.iterator(chunk_size=2000):
+            report.period = plan_periods[report.period_id]
             key = (report.measure_id, report.unit_id)
             if latest_pk.get(key) == report.pk:
                 self.latest[key] = report
