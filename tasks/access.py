@@ -108,6 +108,20 @@ def user_units(user):
     return user._tracker_units
 
 
+def status_sheet_units(user, *, importing=False):
+    """Whose 台账 rows the user may export, or import: None for every unit
+    (coordinators, and for export also viewers and admins), else the ids of
+    the user's own units. 403 for anyone else."""
+    if can_review(user) if importing else can_see_everything(user):
+        return None
+    units = user_units(user)
+    if not units:
+        if importing:
+            raise PermissionDenied("只有协调人和责任单位联络员可以导入台账。")
+        raise PermissionDenied("您没有导出台账的权限。")
+    return frozenset(u.pk for u in units)
+
+
 def require_review(user):
     if not can_review(user):
         raise PermissionDenied("只有协调人可以执行此操作。")

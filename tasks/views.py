@@ -96,26 +96,6 @@ def _as_of(period):
     return today
 
 
-def _export_scope_units(user):
-    """None for people who see everything, else the user's unit ids; 403 for others."""
-    if access.can_see_everything(user):
-        return None
-    units = access.user_units(user)
-    if not units:
-        raise PermissionDenied("您没有导出台账的权限。")
-    return frozenset(u.pk for u in units)
-
-
-def _import_scope_units(user):
-    """None for the coordinator, the unit ids for unit staff; 403 for viewers and others."""
-    if access.can_review(user):
-        return None
-    units = access.user_units(user)
-    if not units:
-        raise PermissionDenied("只有协调人和责任单位联络员可以导入台账。")
-    return frozenset(u.pk for u in units)
-
-
 def _xlsx_response(scope, what):
     audit.record(
         audit.Kind.SHEET_EXPORTED,
@@ -208,7 +188,7 @@ def measure_list(request):
             plan=plan,
             period=period,
             today=today,
-            unit_ids=_export_scope_units(request.user),
+            unit_ids=access.status_sheet_units(request.user),
             computed=progress,
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
@@ -286,7 +266,7 @@ def select_plan(request):
 
 @access.reader_required
 def export_status(request):
-    unit_ids = _export_scope_units(request.user)
+    unit_ids = access.status_sheet_units(request.user)
     plan = _selected_plan(request)
     period = None
     if plan is not None:
@@ -305,7 +285,7 @@ IMPORT_SESSION_KEY = "statussheet_import"
 @access.reader_required
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
-    unit_ids = _import_scope_units(request.user)
+    unit_ids = access.status_sheet_units(request.user, importing=True)
     plan, period = _plan_and_period(request)
     preview = None
     if request.method == "POST" and request.POST.get("action") == "apply":

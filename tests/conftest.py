@@ -9,6 +9,7 @@ from tasks.models import Measure
 from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
 
 PASSWORD = "Zz-test-Password-1"
+DOC_NUMBER = "嘉府发〔2023〕2号"
 
 
 @pytest.fixture
@@ -18,6 +19,44 @@ def plan(db):
     from tasks.models import Plan
 
     return Plan.objects.get(doc_number="嘉府发〔2023〕2号")
+
+
+def package_plan_fixtures():
+    """Fixtures for a test package that loads the bundled plan once.
+
+    Loading costs a few hundred queries, so the plan is committed once for the
+    package and each test runs in its own rolled-back transaction on top of
+    it; a package using these must not use `transactional_db`, whose flush
+    would remove the shared plan. Use as
+    `_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()`.
+    """
+
+    @pytest.fixture(scope="package")
+    def _committed_plan(django_db_setup, django_db_blocker):
+        from tasks.models import Plan
+
+        with django_db_blocker.unblock():
+            had_plan = Plan.objects.filter(doc_number=DOC_NUMBER).exists()
+            units_before = set(Unit.objects.values_list("pk", flat=True))
+            load_plan(read_plan_file(DEFAULT_PLAN_FILE))
+        yield
+        if not had_plan:
+            with django_db_blocker.unblock():
+                Plan.objects.filter(doc_number=DOC_NUMBER).delete()
+                Unit.objects.exclude(pk__in=units_before).delete()
+
+    @pytest.fixture
+    def plan(_committed_plan, db):
+        """Overrides the root `plan`: the bundled plan, loaded once for the package."""
+        from tasks.models import Plan
+
+        return Plan.objects.get(doc_number=DOC_NUMBER)
+
+    @pytest.fixture(autouse=True)
+    def _fast_password_hasher(settings):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    return _committed_plan, plan, _fast_password_hasher
 
 
 def measure_by_code(plan, task_number, measure_number):

@@ -9,36 +9,12 @@ the shared plan.
 import pytest
 
 from departments import roles
-from departments.models import Unit
-from tasks.models import Plan
-from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
-from tests.conftest import make_user
+from tests.conftest import make_user, package_plan_fixtures
 
-from .helpers import DOC_NUMBER, TODAY
+from .helpers import TODAY
 
 
-@pytest.fixture(scope="package")
-def _committed_plan(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        had_plan = Plan.objects.filter(doc_number=DOC_NUMBER).exists()
-        units_before = set(Unit.objects.values_list("pk", flat=True))
-        load_plan(read_plan_file(DEFAULT_PLAN_FILE))
-    yield
-    if not had_plan:
-        with django_db_blocker.unblock():
-            Plan.objects.filter(doc_number=DOC_NUMBER).delete()
-            Unit.objects.exclude(pk__in=units_before).delete()
-
-
-@pytest.fixture
-def plan(_committed_plan, db):
-    """Overrides the root `plan`: the bundled plan, loaded once for the package."""
-    return Plan.objects.get(doc_number=DOC_NUMBER)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 
 
 @pytest.fixture(autouse=True)
