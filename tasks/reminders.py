@@ -77,7 +77,10 @@ def pending_reminders(plan, today):
 
 
 def send(period, reminder, today):
-    """Send one reminder and log it; False if another run logged it first."""
+    """Send one reminder and log it; False if another run logged it first.
+
+    A mail server refusing one unit's message raises after rolling the log
+    back, so a later run tries that unit again."""
     try:
         with transaction.atomic():
             ReminderLog.objects.create(

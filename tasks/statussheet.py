@@ -477,6 +477,12 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     )
     if header_index is None:
         raise UploadError("找不到表头：第一个工作表的 A 列应有“工作任务”表头（请使用本系统导出的台账格式）。")
+    title = " ".join(_text(v) for row in rows[:header_index] for v in row if v)
+    named = [name for name in plan.periods.values_list("name", flat=True) if f"· {name} ·" in title]
+    if named and named[0] != period.name:
+        raise UploadError(
+            f"这份台账是“{named[0]}”的，当前填报周期是“{period.name}”：请导出当前周期的台账填写后再上传。"
+        )
     header = [_text(v) for v in rows[header_index]]
     missing = [h for h in ["具体措施", "状态", "完成进度", "进展情况", "填报单位"] if h not in header]
     if missing:

@@ -226,3 +226,30 @@ def test_reminders_go_out_in_the_week_before_a_quarter_report_is_due(plan, staff
 
     assert quarter.name == "2024年第一季度"
     assert sorted(r.unit.name for r in reminders) == ["区委网信办", "区科委", "江桥镇"]
+
+
+def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_organizer, freeze_command_today, monkeypatch):
+    import smtplib
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from tasks.models import ReminderLog
+
+    period = plan.periods.get(name="2024年第一季度")
+    freeze_command_today(period.due_date)
+    real_send = __import__("django.core.mail", fromlist=["EmailMessage"]).EmailMessage.send
+    calls = []
+
+    def flaky_send(message, fail_silently=False):
+        calls.append(message.to)
+        if len(calls) == 1:
+            raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+        return real_send(message, fail_silently)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", flaky_send)
+    with pytest.raises(CommandError, match="未发出"):
+        call_command("send_reminders")
+    assert len(calls) >= 2
+    # The refused unit has no log row, so the next run tries it again.
+    assert ReminderLog.objects.filter(sent_on=period.due_date).count() == len(calls) - 1
