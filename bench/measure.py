@@ -22,22 +22,22 @@ import django  # noqa: E402
 
 django.setup()
 
+from copy import copy  # noqa: E402
+
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django_tables2.export import TableExport  # noqa: E402
-from copy import copy  # noqa: E402
-
 from django.utils.functional import Promise  # noqa: E402
+from django_tables2.export import TableExport  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 
+from tasks import statussheet  # noqa: E402
 from tasks.models import Assignment, Measure, Period, Plan, Report  # noqa: E402
 from tasks.progress import PlanProgress  # noqa: E402
-from tasks import statussheet  # noqa: E402
 from tasks.statussheet import SheetScope, build_workbook  # noqa: E402
 from tasks.tables import MeasureStateTable  # noqa: E402
 
@@ -130,9 +130,7 @@ def main():
 
     def recording_append(sheet, values, styles=None):
         styles = styles or {}
-        recorded.setdefault(sheet.ws.title, []).append(
-            [(v, styles.get(i, "body")) for i, v in enumerate(values)]
-        )
+        recorded.setdefault(sheet.ws.title, []).append([(v, styles.get(i, "body")) for i, v in enumerate(values)])
         return original_append(sheet, values, styles)
 
     statussheet._Sheet.append = recording_append
@@ -175,9 +173,7 @@ def main():
     sheets = {title: rows for title, rows in recorded.items()}
 
     def peer():
-        measures = (
-            Measure.objects.filter(task__plan=plan).select_related("task").with_assignments().in_document_order()
-        )
+        measures = Measure.objects.filter(task__plan=plan).select_related("task").with_assignments().in_document_order()
         states = list(PlanProgress(plan, period, today=today, measures=measures).states.values())
         table = MeasureStateTable(states)
         return TableExport("xlsx", table).export()

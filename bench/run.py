@@ -116,15 +116,19 @@ def main():
         )
     growth = b[mem]["value"] / a[mem]["value"]
     data_growth = runs[last]["counts"]["plan measures"] / runs[first]["counts"]["plan measures"]
-    targets[f"export memory grows less than the data ({growth:.1f}× for {data_growth:.0f}× rows)"] = growth < data_growth
+    targets[f"export memory grows less than the data ({growth:.1f}× for {data_growth:.0f}× rows)"] = (
+        growth < data_growth
+    )
 
     print()
     print("\n".join(lines))
     print()
     for scale, r in runs.items():
         c = r["counts"]
-        print(f"{scale}×: {c['plans']} plans, {c['measures']} measures, {c['reports']} reports; "
-              f"measured plan has {c['plan measures']} measures")
+        print(
+            f"{scale}×: {c['plans']} plans, {c['measures']} measures, {c['reports']} reports; "
+            f"measured plan has {c['plan measures']} measures"
+        )
     print()
     for name, ok in targets.items():
         print(f"[{'ok' if ok else 'MISS'}] {name}")

@@ -69,9 +69,7 @@ class Unit(models.Model):
 
 
 class UnitAlias(models.Model):
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="aliases"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(_("别名"), max_length=100)
 
     class Meta:
@@ -95,9 +93,7 @@ class Membership(models.Model):
         on_delete=models.CASCADE,
         related_name="memberships",
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
 
     class Meta:
         verbose_name = _("单位联络员")

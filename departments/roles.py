@@ -9,5 +9,3 @@ COORDINATOR = "协调人"
 VIEWER = "查看"
 AUDITOR = "审计员"
 ADMIN = "管理员"
-
-ALL = [COORDINATOR, VIEWER, AUDITOR, ADMIN]

@@ -22,7 +22,9 @@ def session():
     s = requests.Session()
     page = s.get(f"{BASE}/accounts/login/")
     token = CSRF.search(page.text).group(1)
-    s.post(f"{BASE}/accounts/login/", data={"username": "kewei", "password": "Jiading-2023", "csrfmiddlewaretoken": token})
+    s.post(
+        f"{BASE}/accounts/login/", data={"username": "kewei", "password": "Jiading-2023", "csrfmiddlewaretoken": token}
+    )
     return s
 
 
@@ -60,8 +62,10 @@ def main():
         t.join()
     after = int(VERSION.search(clients[0].get(f"{BASE}{link}").text).group(1))
     saved = outcomes.count("saved")
-    print(f"concurrent submissions: {USERS} sent, {saved} saved, {outcomes.count('conflict')} refused as conflicts, "
-          f"{outcomes.count('other')} other; version {before} → {after}")
+    print(
+        f"concurrent submissions: {USERS} sent, {saved} saved, {outcomes.count('conflict')} refused as conflicts, "
+        f"{outcomes.count('other')} other; version {before} → {after}"
+    )
     ok = saved == 1 and outcomes.count("other") == 0 and after == before + 1
     print("lost updates: none" if ok else "LOST OR UNEXPECTED RESULTS")
     sys.exit(0 if ok else 1)

@@ -12,10 +12,35 @@ import re
 from locust import HttpUser, between, task
 
 UNIT_ACCOUNTS = [
-    "xuanchuanbu", "wangxinban", "fagaiwei", "jingwei", "shangwuwei", "kewei", "jiaoyuju", "caizhengju",
-    "renshe", "wenlvju", "tiyuju", "lvhuashirong", "shichangjianguan", "tongjiju", "shuiwuju", "dashuju",
-    "xinchenglu", "zhenxin", "jiadingzhen", "nanxiang", "anting", "malu", "xuxing", "huating", "waigang",
-    "jiangqiao", "gongyequ", "juyuan", "beihongban",
+    "xuanchuanbu",
+    "wangxinban",
+    "fagaiwei",
+    "jingwei",
+    "shangwuwei",
+    "kewei",
+    "jiaoyuju",
+    "caizhengju",
+    "renshe",
+    "wenlvju",
+    "tiyuju",
+    "lvhuashirong",
+    "shichangjianguan",
+    "tongjiju",
+    "shuiwuju",
+    "dashuju",
+    "xinchenglu",
+    "zhenxin",
+    "jiadingzhen",
+    "nanxiang",
+    "anting",
+    "malu",
+    "xuxing",
+    "huating",
+    "waigang",
+    "jiangqiao",
+    "gongyequ",
+    "juyuan",
+    "beihongban",
 ]
 PASSWORD = "Jiading-2023"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -84,5 +109,9 @@ class UnitStaff(HttpUser):
         ) as response:
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
-            elif "已提交" not in response.text and "草稿已保存" not in response.text and "他人已修改" not in response.text:
+            elif (
+                "已提交" not in response.text
+                and "草稿已保存" not in response.text
+                and "他人已修改" not in response.text
+            ):
                 response.failure("no confirmation on the page")

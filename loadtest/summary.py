@@ -11,6 +11,8 @@ print("| --- | ---: | ---: | ---: | ---: |")
 for r in rows:
     print(f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {r['50%']} | {r['95%']} |")
 failures = int(total["Failure Count"])
-print(f"\nload test: {total['Request Count']} requests, {failures} failures, p95 {total['95%']} ms, "
-      f"{float(total['Requests/s']):.1f} requests/s")
+print(
+    f"\nload test: {total['Request Count']} requests, {failures} failures, p95 {total['95%']} ms, "
+    f"{float(total['Requests/s']):.1f} requests/s"
+)
 sys.exit(1 if failures else 0)

@@ -56,7 +56,9 @@ class SessionSecurityMiddleware:
         if last_seen is not None and now - last_seen > idle_limit:
             audit.record(audit.Kind.SESSION_EXPIRED, user=user, detail=f"空闲超过 {settings.SESSION_IDLE_MINUTES} 分钟")
             logout(request)
-            messages.warning(request, f"由于超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，您已自动退出，请重新登录。")
+            messages.warning(
+                request, f"由于超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，您已自动退出，请重新登录。"
+            )
             return redirect(f"{reverse('login')}?next={request.path}")
         if session.get(SESSION_EPOCH, state.session_epoch) != state.session_epoch:
             logout(request)

@@ -13,9 +13,7 @@ def account_security(user):
     cached = getattr(user, "_account_security", None)
     if cached is None:
         # A user without a row has not changed the password since joining.
-        cached, _ = AccountSecurity.objects.get_or_create(
-            user=user, defaults={"password_changed_at": user.date_joined}
-        )
+        cached, _ = AccountSecurity.objects.get_or_create(user=user, defaults={"password_changed_at": user.date_joined})
         user._account_security = cached
     return cached
 

@@ -73,7 +73,9 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
 @receiver(pre_save, sender=User)
 def remember_account_flags(sender, instance, update_fields=None, **kwargs):
     """Keep the stored password hash and flags so post_save can tell what changed."""
-    if instance.pk is None or (update_fields is not None and not {"password", "is_superuser", "is_staff", "is_active"} & set(update_fields)):
+    if instance.pk is None or (
+        update_fields is not None and not {"password", "is_superuser", "is_staff", "is_active"} & set(update_fields)
+    ):
         instance._audit_before = None
         return
     instance._audit_before = (
@@ -117,13 +119,9 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
 @receiver(post_save, sender=Membership)
 def audit_membership_saved(sender, instance, created, **kwargs):
     verb = "加入" if created else "修改"
-    audit.record(
-        audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} {verb}单位“{instance.unit}”"
-    )
+    audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} {verb}单位“{instance.unit}”")
 
 
 @receiver(post_delete, sender=Membership)
 def audit_membership_deleted(sender, instance, **kwargs):
-    audit.record(
-        audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 移出单位“{instance.unit}”"
-    )
+    audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 移出单位“{instance.unit}”")

@@ -26,6 +26,4 @@ class ComplexityValidator:
             raise ValidationError(problems, code="password_too_simple")
 
     def get_help_text(self):
-        return _("密码长度至少 %(n)d 位，且包含大写字母、小写字母、数字、符号中的至少三类。") % {
-            "n": self.min_length
-        }
+        return _("密码长度至少 %(n)d 位，且包含大写字母、小写字母、数字、符号中的至少三类。") % {"n": self.min_length}

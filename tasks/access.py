@@ -57,9 +57,7 @@ def ensure_roles(**kwargs):
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
             if permission is not None:
                 wanted.append(permission)
         group.permissions.add(*wanted)

@@ -15,9 +15,7 @@ class Plan(models.Model):
     end_date = models.DateField(_("结束日期"))
     goals = models.TextField(_("主要目标"), blank=True)
     safeguards = models.TextField(_("保障措施"), blank=True)
-    lead_note = models.TextField(
-        _("备注"), blank=True, help_text=_("任务分工表的备注，说明牵头单位的确定规则。")
-    )
+    lead_note = models.TextField(_("备注"), blank=True, help_text=_("任务分工表的备注，说明牵头单位的确定规则。"))
 
     class Meta:
         verbose_name = _("行动方案")
@@ -38,9 +36,7 @@ class Plan(models.Model):
 
 
 class Task(models.Model):
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="tasks"
-    )
+    plan = models.ForeignKey(Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="tasks")
     number = models.PositiveSmallIntegerField(_("序号"))
     title = models.CharField(_("工作任务"), max_length=200)
     narrative = models.TextField(_("任务说明"), blank=True)
@@ -83,9 +79,7 @@ class MeasureQuerySet(models.QuerySet):
 
 
 class Measure(models.Model):
-    task = models.ForeignKey(
-        Task, verbose_name=_("工作任务"), on_delete=models.CASCADE, related_name="measures"
-    )
+    task = models.ForeignKey(Task, verbose_name=_("工作任务"), on_delete=models.CASCADE, related_name="measures")
     number = models.PositiveSmallIntegerField(_("序号"), help_text=_("按原文编号，不重新编号。"))
     text = models.TextField(_("具体措施"))
     due_date = models.DateField(_("完成期限"), help_text=_("默认为行动方案的结束日期。"))
@@ -141,9 +135,7 @@ class Assignment(models.Model):
     measure = models.ForeignKey(
         Measure, verbose_name=_("具体措施"), on_delete=models.CASCADE, related_name="assignments"
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="assignments"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="assignments")
     position = models.PositiveSmallIntegerField(_("排列位置"), help_text=_("在原文中的次序，从 1 开始。"))
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
     printed_name = models.CharField(_("原文名称"), max_length=100)
@@ -154,9 +146,7 @@ class Assignment(models.Model):
         ordering = ["measure", "position"]
         constraints = [
             models.UniqueConstraint(fields=["measure", "unit"], name="assignment_unit_once_per_measure"),
-            models.UniqueConstraint(
-                fields=["measure", "position"], name="assignment_position_once_per_measure"
-            ),
+            models.UniqueConstraint(fields=["measure", "position"], name="assignment_position_once_per_measure"),
         ]
 
     def __str__(self):
@@ -195,9 +185,7 @@ class Period(models.Model):
         FINAL = "final", _("终期评估")
         OTHER = "other", _("其他")
 
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="periods"
-    )
+    plan = models.ForeignKey(Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="periods")
     name = models.CharField(_("名称"), max_length=50)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.QUARTER)
     start_date = models.DateField(_("开始日期"))
@@ -244,15 +232,9 @@ class Report(models.Model):
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已通过")
 
-    measure = models.ForeignKey(
-        Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports"
-    )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports"
-    )
-    period = models.ForeignKey(
-        Period, verbose_name=_("填报周期"), on_delete=models.PROTECT, related_name="reports"
-    )
+    measure = models.ForeignKey(Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(Period, verbose_name=_("填报周期"), on_delete=models.PROTECT, related_name="reports")
     role = models.CharField(_("角色"), max_length=10, choices=Assignment.Role.choices)
     status = models.CharField(_("状态"), max_length=15, choices=Status.choices, default=Status.NOT_STARTED)
     percent = models.PositiveSmallIntegerField(_("完成进度（%）"), default=0)
@@ -276,9 +258,7 @@ class Report(models.Model):
         verbose_name_plural = _("进展填报")
         ordering = ["period_id", "measure_id", "unit_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["measure", "unit", "period"], name="report_once_per_obligation_and_period"
-            ),
+            models.UniqueConstraint(fields=["measure", "unit", "period"], name="report_once_per_obligation_and_period"),
             models.CheckConstraint(condition=models.Q(percent__lte=100), name="report_percent_at_most_100"),
             models.CheckConstraint(
                 condition=~models.Q(status="done") | models.Q(percent=100),
@@ -315,9 +295,7 @@ class ReportEvent(models.Model):
         REOPENED = "reopened", _("重新打开")
         IMPORTED = "imported", _("从台账导入")
 
-    report = models.ForeignKey(
-        Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events"
-    )
+    report = models.ForeignKey(Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=15, choices=Action.choices)
     actor = models.ForeignKey(
         "auth.User", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+", null=True
@@ -343,15 +321,11 @@ def evidence_path(instance, filename):
 
 
 class Evidence(models.Model):
-    report = models.ForeignKey(
-        Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="evidence"
-    )
+    report = models.ForeignKey(Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(
-        "auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = models.ForeignKey("auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

@@ -36,9 +36,7 @@ class Obligation:
 def collective_members():
     """{collective unit id: [member units]}. One query."""
     members = {}
-    rows = Unit.members.through.objects.select_related("to_unit").order_by(
-        "to_unit__sort_order", "to_unit__name"
-    )
+    rows = Unit.members.through.objects.select_related("to_unit").order_by("to_unit__sort_order", "to_unit__name")
     for row in rows:
         members.setdefault(row.from_unit_id, []).append(row.to_unit)
     return members

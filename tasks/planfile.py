@@ -375,11 +375,7 @@ def load_plan(spec):
                 seen_measures.add(measure.pk)
                 _sync_assignments(result, measure, m_spec, units)
         result.created += ensure_quarterly_periods(plan)
-        stale = (
-            Measure.objects.filter(task__plan=plan)
-            .exclude(pk__in=seen_measures)
-            .select_related("task")
-        )
+        stale = Measure.objects.filter(task__plan=plan).exclude(pk__in=seen_measures).select_related("task")
         for measure in stale:
             result.warnings.append(f"措施 {measure.code} 在数据库中存在而文件中没有，已保留未删除")
     return result
@@ -438,9 +434,7 @@ def _sync_assignments(result, measure, m_spec, units):
         )
         for position, name in enumerate(m_spec.units, start=1)
     ]
-    current = list(
-        measure.assignments.order_by("position").values_list("unit_id", "position", "role", "printed_name")
-    )
+    current = list(measure.assignments.order_by("position").values_list("unit_id", "position", "role", "printed_name"))
     if current == wanted:
         result.unchanged += 1
         return

@@ -207,10 +207,7 @@ class PlanProgress:
         self.expected = expected_percent(plan, self.today)
         if measures is None:
             measures = (
-                Measure.objects.filter(task__plan=plan)
-                .select_related("task")
-                .with_assignments()
-                .in_document_order()
+                Measure.objects.filter(task__plan=plan).select_related("task").with_assignments().in_document_order()
             )
         self.measures = list(measures)
         members = obligation_rules.collective_members()

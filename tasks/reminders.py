@@ -39,13 +39,13 @@ def pending_reminders(plan, today):
             state = progress.obligation_state(obligation)
             if not state.submitted:
                 by_unit.setdefault(obligation.unit.pk, []).append(state)
-    already = set(
-        ReminderLog.objects.filter(period=period, sent_on=today).values_list("unit_id", flat=True)
-    )
+    already = set(ReminderLog.objects.filter(period=period, sent_on=today).values_list("unit_id", flat=True))
     staff = {}
-    for user in User.objects.filter(is_active=True, memberships__unit_id__in=by_unit.keys()).exclude(
-        email=""
-    ).values("email", "memberships__unit_id"):
+    for user in (
+        User.objects.filter(is_active=True, memberships__unit_id__in=by_unit.keys())
+        .exclude(email="")
+        .values("email", "memberships__unit_id")
+    ):
         staff.setdefault(user["memberships__unit_id"], []).append(user["email"])
     reminders = []
     for unit_id, states in by_unit.items():
@@ -63,7 +63,12 @@ def pending_reminders(plan, today):
         for state in states:
             measure = state.obligation.measure
             lines.append(f"- {measure.code}（{state.obligation.get_role_display()}）{measure.text[:40]}")
-        lines += ["", "请登录行动方案跟踪系统，在“我的填报”中填写并提交。", "", "嘉定区数字广告业发展联动协调工作机制办公室"]
+        lines += [
+            "",
+            "请登录行动方案跟踪系统，在“我的填报”中填写并提交。",
+            "",
+            "嘉定区数字广告业发展联动协调工作机制办公室",
+        ]
         reminders.append(
             Reminder(
                 unit=unit,
@@ -90,9 +95,7 @@ def send(period, reminder, today):
                 recipients=", ".join(reminder.recipients),
                 obligation_count=reminder.count,
             )
-            EmailMessage(
-                reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, reminder.recipients
-            ).send()
+            EmailMessage(reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, reminder.recipients).send()
     except IntegrityError:
         return False
     return True

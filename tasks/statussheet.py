@@ -51,7 +51,18 @@ HEADERS = PLAN_HEADERS + PROGRESS_HEADERS
 COLUMN_WIDTHS = [20, 48, 24, 14, 12, 9, 9, 40, 26, 26, 14, 17, 40]
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
 
-UNIT_HEADERS = ["单位", "角色", "工作任务", "具体措施", "状态", "完成进度", "进展情况", "存在问题", "下一步计划", "填报时间"]
+UNIT_HEADERS = [
+    "单位",
+    "角色",
+    "工作任务",
+    "具体措施",
+    "状态",
+    "完成进度",
+    "进展情况",
+    "存在问题",
+    "下一步计划",
+    "填报时间",
+]
 UNIT_WIDTHS = [18, 8, 20, 48, 12, 9, 40, 26, 26, 17]
 
 LIGHT_COLOURS = {
@@ -211,11 +222,7 @@ def build_workbook(scope):
     progress = scope.progress() if scope.plan is not None else None
     states = list(progress.states.values()) if progress else []
     if scope.unit_ids is not None and progress is not None:
-        states = [
-            s
-            for s in states
-            if any(o.unit.pk in scope.unit_ids for o in progress.obligations[s.measure.pk])
-        ]
+        states = [s for s in states if any(o.unit.pk in scope.unit_ids for o in progress.obligations[s.measure.pk])]
     _write_main_sheet(workbook, scope, progress, states)
     if progress is not None:
         progress.keep_only(states)
@@ -472,9 +479,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
         rows = list(sheet.iter_rows(values_only=True, max_col=len(HEADERS) + 5))
     finally:
         workbook.close()
-    header_index = next(
-        (i for i, row in enumerate(rows[:10]) if row and _text(row[0]) == "工作任务"), None
-    )
+    header_index = next((i for i, row in enumerate(rows[:10]) if row and _text(row[0]) == "工作任务"), None)
     if header_index is None:
         raise UploadError("找不到表头：第一个工作表的 A 列应有“工作任务”表头（请使用本系统导出的台账格式）。")
     title = " ".join(_text(v) for row in rows[:header_index] for v in row if v)
@@ -500,12 +505,9 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
         pk: dict(zip(PROGRESS_HEADERS, progress_cells(state, progress.expected)))
         for pk, state in progress.states.items()
     }
-    reports = {
-        (r.measure_id, r.unit_id): r for r in Report.objects.filter(period=period, measure__task__plan=plan)
-    }
+    reports = {(r.measure_id, r.unit_id): r for r in Report.objects.filter(period=period, measure__task__plan=plan)}
     names = Unit.objects.resolve_names(
-        {_text(row[col["填报单位"]]) for row in rows[header_index + 1 :] if row and len(row) > col["填报单位"]}
-        - {""}
+        {_text(row[col["填报单位"]]) for row in rows[header_index + 1 :] if row and len(row) > col["填报单位"]} - {""}
     )
 
     changes, errors, unchanged = [], [], 0
@@ -605,17 +607,19 @@ def apply_changes(changes, period, user):
     Raises workflow.WorkflowError (a conflict if any report changed since
     the preview); nothing is written then.
     """
-    measures = Measure.objects.select_related("task").with_assignments().in_bulk(
-        [c["measure_id"] for c in changes]
-    )
+    measures = Measure.objects.select_related("task").with_assignments().in_bulk([c["measure_id"] for c in changes])
     members = obligation_rules.collective_members()
     with transaction.atomic():
         for change in changes:
             measure = measures.get(change["measure_id"])
-            obligation = next(
-                (o for o in obligation_rules.for_measure(measure, members) if o.unit.pk == change["unit_id"]),
-                None,
-            ) if measure else None
+            obligation = (
+                next(
+                    (o for o in obligation_rules.for_measure(measure, members) if o.unit.pk == change["unit_id"]),
+                    None,
+                )
+                if measure
+                else None
+            )
             if obligation is None:
                 raise workflow.NotAllowed(f"第 {change['row']} 行：该单位已不承担这项措施。")
             workflow.save_report(

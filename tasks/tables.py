@@ -15,7 +15,9 @@ class MeasureStateTable(tables.Table):
         attrs={"td": {"data-label": "措施"}},
     )
     task = tables.Column(
-        verbose_name=_("工作任务"), accessor="measure__task__heading", order_by=("measure__task__number", "measure__number"),
+        verbose_name=_("工作任务"),
+        accessor="measure__task__heading",
+        order_by=("measure__task__number", "measure__number"),
         attrs={"td": {"data-label": "工作任务"}},
     )
     text = tables.Column(verbose_name=_("具体措施"), accessor="measure__text", attrs={"td": {"data-label": "具体措施"}})

@@ -52,9 +52,7 @@ def _plan_and_period(request):
 
 def _get_obligation_for_user(request, pk):
     """The measure and the user's obligation on it; 403 for non-staff, 404 for other units."""
-    measure = get_object_or_404(
-        Measure.objects.select_related("task__plan").with_assignments(), pk=pk
-    )
+    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
     units = access.user_units(request.user)
     if not units:
         raise PermissionDenied("只有责任单位的联络员可以填报进展。")
@@ -161,9 +159,7 @@ def measure_list(request):
     plan = _selected_plan(request)
     if plan is None:
         return render(request, "tasks/measure_list.html", {"plan": None})
-    measure_filter = MeasureFilter(
-        request.GET or None, queryset=Measure.objects.filter(task__plan=plan), plan=plan
-    )
+    measure_filter = MeasureFilter(request.GET or None, queryset=Measure.objects.filter(task__plan=plan), plan=plan)
     data = measure_filter.form.cleaned_data if measure_filter.is_valid() else {}
     period = data.get("period") or Period.objects.current(plan, _today())
     today = _as_of(period)
@@ -377,9 +373,7 @@ def report_form(request, pk):
         messages.error(request, "当前没有开放的填报周期，请联系协调人。")
         return redirect("tasks:measure_detail", pk=measure.pk)
     report = (
-        Report.objects.filter(measure=measure, unit=obligation.unit, period=period)
-        .prefetch_related("evidence")
-        .first()
+        Report.objects.filter(measure=measure, unit=obligation.unit, period=period).prefetch_related("evidence").first()
     )
     blocked = workflow.edit_block_reason(report, period)
     conflict = False
@@ -449,9 +443,7 @@ def report_form(request, pk):
 
 @access.reader_required
 def measure_detail(request, pk):
-    measure = get_object_or_404(
-        Measure.objects.select_related("task__plan").with_assignments(), pk=pk
-    )
+    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
     plan = measure.task.plan
     period = Period.objects.current(plan, _today())
     progress = PlanProgress(plan, period, today=_today(), measures=[measure])
@@ -559,9 +551,7 @@ def periods(request):
         return redirect("tasks:periods")
     current = Period.objects.current(plan, _today())
     rows = [(p, DueDateForm(instance=p, prefix=f"p{p.pk}")) for p in plan.periods.order_by("end_date", "pk")]
-    return render(
-        request, "tasks/periods.html", {"plan": plan, "rows": rows, "form": form, "current": current}
-    )
+    return render(request, "tasks/periods.html", {"plan": plan, "rows": rows, "form": form, "current": current})
 
 
 @access.reader_required

@@ -29,7 +29,9 @@ class NotAllowed(WorkflowError):
     pass
 
 
-CONFLICT_MESSAGE = "保存失败：在您编辑期间，他人已修改了这份填报。您的内容没有覆盖对方的修改，请查看最新内容后重新填写。"
+CONFLICT_MESSAGE = (
+    "保存失败：在您编辑期间，他人已修改了这份填报。您的内容没有覆盖对方的修改，请查看最新内容后重新填写。"
+)
 
 
 def edit_block_reason(report, period):
@@ -61,14 +63,11 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
     # PostgreSQL cannot store NUL characters; forms refuse them, imports and
     # other callers get them dropped.
     values = {
-        name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name]
-        for name in REPORT_FIELDS
+        name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in REPORT_FIELDS
     }
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
-        existing = Report.objects.filter(
-            measure=obligation.measure, unit=obligation.unit, period=period
-        ).first()
+        existing = Report.objects.filter(measure=obligation.measure, unit=obligation.unit, period=period).first()
         reason = edit_block_reason(existing, period)
         if reason:
             raise NotAllowed(reason)

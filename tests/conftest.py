@@ -60,9 +60,7 @@ def package_plan_fixtures():
 
 
 def measure_by_code(plan, task_number, measure_number):
-    return Measure.objects.select_related("task").get(
-        task__plan=plan, task__number=task_number, number=measure_number
-    )
+    return Measure.objects.select_related("task").get(task__plan=plan, task__number=task_number, number=measure_number)
 
 
 def make_user(username, *, units=(), groups=(), superuser=False):

@@ -56,9 +56,7 @@ def test_resolve_names_accepts_a_generator_and_repeated_names(units):
 
 def test_resolve_names_takes_two_queries_however_many_names(units, django_assert_num_queries):
     with django_assert_num_queries(2):
-        Unit.objects.resolve_names(
-            ["区科委", "区市场局", "区市场监管部门", "区行政服务中心(大数据中心)", "无"]
-        )
+        Unit.objects.resolve_names(["区科委", "区市场局", "区市场监管部门", "区行政服务中心(大数据中心)", "无"])
 
 
 def test_resolve_names_prefers_a_canonical_name_over_an_alias_spelled_the_same(units):
@@ -131,9 +129,7 @@ def test_duplicate_unit_name_is_refused(units):
 def test_duplicate_alias_name_is_refused_even_for_another_unit(units):
     with pytest.raises(IntegrityError), transaction.atomic():
         UnitAlias.objects.create(unit=units["science"], name="区市场局")
-    assert list(UnitAlias.objects.filter(name="区市场局").values_list("unit__name", flat=True)) == [
-        "区市场监管局"
-    ]
+    assert list(UnitAlias.objects.filter(name="区市场局").values_list("unit__name", flat=True)) == ["区市场监管局"]
 
 
 def test_same_user_twice_in_one_unit_is_refused(units, user):

@@ -15,17 +15,34 @@ from tests.conftest import PASSWORD, measure_by_code
 def snapshot():
     return {
         "plans": list(Plan.objects.values_list("doc_number", "title", "goals")),
-        "measures": list(Measure.objects.order_by("task__number", "number").values_list("task__number", "number", "text")),
+        "measures": list(
+            Measure.objects.order_by("task__number", "number").values_list("task__number", "number", "text")
+        ),
         "units": sorted(Unit.objects.values_list("name", "kind")),
         "members": sorted(Unit.members.through.objects.values_list("from_unit__name", "to_unit__name")),
         "periods": list(Period.objects.order_by("end_date").values_list("name", "due_date", "is_closed")),
-        "reports": list(Report.objects.order_by("pk").values_list(
-            "measure__text", "unit__name", "period__name", "status", "percent", "progress", "state", "version",
-            "updated_by__username",
-        )),
-        "events": list(ReportEvent.objects.order_by("at", "pk").values_list(
-            "report__unit__name", "action", "actor__username", "changes", "comment",
-        )),
+        "reports": list(
+            Report.objects.order_by("pk").values_list(
+                "measure__text",
+                "unit__name",
+                "period__name",
+                "status",
+                "percent",
+                "progress",
+                "state",
+                "version",
+                "updated_by__username",
+            )
+        ),
+        "events": list(
+            ReportEvent.objects.order_by("at", "pk").values_list(
+                "report__unit__name",
+                "action",
+                "actor__username",
+                "changes",
+                "comment",
+            )
+        ),
         "users": sorted(User.objects.values_list("username", "password", "is_superuser", "email")),
         "groups": sorted(User.groups.through.objects.values_list("user__username", "group__name")),
         "memberships": sorted(Membership.objects.values_list("user__username", "unit__name")),
@@ -40,12 +57,21 @@ def test_round_trip_keeps_everything(plan, lead_staff, coordinator, settings, tm
     measure = measure_by_code(plan, 1, 1)
     period = Period.objects.filter(plan=plan).order_by("end_date").last()
     obligation = obligations.find(measure, lead_staff.memberships.get().unit)
-    data = {"status": "in_progress", "percent": 30, "progress": "已建成众创空间。", "problems": "", "next_steps": "继续"}
+    data = {
+        "status": "in_progress",
+        "percent": 30,
+        "progress": "已建成众创空间。",
+        "problems": "",
+        "next_steps": "继续",
+    }
     report = workflow.save_report(obligation, period, data, lead_staff, submit=True, version=0)
     workflow.return_for_revision(report, coordinator, report.version, "请补充")
     Evidence.objects.create(
-        report=report, file=ContentFile(b"%PDF-1.4 evidence", name="材料.pdf"), original_name="材料.pdf",
-        size=17, uploaded_by=lead_staff,
+        report=report,
+        file=ContentFile(b"%PDF-1.4 evidence", name="材料.pdf"),
+        original_name="材料.pdf",
+        size=17,
+        uploaded_by=lead_staff,
     )
     before = snapshot()
     archive = tmp_path / "backup.tar.gz"

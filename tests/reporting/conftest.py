@@ -13,7 +13,6 @@ from tests.conftest import make_user, package_plan_fixtures
 
 from .helpers import TODAY
 
-
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 
 

@@ -47,9 +47,7 @@ def form_data(*, version=0, submit=False, **overrides):
     return data
 
 
-def save(
-    plan, measure, unit_name, user, *, period_name=CURRENT_PERIOD, submit=True, version=None, **overrides
-):
+def save(plan, measure, unit_name, user, *, period_name=CURRENT_PERIOD, submit=True, version=None, **overrides):
     """Create or update a report through the workflow, as the form would."""
     owed = obligation(measure, unit_name)
     target = period(plan, period_name)
@@ -96,9 +94,7 @@ def snapshot():
         "events": ReportEvent.objects.count(),
         "evidence": Evidence.objects.count(),
         "periods": list(
-            Period.objects.order_by("pk").values_list(
-                "pk", "name", "start_date", "end_date", "due_date", "is_closed"
-            )
+            Period.objects.order_by("pk").values_list("pk", "name", "start_date", "end_date", "due_date", "is_closed")
         ),
         "reminders": ReminderLog.objects.count(),
     }

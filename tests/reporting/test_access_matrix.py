@@ -61,9 +61,7 @@ def _own_version(scene, user):
 
 
 def _report_written_for_own_unit(scene, user, before):
-    mine = Report.objects.get(
-        measure=scene["measure_21"], period=scene["period"], unit__memberships__user=user
-    )
+    mine = Report.objects.get(measure=scene["measure_21"], period=scene["period"], unit__memberships__user=user)
     assert mine.progress == "矩阵测试填写的进展"
     assert mine.updated_by == user
 

@@ -42,9 +42,7 @@ def version_in_form(page):
     return int(re.search(r'<input type="hidden" name="version" value="(\d+)"', page).group(1))
 
 
-def test_second_save_on_a_stale_version_is_refused_and_keeps_both_texts(
-    plan, measure, url, first, second, lead_staff
-):
+def test_second_save_on_a_stale_version_is_refused_and_keeps_both_texts(plan, measure, url, first, second, lead_staff):
     draft = save(plan, measure, "区科委", lead_staff, submit=False)
     loaded_first = version_in_form(first.get(url).content.decode())
     loaded_second = version_in_form(second.get(url).content.decode())
@@ -71,18 +69,14 @@ def test_second_save_on_a_stale_version_is_refused_and_keeps_both_texts(
     assert version_in_form(page) == 2
 
 
-def test_second_attempt_after_the_refusal_succeeds(
-    plan, measure, url, first, second, lead_staff, second_kewei
-):
+def test_second_attempt_after_the_refusal_succeeds(plan, measure, url, first, second, lead_staff, second_kewei):
     draft = save(plan, measure, "区科委", lead_staff, submit=False)
     first.post(url, form_data(version=draft.version, submit=True, progress="甲：已完成企业走访"))
     refused = second.post(url, form_data(version=draft.version, submit=True, progress="乙：已起草扶持政策"))
 
     retried = second.post(
         url,
-        form_data(
-            version=version_in_form(refused.content.decode()), submit=True, progress="乙：已起草扶持政策"
-        ),
+        form_data(version=version_in_form(refused.content.decode()), submit=True, progress="乙：已起草扶持政策"),
     )
 
     assert retried.status_code == 302
@@ -95,9 +89,7 @@ def test_second_attempt_after_the_refusal_succeeds(
     ]
 
 
-def test_two_people_creating_the_same_new_report_the_second_is_refused(
-    plan, measure, url, first, second, lead_staff
-):
+def test_two_people_creating_the_same_new_report_the_second_is_refused(plan, measure, url, first, second, lead_staff):
     assert version_in_form(first.get(url).content.decode()) == 0
     assert version_in_form(second.get(url).content.decode()) == 0
     first.post(url, form_data(version=0, submit=False, progress="甲的草稿"))
@@ -148,13 +140,9 @@ def test_save_report_with_a_stale_version_raises_conflict(plan, measure, lead_st
     assert report.events.count() == 2
 
 
-def test_save_report_with_a_version_for_a_report_that_does_not_exist_raises_conflict(
-    plan, measure, lead_staff
-):
+def test_save_report_with_a_version_for_a_report_that_does_not_exist_raises_conflict(plan, measure, lead_staff):
     with pytest.raises(workflow.Conflict):
-        workflow.save_report(
-            obligation(measure, "区科委"), period(plan), fields(), lead_staff, submit=False, version=3
-        )
+        workflow.save_report(obligation(measure, "区科委"), period(plan), fields(), lead_staff, submit=False, version=3)
 
     assert not Report.objects.exists()
 

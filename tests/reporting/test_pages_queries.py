@@ -57,9 +57,7 @@ def grow(plan, coordinator):
     latest report of each carries an evidence file. Returns the number of reports awaiting review.
     """
     kewei = unit("区科委")
-    for position, measure in enumerate(
-        Measure.objects.filter(task__plan=plan, task__number__in=[3, 4]), start=50
-    ):
+    for position, measure in enumerate(Measure.objects.filter(task__plan=plan, task__number__in=[3, 4]), start=50):
         if not measure.assignments.filter(unit=kewei).exists():
             Assignment.objects.create(
                 measure=measure, unit=kewei, position=position, role="support", printed_name="区科委"

@@ -45,9 +45,7 @@ def test_plan_has_twelve_quarterly_periods_due_ten_days_after_each_quarter(plan)
 
 
 @pytest.mark.parametrize("name, start, end, due", QUARTERS, ids=[q[0] for q in QUARTERS])
-def test_each_due_date_is_the_first_chinese_working_day_from_ten_days_after_the_quarter(
-    name, start, end, due
-):
+def test_each_due_date_is_the_first_chinese_working_day_from_ten_days_after_the_quarter(name, start, end, due):
     tenth = end + datetime.timedelta(days=10)
 
     assert chinese_calendar.is_workday(due)
@@ -251,9 +249,7 @@ def test_coordinator_closes_a_period_and_it_is_no_longer_current(plan, reviewer)
     assert "当前周期：2024年第一季度" not in response.content.decode()
 
 
-def test_in_the_days_before_a_quarters_due_date_units_report_on_that_quarter(
-    plan, client, lead_staff, freeze_today
-):
+def test_in_the_days_before_a_quarters_due_date_units_report_on_that_quarter(plan, client, lead_staff, freeze_today):
     freeze_today(D(2024, 4, 5))
     client.force_login(lead_staff)
 

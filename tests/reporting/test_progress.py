@@ -54,9 +54,7 @@ DUE = D(2024, 4, 10)
 FAR = D(2024, 2, 1)  # 69 days before DUE
 
 
-def light(
-    *, status=Report.Status.IN_PROGRESS, percent=40, expected=40.0, submitted=True, due_date=DUE, today=FAR
-):
+def light(*, status=Report.Status.IN_PROGRESS, percent=40, expected=40.0, submitted=True, due_date=DUE, today=FAR):
     return light_for(
         status=status, percent=percent, expected=expected, submitted=submitted, due_date=due_date, today=today
     )
@@ -111,9 +109,9 @@ def test_status_late_is_red_even_when_on_track():
 
 
 def test_status_done_is_done_even_when_overdue_and_unsubmitted():
-    assert light(
-        status=Report.Status.DONE, percent=100, submitted=False, today=DUE + datetime.timedelta(days=9)
-    ) == (Light.DONE)
+    assert light(status=Report.Status.DONE, percent=100, submitted=False, today=DUE + datetime.timedelta(days=9)) == (
+        Light.DONE
+    )
 
 
 def test_no_report_at_all_counts_as_zero_percent():
@@ -300,9 +298,7 @@ def test_collective_lead_expands_to_ten_lead_obligations(plan):
 
 def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_direct_role(plan):
     measure = measure_by_code(plan, 5, 2)
-    Assignment.objects.create(
-        measure=measure, unit=unit("各街镇"), position=99, role="support", printed_name="各街镇"
-    )
+    Assignment.objects.create(measure=measure, unit=unit("各街镇"), position=99, role="support", printed_name="各街镇")
     measure = measure_by_code(plan, 5, 2)
 
     owed = obligations.for_measure(measure)

@@ -77,9 +77,7 @@ def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(
     assert logs["区科委"].recipients == "kewei@example.gov.cn"
 
 
-def test_all_staff_of_a_unit_receive_the_one_email(
-    plan, staff, second_kewei, mailoutbox, freeze_command_today
-):
+def test_all_staff_of_a_unit_receive_the_one_email(plan, staff, second_kewei, mailoutbox, freeze_command_today):
     freeze_command_today(D(2026, 1, 6))
 
     run()
@@ -170,10 +168,7 @@ def test_next_day_sends_again(plan, staff, mailoutbox, freeze_command_today):
 
     assert len(mailoutbox) == 6
     assert "已向 3 个单位发送催报邮件" in out
-    assert (
-        mail_to(mailoutbox[3:], "kewei@example.gov.cn").subject
-        == f"【催报】{Q4}进展填报还有 5 天截止（7 项）"
-    )
+    assert mail_to(mailoutbox[3:], "kewei@example.gov.cn").subject == f"【催报】{Q4}进展填报还有 5 天截止（7 项）"
     assert set(ReminderLog.objects.values_list("sent_on", flat=True)) == {D(2026, 1, 6), D(2026, 1, 7)}
 
 
@@ -192,9 +187,7 @@ def test_overdue_units_are_told_how_many_days_late(plan, staff, mailoutbox, free
     [(D(2026, 1, 4), False), (D(2026, 1, 5), True), (D(2026, 1, 12), True)],
     ids=["8-days-before", "7-days-before", "due-day"],
 )
-def test_reminders_start_seven_days_before_the_due_date(
-    plan, staff, mailoutbox, freeze_command_today, today, sends
-):
+def test_reminders_start_seven_days_before_the_due_date(plan, staff, mailoutbox, freeze_command_today, today, sends):
     freeze_command_today(today)
 
     run()
@@ -228,7 +221,9 @@ def test_reminders_go_out_in_the_week_before_a_quarter_report_is_due(plan, staff
     assert sorted(r.unit.name for r in reminders) == ["区委网信办", "区科委", "江桥镇"]
 
 
-def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_organizer, freeze_command_today, monkeypatch):
+def test_a_refused_message_does_not_stop_the_other_units(
+    plan, lead_staff, co_organizer, freeze_command_today, monkeypatch
+):
     import smtplib
 
     from django.core.management import call_command

@@ -97,9 +97,7 @@ def test_seed_demo_twice_changes_nothing(plan, debug_on, monkeypatch):
     out, _ = seed()
 
     assert out.strip() == "演示账号已存在，未作改动。"
-    assert (
-        list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser")) == users
-    )
+    assert list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser")) == users
     assert list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id")) == memberships
     assert list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")) == group_links
     assert User.objects.get(username="kewei").check_password(DEMO_PASSWORD)

@@ -167,9 +167,7 @@ def test_return_without_a_comment_is_refused(plan, measure, reviewer, lead_staff
     report = save(plan, measure, "区科委", lead_staff, submit=True)
     before = snapshot()
 
-    response = reviewer.post(
-        f"/review/{report.pk}/", {"action": "return", "version": report.version, "comment": "  "}
-    )
+    response = reviewer.post(f"/review/{report.pk}/", {"action": "return", "version": report.version, "comment": "  "})
 
     assert response.status_code == 200
     assert "退回时必须填写退回意见，说明需要修改的内容。" in response.content.decode()
@@ -193,9 +191,7 @@ def test_approved_report_cannot_be_edited(plan, measure, url, staff, lead_staff,
     report = workflow.approve(report, coordinator, report.version)
     before = snapshot()
 
-    response = staff.post(
-        url, form_data(version=report.version, submit=True, progress="审核后偷偷修改"), follow=True
-    )
+    response = staff.post(url, form_data(version=report.version, submit=True, progress="审核后偷偷修改"), follow=True)
 
     assert response.redirect_chain == [(url, 302)]
     assert "该填报已审核通过，不能修改；如需修改，请联系协调人重新打开。" in response.content.decode()
@@ -246,9 +242,7 @@ def test_reopen_is_refused_for_a_report_that_is_not_approved(plan, measure, revi
     report = save(plan, measure, "区科委", lead_staff, submit=True)
     before = snapshot()
 
-    response = reviewer.post(
-        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": ""}
-    )
+    response = reviewer.post(f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": ""})
 
     assert response.status_code == 200
     assert "该填报的状态已经改变，无法执行此操作，请刷新页面。" in response.content.decode()
@@ -272,9 +266,7 @@ def test_save_report_in_a_closed_period_is_refused(plan, measure, lead_staff):
     assert not Report.objects.exists()
 
 
-def test_closing_the_current_period_stops_edits_to_its_reports(
-    plan, measure, url, staff, reviewer, lead_staff
-):
+def test_closing_the_current_period_stops_edits_to_its_reports(plan, measure, url, staff, reviewer, lead_staff):
     draft = save(plan, measure, "区科委", lead_staff, submit=False)
     quarter = period(plan)
 
@@ -291,9 +283,7 @@ def test_closing_the_current_period_stops_edits_to_its_reports(
     assert ReportEvent.objects.count() == events_before
 
 
-def test_after_the_current_period_is_closed_the_form_says_so_and_writes_nowhere(
-    plan, measure, url, staff, lead_staff
-):
+def test_after_the_current_period_is_closed_the_form_says_so_and_writes_nowhere(plan, measure, url, staff, lead_staff):
     draft = save(plan, measure, "区科委", lead_staff, submit=False)
     quarter = period(plan)
     quarter.is_closed = True
@@ -502,10 +492,7 @@ def test_evidence_download_returns_the_bytes_as_an_attachment_with_the_chinese_n
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
-    assert (
-        response["Content-Disposition"]
-        == f"attachment; filename*=utf-8''{quote('推进会纪要（第一季度）.pdf')}"
-    )
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote('推进会纪要（第一季度）.pdf')}"
     response.close()
 
 

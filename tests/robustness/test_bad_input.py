@@ -28,7 +28,7 @@ any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_siz
 # What a user can type into a spreadsheet cell (openpyxl refuses control characters).
 cell_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=200)
 numberish = st.one_of(
-    st.integers(min_value=-10**9, max_value=10**9).map(str),
+    st.integers(min_value=-(10**9), max_value=10**9).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     any_text,
 )
@@ -56,8 +56,14 @@ def report_url(plan):
 
 
 @EXAMPLES
-@given(status=st.one_of(st.sampled_from([s for s, _ in Report.Status.choices]), any_text), percent=numberish,
-       progress=any_text, problems=any_text, version=numberish, submit=st.booleans())
+@given(
+    status=st.one_of(st.sampled_from([s for s, _ in Report.Status.choices]), any_text),
+    percent=numberish,
+    progress=any_text,
+    problems=any_text,
+    version=numberish,
+    submit=st.booleans(),
+)
 def test_report_form_never_fails_and_never_half_writes(
     lead_staff, report_url, status, percent, progress, problems, version, submit
 ):
@@ -65,8 +71,15 @@ def test_report_form_never_fails_and_never_half_writes(
     client.force_login(lead_staff)
     with rolled_back():
         reports, events = Report.objects.count(), ReportEvent.objects.count()
-        data = {"status": status, "percent": percent, "progress": progress, "problems": problems,
-                "next_steps": "", "version": version, "submit" if submit else "draft": "1"}
+        data = {
+            "status": status,
+            "percent": percent,
+            "progress": progress,
+            "problems": problems,
+            "next_steps": "",
+            "version": version,
+            "submit" if submit else "draft": "1",
+        }
         response = client.post(report_url, data)
         assert response.status_code in (200, 302)
         if response.status_code == 200:
@@ -97,13 +110,24 @@ json_values = st.recursive(
 )
 mutation_paths = st.sampled_from(
     [
-        ("plan", "doc_number"), ("plan", "start_date"), ("plan", "end_date"), ("plan", "title"),
-        ("units", 0, "name"), ("units", 0, "kind"), ("units", 29, "members"),
-        ("tasks", 0, "number"), ("tasks", 0, "title"), ("tasks", 0, "measures"),
-        ("tasks", 4, "measures", 1, "leads"), ("tasks", 4, "measures", 1, "each_lead_own_part"),
-        ("tasks", 1, "measures", 0, "units"), ("tasks", 1, "measures", 0, "number"),
-        ("tasks", 1, "measures", 0, "text"), ("tasks", 1, "measures", 0, "due_date"),
-        ("totals", "measures"), ("totals",),
+        ("plan", "doc_number"),
+        ("plan", "start_date"),
+        ("plan", "end_date"),
+        ("plan", "title"),
+        ("units", 0, "name"),
+        ("units", 0, "kind"),
+        ("units", 29, "members"),
+        ("tasks", 0, "number"),
+        ("tasks", 0, "title"),
+        ("tasks", 0, "measures"),
+        ("tasks", 4, "measures", 1, "leads"),
+        ("tasks", 4, "measures", 1, "each_lead_own_part"),
+        ("tasks", 1, "measures", 0, "units"),
+        ("tasks", 1, "measures", 0, "number"),
+        ("tasks", 1, "measures", 0, "text"),
+        ("tasks", 1, "measures", 0, "due_date"),
+        ("totals", "measures"),
+        ("totals",),
     ]
 )
 
@@ -220,7 +244,12 @@ def test_any_report_text_exports_cleanly(plan, lead_staff, progress, problems):
     with rolled_back():
         data = {"status": "in_progress", "percent": 10, "progress": progress, "problems": problems, "next_steps": ""}
         workflow.save_report(
-            obligations.find(measure, lead_staff.memberships.get().unit), period, data, lead_staff, submit=True, version=0
+            obligations.find(measure, lead_staff.memberships.get().unit),
+            period,
+            data,
+            lead_staff,
+            submit=True,
+            version=0,
         )
         buffer = io.BytesIO()
         statussheet.write_status_sheet(statussheet.SheetScope(plan=plan, period=period, today=period.end_date), buffer)

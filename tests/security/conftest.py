@@ -9,8 +9,6 @@ import pytest
 
 from tests.conftest import make_user, package_plan_fixtures
 
-
-
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 
 

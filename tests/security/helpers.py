@@ -53,4 +53,3 @@ def sheet_rows(response):
     """The rows of the first sheet of an xlsx response, header first, as lists of values."""
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-

@@ -156,9 +156,7 @@ def test_unlock_is_recorded_once_with_what_was_unlocked(client, coordinator, lea
     for _ in range(5):
         log_in(client, "kewei", WRONG_PASSWORD)
     with new_audit_events() as events:
-        browser_of(coordinator).post(
-            reverse("security:lockouts"), {"username": "kewei", "ip_address": "127.0.0.1"}
-        )
+        browser_of(coordinator).post(reverse("security:lockouts"), {"username": "kewei", "ip_address": "127.0.0.1"})
     record = only(events, Kind.UNLOCK)
     assert_record(record, username="coordinator")
     assert record.detail == "解除锁定：账号 kewei、地址 127.0.0.1（清除 1 条失败记录）"

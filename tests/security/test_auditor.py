@@ -200,7 +200,7 @@ def test_export_link_on_the_page_keeps_the_filter(auditor_client, events):
 
 def test_export_writes_formula_like_text_as_text(auditor_client, db):
     AuditEvent.objects.create(
-        at=shanghai(6, 9), kind=AuditEvent.Kind.LOGIN_FAILED, username="=HYPERLINK(\"http://x\")", detail="+1-1"
+        at=shanghai(6, 9), kind=AuditEvent.Kind.LOGIN_FAILED, username='=HYPERLINK("http://x")', detail="+1-1"
     )
     response = auditor_client.get(AUDIT, {"since": "2024-05-06", "until": "2024-05-06", "export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]

@@ -86,7 +86,10 @@ def test_chinese_characters_do_not_make_up_a_missing_class():
 
 
 def test_help_text_is_in_chinese():
-    assert ComplexityValidator().get_help_text() == "密码长度至少 10 位，且包含大写字母、小写字母、数字、符号中的至少三类。"
+    assert (
+        ComplexityValidator().get_help_text()
+        == "密码长度至少 10 位，且包含大写字母、小写字母、数字、符号中的至少三类。"
+    )
 
 
 # The configured validator chain

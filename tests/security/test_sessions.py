@@ -221,4 +221,3 @@ def test_production_settings_send_cookies_over_https_only(load_settings):
 def test_production_settings_refuse_to_load_without_a_secret_key(load_settings):
     with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
         load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=None)
-

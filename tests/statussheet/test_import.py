@@ -1,6 +1,6 @@
-import datetime
 """/import/: a filled-in 台账 comes back, is checked row by row, previewed, and applied all or nothing."""
 
+import datetime
 import io
 import os
 

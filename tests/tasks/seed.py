@@ -14,9 +14,7 @@ from django.conf import settings
 
 SEED_PATH = settings.BASE_DIR.parent / "shared" / "seed" / "000_c225274d5004a409.txt"
 
-requires_seed = pytest.mark.skipif(
-    not SEED_PATH.exists(), reason=f"source document not available at {SEED_PATH}"
-)
+requires_seed = pytest.mark.skipif(not SEED_PATH.exists(), reason=f"source document not available at {SEED_PATH}")
 
 _TASK_CELL = re.compile(r"^(\d+)\.\s*(.+)$")
 _MEASURE_CELL = re.compile(r"^\((\d+)\)\s*(.+)$")
@@ -79,9 +77,7 @@ def body_tasks():
     section = section.replace("**", "")
     section = re.sub(r"\n\s*\n", "", section.split("\n", 1)[1]).strip()
     found = {}
-    for match in re.finditer(
-        r"(\d+)\.\s*([^。]+)。(.*?)（责任部门：((?:[^（）]|（[^（）]*）)*)）", section, re.S
-    ):
+    for match in re.finditer(r"(\d+)\.\s*([^。]+)。(.*?)（责任部门：((?:[^（）]|（[^（）]*）)*)）", section, re.S):
         number = int(match.group(1))
         found[number] = (match.group(3).strip(), match.group(4).split("、"))
     return found

@@ -195,9 +195,7 @@ def test_unit_changelist_query_count_is_pinned(warm_admin_client, django_assert_
     assert "区市场局、区市场监管部门" in response.content.decode()
 
 
-def test_unit_changelist_query_count_does_not_grow_with_units(
-    warm_admin_client, django_assert_max_num_queries
-):
+def test_unit_changelist_query_count_does_not_grow_with_units(warm_admin_client, django_assert_max_num_queries):
     members = list(Unit.objects.filter(kind=Unit.Kind.TOWN))
     for index in range(20):
         unit = Unit.objects.create(name=f"测试集合单位{index}", kind=Unit.Kind.COLLECTIVE)
@@ -215,9 +213,7 @@ def test_measure_changelist_query_count_does_not_grow_with_measures(
     task = plan.tasks.get(number=1)
     unit = Unit.objects.get(name="区科委")
     for number in range(100, 130):
-        measure = Measure.objects.create(
-            task=task, number=number, text=f"补充措施{number}", due_date=plan.end_date
-        )
+        measure = Measure.objects.create(task=task, number=number, text=f"补充措施{number}", due_date=plan.end_date)
         Assignment.objects.create(measure=measure, unit=unit, position=1, role="lead", printed_name="区科委")
     with django_assert_max_num_queries(MEASURE_CHANGELIST_QUERIES):
         response = warm_admin_client.get(changelist(Measure), {"all": ""})

@@ -96,8 +96,7 @@ def test_one_row_per_measure(sheet):
 def test_first_row_is_measure_1_1_with_its_task(sheet):
     assert row_values(sheet, first_data_row(sheet)) == [
         "1. 发展数字广告新型业态",
-        "(1) 鼓励有条件的创新创业载体孵化培育并服务数字广告相关创新创业企业。"
-        "建设和运营一批广告业创新创业的众创空间。",
+        "(1) 鼓励有条件的创新创业载体孵化培育并服务数字广告相关创新创业企业。建设和运营一批广告业创新创业的众创空间。",
         "区科委",
         "区科委",
     ]
@@ -117,9 +116,7 @@ def test_first_row_is_measure_1_1_with_its_task(sheet):
         (9, 1, "区市场监管局、各相关街镇", "区市场监管局"),
     ],
 )
-def test_units_and_leads_are_printed_names_joined_with_dunhao(
-    sheet, task_number, measure_number, units, leads
-):
+def test_units_and_leads_are_printed_names_joined_with_dunhao(sheet, task_number, measure_number, units, leads):
     row = data_row(sheet, task_number, measure_number)
     assert sheet[f"C{row}"].value == units
     assert sheet[f"D{row}"].value == leads

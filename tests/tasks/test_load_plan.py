@@ -154,9 +154,7 @@ class TestReloadingALoadedPlan:
         assert "41 条具体措施" in out
         assert Measure.objects.count() == 42
         kept.refresh_from_db()
-        assert (
-            list(kept.assignments.order_by("position").values_list("printed_name", flat=True)) == assignments
-        )
+        assert list(kept.assignments.order_by("position").values_list("printed_name", flat=True)) == assignments
 
     def test_reload_keeps_an_admins_edit_of_collective_members(self):
         collective = Unit.objects.get(name="各相关街镇")

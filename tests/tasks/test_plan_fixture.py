@@ -83,15 +83,13 @@ def test_task_titles_match_the_attachment_table(plan):
         (
             1,
             1,
-            "鼓励有条件的创新创业载体孵化培育并服务数字广告相关创新创业企业。"
-            "建设和运营一批广告业创新创业的众创空间。",
+            "鼓励有条件的创新创业载体孵化培育并服务数字广告相关创新创业企业。建设和运营一批广告业创新创业的众创空间。",
         ),
         (2, 1, "推动人工智能、大数据、云计算、区块链、5G 等新技术在数字广告行业开展深度应用。"),
         (
             5,
             2,
-            "相关街镇根据街镇特点打造广告产业孵化平台，鼓励数字广告业向重点园区集中，"
-            "培育一批有潜力的数字化广告企业。",
+            "相关街镇根据街镇特点打造广告产业孵化平台，鼓励数字广告业向重点园区集中，培育一批有潜力的数字化广告企业。",
         ),
         (
             6,
@@ -106,8 +104,7 @@ def test_task_titles_match_the_attachment_table(plan):
         (
             11,
             3,
-            "加大优秀公益广告作品推广力度，在巩固传统传播媒体的同时，"
-            "大力发展新媒体传播，不断提升传播效果和影响力。",
+            "加大优秀公益广告作品推广力度，在巩固传统传播媒体的同时，大力发展新媒体传播，不断提升传播效果和影响力。",
         ),
     ],
 )
@@ -117,10 +114,7 @@ def test_measure_text_is_verbatim(plan, task_number, measure_number, text):
 
 @requires_seed
 def test_every_measure_text_matches_the_attachment_table(plan):
-    stored = {
-        (m.task.number, m.number): m.text
-        for m in Measure.objects.filter(task__plan=plan).select_related("task")
-    }
+    stored = {(m.task.number, m.number): m.text for m in Measure.objects.filter(task__plan=plan).select_related("task")}
     from_seed = {(row.task_number, row.measure_number): row.measure_text for row in attachment_rows()}
     assert stored == from_seed
 
@@ -302,9 +296,7 @@ def test_task_narrative_and_departments_come_from_section_4(plan, number, start,
 
 def test_narrative_joins_text_split_by_a_page_break(plan):
     # Section 四 of task 5 breaks across pages after "打响数字经济、创新经济品牌，".
-    assert "打响数字经济、创新经济品牌，形成具有显著特征的数字广告产业集群。" in (
-        plan.tasks.get(number=5).narrative
-    )
+    assert "打响数字经济、创新经济品牌，形成具有显著特征的数字广告产业集群。" in (plan.tasks.get(number=5).narrative)
     assert "\n" not in plan.tasks.get(number=9).narrative
 
 

@@ -150,9 +150,7 @@ def test_query_count_does_not_grow_with_measures_and_assignments(warm_staff_clie
     task = plan.tasks.get(number=6)
     units = list(Unit.objects.filter(name__in=["区经委", "区科委", "各街镇"]).order_by("name"))
     for number in range(100, 130):
-        measure = Measure.objects.create(
-            task=task, number=number, text=f"补充措施{number}", due_date=plan.end_date
-        )
+        measure = Measure.objects.create(task=task, number=number, text=f"补充措施{number}", due_date=plan.end_date)
         Assignment.objects.bulk_create(
             Assignment(
                 measure=measure,

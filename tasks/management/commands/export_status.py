@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 台账.xlsx")
         parser.add_argument("--plan", help="行动方案文号，默认为最新的方案")
-        parser.add_argument("--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态")
+        parser.add_argument(
+            "--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态"
+        )
 
     def handle(self, path, plan=None, period=None, **options):
         if plan:

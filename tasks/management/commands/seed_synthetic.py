@@ -130,16 +130,44 @@ class Command(BaseCommand):
                 percent = 100 if status == Report.Status.DONE else rng.randrange(0, 100)
                 rows.append(
                     (
-                        measure.pk, unit.pk, period.pk, role, status, percent,
-                        f"{period.name}：{TEXT}", "", "继续推进。", state, 1, "",
-                        stamp, stamp, staff[unit.pk].pk, stamp if state != Report.State.DRAFT else None,
+                        measure.pk,
+                        unit.pk,
+                        period.pk,
+                        role,
+                        status,
+                        percent,
+                        f"{period.name}：{TEXT}",
+                        "",
+                        "继续推进。",
+                        state,
+                        1,
+                        "",
+                        stamp,
+                        stamp,
+                        staff[unit.pk].pk,
+                        stamp if state != Report.State.DRAFT else None,
                     )
                 )
         _insert(
             Report,
-            ["measure_id", "unit_id", "period_id", "role", "status", "percent", "progress", "problems",
-             "next_steps", "state", "version", "review_comment", "created_at", "updated_at", "updated_by_id",
-             "submitted_at"],
+            [
+                "measure_id",
+                "unit_id",
+                "period_id",
+                "role",
+                "status",
+                "percent",
+                "progress",
+                "problems",
+                "next_steps",
+                "state",
+                "version",
+                "review_comment",
+                "created_at",
+                "updated_at",
+                "updated_by_id",
+                "submitted_at",
+            ],
             rows,
         )
         created = Report.objects.filter(period__plan=plan).values_list("pk", "state", "updated_by_id")
@@ -150,7 +178,10 @@ class Command(BaseCommand):
                 (
                     pk,
                     ReportEvent.Action.DRAFT_SAVED if state == Report.State.DRAFT else ReportEvent.Action.SUBMITTED,
-                    actor, stamp, "{}", "",
+                    actor,
+                    stamp,
+                    "{}",
+                    "",
                 )
                 for pk, state, actor in created.iterator(chunk_size=5000)
             ),
