@@ -112,6 +112,23 @@ def _styles():
     return styles
 
 
+LINE_HEIGHT = 14  # points per line of 11-point text
+PAPER_A3, PAPER_A4 = 8, 9  # Excel's paperSize codes
+
+
+def _wrapped_lines(value, width):
+    """Lines a cell's text takes in a column `width` characters wide.
+
+    A CJK character is about two widths of "0"; its UTF-8 form is three
+    bytes against one for ASCII, so (bytes + characters) / 2 estimates the
+    display width without looking at each character.
+    """
+    if not isinstance(value, str) or not value:
+        return 1
+    usable = max(width - 1, 1)
+    return sum(max(1, -(-((len(line.encode("utf-8")) + len(line)) // 2) // usable)) for line in value.split("\n"))
+
+
 class _Labels(dict):
     """Choice labels, translated once per export instead of once per cell."""
 
@@ -134,6 +151,7 @@ class _Sheet:
 
     def __init__(self, workbook, title, widths):
         self.ws = workbook.create_sheet(title)
+        self.widths = widths
         self._style_arrays = {}
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -162,13 +180,18 @@ class _Sheet:
     def append(self, values, styles=None):
         self.row += 1
         styles = styles or {}
+        # Write-only rows are written at once, so their height is set first:
+        # neither Excel nor LibreOffice grows a row to fit wrapped text by itself.
+        lines = max([_wrapped_lines(v, w) for v, w in zip(values, self.widths)] or [1])
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = LINE_HEIGHT * lines + 3
         self.ws.append([self.cell(v, styles.get(i, "body")) for i, v in enumerate(values)])
 
     def title(self, text, columns):
         self.row += 1
+        self.ws.row_dimensions[self.row].height = 24
         self.ws.append([self.cell(text, "title")])
         self.ws.merged_cells.add(f"A{self.row}:{get_column_letter(columns)}{self.row}")
-        self.ws.row_dimensions[self.row].height = 24
 
     def header(self, headers):
         self.append(headers, {i: "header" for i in range(len(headers))})
@@ -178,13 +201,13 @@ class _Sheet:
             letter = get_column_letter(column)
             self.ws.merged_cells.add(f"{letter}{first}:{letter}{last}")
 
-    def print_setup(self, header_rows):
+    def print_setup(self, header_rows, paper=PAPER_A4):
         """Must run before the first row: write-only sheets write these with it."""
         ws = self.ws
         ws.freeze_panes = f"A{header_rows + 1}"
         ws.print_title_rows = f"1:{header_rows}"
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = 9  # A4; fits A3 as well
+        ws.page_setup.paperSize = paper
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -239,11 +262,18 @@ def title_text(scope):
     return f"《{scope.plan.title}》台账 · {period} · 截至 {scope.today:%Y年%m月%d日}"
 
 
+def status_cell(status, light):
+    """ "推进中（绿灯）": the status and, for black-and-white printing, the light."""
+    if light == Light.DONE:
+        return str(LIGHT_LABELS[light])
+    return f"{STATUS_LABELS[status] if status else '未填报'}（{LIGHT_LABELS[light]}）"
+
+
 def progress_cells(state, expected):
     """The progress columns of a measure's row, in PROGRESS_HEADERS order."""
     reported_at = state.reported_at
     return [
-        f"{STATUS_LABELS[state.status] if state.status else '未填报'}（{LIGHT_LABELS[state.light]}）",
+        status_cell(state.status, state.light),
         state.percent,
         expected,
         state.lead_text("progress"),
@@ -260,7 +290,7 @@ EDITABLE_HEADERS = ["状态", "完成进度", "进展情况", "存在问题", "�
 
 def _write_main_sheet(workbook, scope, progress, states):
     sheet = _Sheet(workbook, "台账", COLUMN_WIDTHS)
-    sheet.print_setup(HEADER_ROW)
+    sheet.print_setup(HEADER_ROW, paper=PAPER_A3)
     sheet.title(title_text(scope), len(HEADERS))
     sheet.header(HEADERS)
     task_start, current_task = None, None
@@ -285,7 +315,7 @@ def _write_main_sheet(workbook, scope, progress, states):
 
 def _write_unit_sheet(workbook, scope, by_unit):
     sheet = _Sheet(workbook, "按单位", UNIT_WIDTHS)
-    sheet.print_setup(HEADER_ROW)
+    sheet.print_setup(HEADER_ROW, paper=PAPER_A3)
     sheet.title(title_text(scope) + " · 按单位", len(UNIT_HEADERS))
     sheet.header(UNIT_HEADERS)
     for summary in by_unit:
@@ -300,7 +330,7 @@ def _write_unit_sheet(workbook, scope, by_unit):
                     ROLE_LABELS[s.obligation.role],
                     measure.task.heading,
                     f"{measure.code} {measure.text}",
-                    f"{STATUS_LABELS[report.status] if report else '未填报'}（{LIGHT_LABELS[s.light]}）",
+                    status_cell(report.status if report else None, s.light),
                     s.percent,
                     report.progress if report else "",
                     report.problems if report else "",

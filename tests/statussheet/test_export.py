@@ -225,7 +225,7 @@ def test_status_cell_is_filled_with_the_colour_of_its_light(plan, as_coordinator
     green, done, red = (row_of(sheet, code)["row"] for code in ["1.(1)", "2.(2)", "1.(2)"])
 
     assert sheet[f"E{green}"].value == "推进中（绿灯）"
-    assert sheet[f"E{done}"].value == "已完成（已完成）"
+    assert sheet[f"E{done}"].value == "已完成"
     assert sheet[f"E{red}"].value == "未填报（红灯）"
     assert fill_colour(sheet[f"E{green}"]) == LIGHT_COLOURS[Light.GREEN]
     assert fill_colour(sheet[f"E{done}"]) == LIGHT_COLOURS[Light.DONE]
@@ -455,3 +455,21 @@ def test_export_query_count_is_pinned_and_flat_as_reports_grow(
     sheet = workbook_of(response)["台账"]
     assert row_of(sheet, "2.(1)")["进展情况"] == "区科委 2.(1) 进展"
     assert row_of(sheet, "1.(1)")["进展情况"] == "区科委2024年第二季度进展"
+
+
+def test_rows_are_tall_enough_for_their_wrapped_text(plan, as_coordinator, lead_staff, current_period):
+    long_text = "已建成众创空间两处，入驻数字广告企业二十三家。" * 6
+    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=40, progress=long_text)
+
+    sheet = workbook_of(as_coordinator.get(URL))["台账"]
+    tall, short = (row_of(sheet, code)["row"] for code in ["1.(1)", "2.(2)"])
+
+    # 进展情况 is 40 characters wide: about 280 display widths take 7 lines or more.
+    assert sheet.row_dimensions[tall].height >= 7 * 14
+    assert sheet.row_dimensions[tall].height > (sheet.row_dimensions[short].height or 15)
+
+
+def test_wide_sheets_print_on_a3_landscape(plain_workbook):
+    for name in ["台账", "按单位"]:
+        setup = plain_workbook[name].page_setup
+        assert (setup.paperSize, setup.orientation) == (8, "landscape")
