@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make loadtest`: gunicorn with several workers on a throwaway PostgreSQL,
 # 50 simulated staff for 60 seconds from loopback, then concurrent
-# submissions to one report. Prints the figures and writes loadtest/results/.
+# submissions to one report, then a database outage and recovery. Prints the
+# figures and writes loadtest/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -39,3 +40,4 @@ $BIN/locust -f loadtest/locustfile.py --headless -u "$USERS" -r 10 -t "$DURATION
   --host "http://127.0.0.1:$PORT" --csv "$OUT/locust" --only-summary 2>&1 | tail -n 40
 $BIN/python loadtest/summary.py "$OUT/locust_stats.csv"
 $BIN/python loadtest/concurrent_submit.py "http://127.0.0.1:$PORT" 8
+PG_BIN="$PG_BIN" PG_DIR="$PG_DIR" $BIN/python loadtest/outage.py "http://127.0.0.1:$PORT"
