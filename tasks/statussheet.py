@@ -126,6 +126,8 @@ def _wrapped_lines(value, width):
     if not isinstance(value, str) or not value:
         return 1
     usable = max(width - 1, 1)
+    if 2 * len(value) <= usable and "\n" not in value:
+        return 1  # fits even if every character is wide
     return sum(max(1, -(-((len(line.encode("utf-8")) + len(line)) // 2) // usable)) for line in value.split("\n"))
 
 
