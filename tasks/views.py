@@ -50,6 +50,19 @@ def _plan_and_period(request):
     return plan, period
 
 
+def _obligation_rows(plan, period, units):
+    """The units' obligations in the plan with their states, and the progress behind them."""
+    mine = obligation_rules.for_units(units, plan)
+    measures = (
+        Measure.objects.filter(pk__in={o.measure.pk for o in mine})
+        .select_related("task")
+        .with_assignments()
+        .in_document_order()
+    )
+    progress = PlanProgress(plan, period, today=_today(), measures=measures)
+    return progress, [progress.obligation_state(o) for o in mine]
+
+
 def _get_obligation_for_user(request, pk):
     """The measure and the user's obligation on it; 403 for non-staff, 404 for other units."""
     measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
@@ -228,15 +241,7 @@ def unit_detail(request, pk):
     plan, period = _plan_and_period(request)
     rows, summary = [], None
     if plan is not None:
-        mine = obligation_rules.for_units([unit], plan)
-        measures = (
-            Measure.objects.filter(pk__in={o.measure.pk for o in mine})
-            .select_related("task")
-            .with_assignments()
-            .in_document_order()
-        )
-        progress = PlanProgress(plan, period, today=_today(), measures=measures)
-        rows = [progress.obligation_state(o) for o in mine]
+        progress, rows = _obligation_rows(plan, period, [unit])
         summaries = progress.unit_summaries({unit.pk})
         summary = summaries[0] if summaries else None
     return render(
@@ -343,15 +348,7 @@ def my_obligations(request):
     units = access.user_units(request.user)
     rows = []
     if plan is not None and units:
-        mine = obligation_rules.for_units(units, plan)
-        measures = (
-            Measure.objects.filter(pk__in={o.measure.pk for o in mine})
-            .select_related("task")
-            .with_assignments()
-            .in_document_order()
-        )
-        progress = PlanProgress(plan, period, today=_today(), measures=measures)
-        rows = [progress.obligation_state(o) for o in mine]
+        _, rows = _obligation_rows(plan, period, units)
     return render(
         request,
         "tasks/my.html",
