@@ -135,7 +135,7 @@ EXPORT_COLUMNS = [
 def _audit_workbook(events):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("审计日志")
-    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50]):
+    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50], strict=True):
         sheet.column_dimensions[letter].width = width
     header = []
     for title, _ in EXPORT_COLUMNS:

@@ -147,7 +147,7 @@ def test_periods_page_lists_every_period_and_marks_the_current_one(plan, reviewe
     assert response.status_code == 200
     page = response.content.decode()
     assert "当前周期：2024年第一季度" in page
-    for name, start, end, due in QUARTERS:
+    for _name, start, end, _due in QUARTERS:
         assert f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" in page
     assert page.count("当前</span>") == 1
     assert page.count("开放</td>") == 12
