@@ -17,7 +17,6 @@ import datetime
 from copy import copy
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -80,10 +79,8 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def default_plan():
-    """The plan to show when none is chosen: settings.DEFAULT_PLAN_DOC_NUMBER,
-    else the most recent. One or two queries."""
-    plan = Plan.objects.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER).first()
-    return plan or Plan.objects.order_by("-start_date", "-pk").first()
+    """Kept for callers of the old name; the rule is Plan.objects.default()."""
+    return Plan.objects.default()
 
 
 def _styles():
