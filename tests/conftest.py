@@ -1,6 +1,11 @@
-"""Shared fixtures: the bundled plan and the named people of the access matrix."""
+"""Shared fixtures: the bundled plan, the named people of the access matrix, the clock."""
+
+import contextlib
+import datetime
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 
 from departments import roles
@@ -121,3 +126,35 @@ def django_db_modify_db_settings():
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+@contextlib.contextmanager
+def travel(day):
+    """Run the block on `day`, from 10:00 in Shanghai, for fixtures wider than a test."""
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10), tzinfo=SHANGHAI), tick=True):
+        yield
+
+
+@pytest.fixture
+def clock():
+    """Move the clock: `clock(day)` makes it 10:00 in Shanghai on `day` for
+    everything (timezone.now, localdate, time.time, the live server's thread),
+    with time running on from there; returns the day. Call again to move."""
+    traveller = coordinates = None
+
+    def move_to(day):
+        nonlocal traveller, coordinates
+        moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=SHANGHAI)
+        if traveller is None:
+            traveller = time_machine.travel(moment, tick=True)
+            coordinates = traveller.start()
+        else:
+            coordinates.move_to(moment)
+        return day
+
+    yield move_to
+    if traveller is not None:
+        traveller.stop()

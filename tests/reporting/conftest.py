@@ -25,39 +25,10 @@ def media_root(settings, tmp_path):
     return root
 
 
-@pytest.fixture
-def freeze_today(monkeypatch):
-    """Set the date the views consider "today"."""
-
-    def freeze(day):
-        monkeypatch.setattr("tasks.views._today", lambda: day)
-        return day
-
-    return freeze
-
-
 @pytest.fixture(autouse=True)
-def today(freeze_today):
+def today(clock):
     """2024-03-20: inside 2024年第一季度 (due 2024-04-10)."""
-    return freeze_today(TODAY)
-
-
-@pytest.fixture
-def freeze_command_today(monkeypatch):
-    """Set the date the send_reminders command considers "today"."""
-
-    class FrozenTimezone:
-        def __init__(self, day):
-            self.day = day
-
-        def localdate(self):
-            return self.day
-
-    def freeze(day):
-        monkeypatch.setattr("tasks.management.commands.send_reminders.timezone", FrozenTimezone(day))
-        return day
-
-    return freeze
+    return clock(TODAY)
 
 
 @pytest.fixture

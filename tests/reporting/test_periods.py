@@ -196,7 +196,7 @@ FINAL = {
 }
 
 
-def test_coordinator_adds_a_final_evaluation_period(plan, reviewer, lead_staff, client, freeze_today):
+def test_coordinator_adds_a_final_evaluation_period(plan, reviewer, lead_staff, client, clock, settings):
     response = reviewer.post("/periods/", FINAL, follow=True)
 
     assert response.redirect_chain == [("/periods/", 302)]
@@ -211,7 +211,8 @@ def test_coordinator_adds_a_final_evaluation_period(plan, reviewer, lead_staff, 
     )
     assert plan.periods.count() == 13
     # Once it has begun, units report into it.
-    freeze_today(D(2026, 3, 1))
+    settings.PASSWORD_MAX_AGE_DAYS = 10 * 365  # the accounts of 2024 keep their passwords past the clock's jump
+    clock(D(2026, 3, 1))
     client.force_login(lead_staff)
     form = client.get(f"/measures/{measure_by_code(plan, 1, 1).pk}/report/").content.decode()
     assert "周期：终期评估，截止 2026-07-10" in form
@@ -249,8 +250,8 @@ def test_coordinator_closes_a_period_and_it_is_no_longer_current(plan, reviewer)
     assert "当前周期：2024年第一季度" not in response.content.decode()
 
 
-def test_in_the_days_before_a_quarters_due_date_units_report_on_that_quarter(plan, client, lead_staff, freeze_today):
-    freeze_today(D(2024, 4, 5))
+def test_in_the_days_before_a_quarters_due_date_units_report_on_that_quarter(plan, client, lead_staff, clock):
+    clock(D(2024, 4, 5))
     client.force_login(lead_staff)
 
     page = client.get("/my/").content.decode()
