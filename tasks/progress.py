@@ -301,9 +301,6 @@ class PlanProgress:
         """Narrow the measures this progress covers to `states` (a filtered view)."""
         self.states = {state.measure.pk: state for state in states}
 
-    def task_percent(self, task):
-        return mean(s.percent for s in self.states.values() if s.measure.task_id == task.pk)
-
     @property
     def plan_percent(self):
         tasks = {}
