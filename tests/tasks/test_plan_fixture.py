@@ -16,12 +16,6 @@ from .plan_facts import MEASURE_COUNTS, TASK_TITLES, TEN_TOWNS_AND_SUBDISTRICTS
 from .seed import attachment_rows, body_tasks
 
 
-@pytest.fixture
-def plan(plan_from_module):
-    """Read-only tests: the plan is loaded once for the module."""
-    return plan_from_module
-
-
 def printed_units(measure):
     return [a.printed_name for a in measure.assignments.order_by("position")]
 
