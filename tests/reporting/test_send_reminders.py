@@ -2,9 +2,11 @@
 
 import datetime
 import io
+import smtplib
 
 import pytest
-from django.core.management import call_command
+from django.core.mail import EmailMessage
+from django.core.management import CommandError, call_command
 
 from tasks import obligations, workflow
 from tasks.models import ReminderLog, Report
@@ -220,16 +222,9 @@ def test_reminders_go_out_in_the_week_before_a_quarter_report_is_due(plan, staff
 
 
 def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_organizer, clock, monkeypatch):
-    import smtplib
-
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    from tasks.models import ReminderLog
-
-    period = plan.periods.get(name="2024年第一季度")
-    clock(period.due_date)
-    real_send = __import__("django.core.mail", fromlist=["EmailMessage"]).EmailMessage.send
+    quarter = period(plan, "2024年第一季度")
+    clock(quarter.due_date)
+    real_send = EmailMessage.send
     calls = []
 
     def flaky_send(message, fail_silently=False):
@@ -243,4 +238,4 @@ def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_or
         call_command("send_reminders")
     assert len(calls) >= 2
     # The refused unit has no log row, so the next run tries it again.
-    assert ReminderLog.objects.filter(sent_on=period.due_date).count() == len(calls) - 1
+    assert ReminderLog.objects.filter(sent_on=quarter.due_date).count() == len(calls) - 1
