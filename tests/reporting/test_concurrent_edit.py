@@ -5,9 +5,9 @@ import re
 import pytest
 
 from tasks import workflow
-from tasks.models import Report, ReportEvent
+from tasks.models import Evidence, Report, ReportEvent
 
-from .helpers import fields, form_data, obligation, period, save, snapshot
+from .helpers import fields, form_data, obligation, period, save, snapshot, upload
 
 CONFLICT = "他人已修改"
 
@@ -193,3 +193,16 @@ def test_creation_racing_another_creation_raises_conflict_not_a_database_error(
     monkeypatch.undo()
     assert list(Report.objects.values_list("progress", "version")) == [("甲", 1)]
     assert ReportEvent.objects.count() == 1
+
+
+def test_a_refused_stale_save_keeps_no_evidence_file(plan, measure, url, first, second, lead_staff, media_root):
+    draft = save(plan, measure, "区科委", lead_staff, submit=False)
+    first.post(url, form_data(version=draft.version, submit=True, progress="甲：已完成企业走访"))
+    data = form_data(version=draft.version, submit=True, progress="乙：附上纪要")
+    data["evidence_files"] = upload("纪要.pdf")
+
+    refused = second.post(url, data)
+
+    assert CONFLICT in refused.content.decode()
+    assert not Evidence.objects.exists()
+    assert list(media_root.rglob("*.pdf")) == []
