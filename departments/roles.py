@@ -16,6 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
+from .models import Unit
+
 COORDINATOR = "协调人"
 VIEWER = "查看"
 AUDITOR = "审计员"
@@ -102,8 +104,6 @@ def is_auditor_only(user):
     """An auditor who holds no other role and is no unit's staff: such a user
     reads the audit trail and nothing else. At most one query beyond the
     user's permissions, for auditors only."""
-    from .models import Unit
-
     if not reads_audit_trail(user):
         return False
     return user.get_all_permissions() <= set(PERMISSIONS[AUDITOR]) and not Unit.objects.for_user(user).exists()
