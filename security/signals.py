@@ -10,9 +10,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
-from departments.models import Membership
+from departments.models import Membership, Unit, UnitAlias
 
-from . import audit, policy
+from . import audit, policy, tracking
 from .middleware import SESSION_EPOCH
 from .models import AuditEvent
 
@@ -113,10 +113,31 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
 
 @receiver(post_save, sender=Membership)
 def audit_membership_saved(sender, instance, created, **kwargs):
-    verb = "加入" if created else "修改"
-    audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} {verb}单位“{instance.unit}”")
+    # Later changes (the liaison's phones, a move to another unit) are
+    # recorded field by field by the tracking below.
+    if created:
+        audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 加入单位“{instance.unit}”")
 
 
 @receiver(post_delete, sender=Membership)
 def audit_membership_deleted(sender, instance, **kwargs):
     audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 移出单位“{instance.unit}”")
+
+
+# Before → after records of what admins maintain (security/tracking.py). The
+# plan's own models register in tasks/apps.py. Account creation, role flags,
+# passwords and membership creation and removal are recorded above.
+tracking.track(
+    User, audit.Kind.ACCOUNT_CHANGED, fields=["username", "first_name", "last_name", "email"], on_create=False
+)
+tracking.track(
+    Membership,
+    audit.Kind.MEMBERSHIP_CHANGED,
+    fields=["user", "unit", "office_phone", "mobile"],
+    on_create=False,
+    on_delete=False,
+)
+tracking.track(Unit, audit.Kind.UNIT_CHANGED, fields=["name", "kind", "sort_order"])
+tracking.track(UnitAlias, audit.Kind.UNIT_CHANGED, fields=["unit", "name"])
+tracking.track_members(Unit.members, audit.Kind.UNIT_CHANGED)
+tracking.track_members(Group.permissions, audit.Kind.ROLE_CHANGED)

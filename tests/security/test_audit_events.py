@@ -256,11 +256,20 @@ def test_revoking_superuser_is_recorded_once(superuser):
     assert only(events, Kind.ROLE_CHANGED).detail == "超级用户：是 → 否"
 
 
-def test_saving_a_user_without_changing_roles_records_nothing(lead_staff):
+def test_saving_a_user_without_changing_anything_records_nothing(lead_staff):
+    with new_audit_events() as events:
+        lead_staff.save()
+    assert events == []
+
+
+def test_renaming_a_user_is_recorded_once_as_an_account_change_with_before_and_after(lead_staff):
     with new_audit_events() as events:
         lead_staff.first_name = "张"
         lead_staff.save()
-    assert events == []
+    record = only(events, Kind.ACCOUNT_CHANGED)
+    assert_record(record, username=COMMAND_LINE, ip=None, object_repr="kewei")
+    assert record.detail == "名字：空 → 张"
+    assert not of_kind(events, Kind.ROLE_CHANGED)
 
 
 def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(client_for, superuser, lead_staff):
@@ -353,13 +362,16 @@ def submitted_report(client_for, plan, lead_staff):
 REPORT_REPR = "1.(1) 区科委 2024年第二季度"
 
 
-def test_submitting_a_report_writes_no_audit_record(client_for, plan, lead_staff):
-    """Report history lives in ReportEvent; the security trail records only the review decisions."""
+def test_submitting_a_report_is_recorded_once_with_its_content(client_for, plan, lead_staff):
     browser = client_for(lead_staff)
     with new_audit_events() as events:
         response = browser.post(reverse("tasks:report_form", args=[measure_by_code(plan, 1, 1).pk]), REPORT_FORM)
     assert response.status_code == 302
-    assert events == []
+    assert [e.kind for e in events] == [Kind.REPORT_SUBMITTED]
+    assert_record(events[0], username="kewei", object_repr=REPORT_REPR)
+    assert events[0].detail == (
+        "新建 → 已提交；状态：空 → 推进中；完成进度（%）：空 → 40；进展情况：空 → 已召开专题推进会，梳理重点企业名单。"
+    )
 
 
 def test_approval_is_recorded_once(client_for, coordinator, submitted_report):
