@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Unit, UnitAlias
+from .models import Membership, Unit, UnitAlias, check_collective_members
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -12,13 +14,34 @@ class UnitAliasInline(admin.TabularInline):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
+    fields = ["user", "office_phone", "mobile"]
     autocomplete_fields = ["user"]
     verbose_name = _("联络员")
     verbose_name_plural = _("联络员")
 
 
+class UnitAdminForm(forms.ModelForm):
+    """The collective-membership rule (check_collective_members) on the members chosen in this form."""
+
+    class Meta:
+        model = Unit
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        members = cleaned.get("members")
+        if members is not None and cleaned.get("kind"):
+            candidate = Unit(pk=self.instance.pk, name=cleaned.get("name") or self.instance.name, kind=cleaned["kind"])
+            try:
+                check_collective_members(candidate, members)
+            except ValidationError as exc:
+                self.add_error("members", exc)
+        return cleaned
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
     list_display = ["name", "kind", "alias_list", "member_count", "sort_order"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
@@ -47,7 +70,7 @@ class UnitAliasAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "unit"]
+    list_display = ["user", "unit", "office_phone", "mobile"]
     list_filter = ["unit__kind", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     list_select_related = ["user", "unit"]

@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +66,70 @@ class Unit(models.Model):
     def is_collective(self):
         return self.kind == self.Kind.COLLECTIVE
 
+    def clean(self):
+        """A member unit whose kind changes must still fit its collectives (check_collective_members)."""
+        if self.pk is None:
+            return
+        for collective in self.collectives.all():
+            try:
+                check_collective_members(collective, [self])
+            except ValidationError as exc:
+                raise ValidationError({"kind": exc.messages}) from None
+
+
+DISTRICT_KINDS = (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT)
+
+
+def check_collective_members(collective, members):
+    """The one rule for who may be a member of a collective unit (各街镇, 各相关街镇).
+
+    Raises ValidationError with a Chinese message when `collective` is not a
+    collective unit, or a member is the collective itself, another collective,
+    or a district department (区委/区政府部门): a collective stands for towns,
+    sub-districts and units at their level, which each report their own part.
+    Called by the admin's unit form, by Unit.clean and before any change to
+    the membership rows (the m2m_changed receiver below).
+    """
+    members = list(members)
+    if not members:
+        return
+    if not collective.is_collective:
+        raise ValidationError(
+            _("只有集合单位可以有成员单位；“%(name)s”不是集合单位。"), params={"name": collective.name}
+        )
+    errors = []
+    for member in members:
+        if member.pk is not None and member.pk == collective.pk:
+            errors.append(_("集合单位“%(name)s”不能包含它自己。") % {"name": collective.name})
+        elif member.is_collective:
+            errors.append(
+                _("“%(member)s”是集合单位，不能作为“%(name)s”的成员。")
+                % {"member": member.name, "name": collective.name}
+            )
+        elif member.kind in DISTRICT_KINDS:
+            errors.append(
+                _("“%(member)s”是区级部门（%(kind)s），不能作为“%(name)s”的成员：集合单位只包含街镇及同级单位。")
+                % {"member": member.name, "kind": member.get_kind_display(), "name": collective.name}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_members_before_adding(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Unit.members.add()/set() from any code path obeys check_collective_members."""
+    if action != "pre_add" or not pk_set:
+        return
+    if reverse:  # member.collectives.add(collective, ...)
+        for collective in Unit.objects.filter(pk__in=pk_set):
+            check_collective_members(collective, [instance])
+    else:
+        check_collective_members(instance, Unit.objects.filter(pk__in=pk_set))
+
+
+m2m_changed.connect(
+    _check_members_before_adding, sender=Unit.members.through, dispatch_uid="departments.check_collective_members"
+)
+
 
 class UnitAlias(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="aliases")
@@ -90,6 +157,23 @@ class Membership(models.Model):
         related_name="memberships",
     )
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
+    office_phone = models.CharField(
+        _("办公电话"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9][0-9 \-]{4,20}((转|-|ext\.?)\s*[0-9]{1,6})?$",
+                _("请填写办公电话，如 021-59990000 或 59990000转123。"),
+            )
+        ],
+    )
+    mobile = models.CharField(
+        _("手机"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^1[0-9]{10}$", _("请填写 11 位手机号码，如 13800000000。"))],
+    )
 
     class Meta:
         verbose_name = _("单位联络员")

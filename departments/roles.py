@@ -53,6 +53,7 @@ PERMISSIONS = {
         "tasks.change_measure",
         "tasks.view_assignment",
         "tasks.change_assignment",
+        "tasks.view_reminderlog",
         "departments.view_unit",
         "departments.add_unit",
         "departments.change_unit",
