@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiading_ads.errors.FriendlyNotFoundMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
@@ -142,6 +143,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Chinese for what Django and django-axes leave untranslated (compiled .mo committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -176,8 +179,15 @@ EVIDENCE_EXTENSIONS = [
     "jpeg",
     "png",
     "txt",
-    "zip",
+    # OFD (the national standard for e-documents) and WPS Office's own formats.
+    "ofd",
+    "wps",
+    "et",
+    "dps",
 ]
+# Refused with their own message: an archive's content cannot be checked or
+# opened by the reviewer without unpacking it.
+EVIDENCE_ARCHIVE_EXTENSIONS = ["zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz", "cab", "arj", "lzh", "iso"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -190,6 +200,9 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiading.gov.cn")
+# The tracker's address as users reach it, for links in notification emails
+# (e.g. https://tracker.jiading.gov.cn); without it emails say to log in.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
 
 if not DEBUG:
     # Production sits behind a TLS-terminating reverse proxy that sets
@@ -212,6 +225,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+        # Failed notification emails are logged here, never raised.
+        "tasks": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     },
 }
 FILTERS_EMPTY_CHOICE_LABEL = "全部"

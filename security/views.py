@@ -64,7 +64,7 @@ def logout(request):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
-    success_url = reverse_lazy("tasks:dashboard")
+    success_url = reverse_lazy("tasks:home")
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from departments import roles
 from departments.models import Unit
 
-from .models import Plan, ReportEvent
+from .models import Notification, Plan, ReportEvent
 
 
 def can_review(user):
@@ -29,6 +29,19 @@ def user_units(user):
     if not hasattr(user, "_tracker_units"):
         user._tracker_units = list(Unit.objects.for_user(user))
     return user._tracker_units
+
+
+def is_unit_staff_only(user):
+    """Unit staff with no role besides: their home page is their 待办."""
+    return bool(user_units(user)) and not can_see_everything(user) and not can_review(user)
+
+
+def can_edit_contacts(user, unit):
+    """A unit's liaison phones: its own staff, and admins (who also have Django admin)."""
+    return user.has_perm(CHANGE_CONTACTS) or any(u.pk == unit.pk for u in user_units(user))
+
+
+CHANGE_CONTACTS = "departments.change_membership"
 
 
 def can_see_private(user, unit_id):
@@ -93,10 +106,13 @@ def nav_context(request):
     if can_see_everything(user):
         plans = list(Plan.objects.order_by("-start_date", "doc_number").values_list("pk", "title", "doc_number"))
     return {
+        # One indexed count per page: the unread badge of 消息.
+        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "nav_plans": plans if len(plans) > 1 else [],
         "nav_can_review": can_review(user),
         "nav_can_see_everything": can_see_everything(user),
         "nav_is_unit_staff": bool(user_units(user)),
+        "nav_home_is_todo": is_unit_staff_only(user),
         "nav_reads_audit_trail": roles.reads_audit_trail(user),
         "nav_is_auditor_only": roles.is_auditor_only(user),
         "nav_can_unlock": roles.can_unlock(user),

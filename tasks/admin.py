@@ -130,6 +130,18 @@ class ReportAdmin(admin.ModelAdmin):
 
 @admin.register(ReminderLog)
 class ReminderLogAdmin(admin.ModelAdmin):
-    list_display = ["sent_on", "unit", "period", "obligation_count", "recipients"]
-    list_filter = ["sent_on", "period"]
-    list_select_related = ["unit", "period"]
+    """催报记录 are written by the chase and send_reminders only: read-only here."""
+
+    list_display = ["sent_at", "unit", "period", "source", "sent_by", "obligation_count", "measures", "recipients"]
+    list_filter = ["source", "sent_on", "period"]
+    list_select_related = ["unit", "period", "sent_by"]
+    search_fields = ["unit__name", "recipients", "measures"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

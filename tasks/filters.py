@@ -88,3 +88,37 @@ class MeasureFilter(django_filters.FilterSet):
         if choices.get("light"):
             states = [s for s in states if s.light == choices["light"]]
         return states
+
+
+# Drafts are the units' own business: the coordinator reviews what was submitted.
+REVIEWABLE = (Report.State.SUBMITTED, Report.State.APPROVED, Report.State.RETURNED)
+
+
+class ReviewFilter(django_filters.FilterSet):
+    """Filters of /review/: the reports waiting for review, or those reviewed, by task, unit and period."""
+
+    REVIEWABLE = REVIEWABLE
+
+    state = django_filters.ChoiceFilter(
+        label=_("流程状态"),
+        choices=[(state.value, state.label) for state in REVIEWABLE],
+        empty_label=_("全部（已提交、已通过、已退回）"),
+    )
+    task = django_filters.ModelChoiceFilter(
+        label=_("工作任务"), field_name="measure__task", queryset=Task.objects.none()
+    )
+    unit = django_filters.ModelChoiceFilter(label=_("填报单位"), queryset=Unit.objects.none())
+    period = django_filters.ModelChoiceFilter(label=_("填报周期"), queryset=Period.objects.none())
+
+    class Meta:
+        model = Report
+        fields = ["state", "task", "unit", "period"]
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("state", "task", "unit", "period"):
+            self.filters[name].extra["widget"] = FastSelect
+        self.filters["task"].queryset = Task.objects.filter(plan=plan).order_by("number")
+        self.filters["task"].field.label_from_instance = lambda task: task.heading
+        self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
+        self.filters["unit"].queryset = Unit.objects.exclude(kind=Unit.Kind.COLLECTIVE).order_by("sort_order", "name")

@@ -8,7 +8,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Period, Report
+from departments.models import Membership
+
+from .models import NotificationSettings, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -31,6 +33,11 @@ class EvidenceField(forms.FileField):
         limit = settings.EVIDENCE_MAX_BYTES
         for upload in cleaned:
             extension = PurePath(upload.name).suffix.lower().lstrip(".")
+            if extension in settings.EVIDENCE_ARCHIVE_EXTENSIONS:
+                raise forms.ValidationError(
+                    _("文件“%(name)s”是压缩包，不能作为佐证材料上传；请解压后上传其中的文件。"),
+                    params={"name": upload.name},
+                )
             if extension not in allowed:
                 raise forms.ValidationError(
                     _("文件“%(name)s”的类型不允许上传。允许的类型：%(types)s。"),
@@ -69,8 +76,12 @@ class ReportForm(forms.ModelForm):
     )
     evidence_files = EvidenceField(
         label=_("佐证材料"),
-        help_text=_("可选，可多选。单个文件不超过 %(limit)s。")
-        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
+        widget=MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in settings.EVIDENCE_EXTENSIONS)}),
+        help_text=_("可选，可多选。单个文件不超过 %(limit)s；可上传 %(types)s，不接受压缩包。")
+        % {
+            "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " "),
+            "types": "、".join(settings.EVIDENCE_EXTENSIONS),
+        },
     )
 
     class Meta:
@@ -161,3 +172,21 @@ class FastSelect(forms.Select):
             options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = ["email_enabled"]
+
+
+class ContactForm(forms.ModelForm):
+    """One liaison's phones on the unit's contact form."""
+
+    class Meta:
+        model = Membership
+        fields = ["office_phone", "mobile"]
+        widgets = {
+            "office_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel-national"}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        }

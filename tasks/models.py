@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
@@ -255,6 +256,15 @@ class Report(models.Model):
         "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("沿用自"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("内容沿用上期填报且尚未修改时，指向上期的填报。"),
+    )
 
     class Meta:
         verbose_name = _("进展填报")
@@ -298,6 +308,8 @@ class ReportEvent(models.Model):
         APPROVED = "approved", _("审核通过")
         REOPENED = "reopened", _("重新打开")
         IMPORTED = "imported", _("从台账导入")
+        WITHDRAWN = "withdrawn", _("撤回")
+        FILE_DELETED = "file_deleted", _("删除佐证材料")
 
     report = models.ForeignKey(Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=15, choices=Action.choices)
@@ -307,6 +319,7 @@ class ReportEvent(models.Model):
     at = models.DateTimeField(_("时间"))
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     comment = models.TextField(_("意见"), blank=True)
+    files = models.JSONField(_("佐证材料"), default=list, blank=True, help_text=_("随这次操作上传（或删除）的文件名。"))
 
     class Meta:
         verbose_name = _("填报记录")
@@ -345,21 +358,111 @@ class Evidence(models.Model):
 
 
 class ReminderLog(models.Model):
-    """A reminder sent to one unit on one day, so a second run sends nothing."""
+    """One 催报 of one unit: sent by the coordinator from a page, or by
+    send_reminders (at most once per unit, period and day). Never edited."""
+
+    class Source(models.TextChoices):
+        AUTOMATIC = "auto", _("系统自动催报")
+        COORDINATOR = "manual", _("协调人催报")
 
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
     period = models.ForeignKey(Period, verbose_name=_("填报周期"), on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("方式"), max_length=10, choices=Source.choices, default=Source.AUTOMATIC)
     sent_on = models.DateField(_("发送日期"))
+    sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        "auth.User", verbose_name=_("催报人"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     recipients = models.TextField(_("收件人"))
     obligation_count = models.PositiveIntegerField(_("事项数"))
+    measures = models.TextField(_("催报事项"), blank=True, help_text=_("措施编号，以顿号分隔。"))
 
     class Meta:
         verbose_name = _("催报记录")
         verbose_name_plural = _("催报记录")
-        ordering = ["-sent_on", "unit"]
+        ordering = ["-sent_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "period", "sent_on"], name="reminder_once_per_unit_and_day"),
+            models.UniqueConstraint(
+                fields=["unit", "period", "sent_on"],
+                condition=models.Q(source="auto"),
+                name="reminder_once_per_unit_and_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "period"], name="reminder_unit_period")]
+
+    def __str__(self):
+        return (
+            f"{self.unit} {self.period} {self.get_source_display()} {timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}"
+        )
+
+
+class Notification(models.Model):
+    """A message in one user's 站内消息; tasks/notifications.py decides who gets which."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("填报被退回")
+        APPROVED = "approved", _("填报审核通过")
+        REOPENED = "reopened", _("填报被重新打开")
+        CHASED = "chased", _("催报")
+        PERIOD_OPENED = "period_opened", _("填报周期开放")
+        DUE_SOON = "due_soon", _("即将截止")
+
+    # Kinds a user receives at most once per period.
+    ONCE_PER_PERIOD = (Kind.PERIOD_OPENED, Kind.DUE_SOON)
+
+    user = models.ForeignKey(
+        "auth.User", verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300)
+    period = models.ForeignKey(
+        Period, verbose_name=_("填报周期"), on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    report = models.ForeignKey(
+        Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "kind"],
+                condition=models.Q(kind__in=["period_opened", "due_soon"]),
+                name="notification_once_per_user_and_period",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.unit} {self.sent_on}"
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("tasks:notification_open", args=[self.pk])
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class NotificationSettings(models.Model):
+    """A user's choice of channels; without a row, email is on."""
+
+    user = models.OneToOneField(
+        "auth.User", verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    email_enabled = models.BooleanField(
+        _("同时发送邮件"), default=True, help_text=_("关闭后只在系统内收到消息，不再收到邮件（含催报邮件）。")
+    )
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self):
+        return str(self.user)

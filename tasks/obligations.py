@@ -88,3 +88,11 @@ def find(measure, unit, members=None):
         if obligation.unit.pk == unit.pk:
             return obligation
     return None
+
+
+def units_owing(plan, period):
+    """Ids of the units that owe at least one report on the plan for `period`. Two queries."""
+    # Every obligation is owed in every period of its plan; a start date per
+    # obligation would be applied here, against `period`.
+    assignments = Assignment.objects.filter(measure__task__plan=plan).select_related("unit", "measure")
+    return {o.unit.pk for o in expand(list(assignments), collective_members())}

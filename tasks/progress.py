@@ -8,8 +8,13 @@
 - Red: a report missing after its period's due date, status 滞后, or more
   than 30 points behind expected. Yellow: due within 7 days and not yet
   submitted, or 10 to 30 points behind. Green otherwise; 已完成 is done.
+- Outstanding: this period's report is owed and not in (submitted or
+  approved); an obligation whose measure it already reported done owes
+  nothing. Overdue: outstanding after the due date. 待办, 催报 and the
+  reminders all ask PlanProgress.is_outstanding / is_overdue.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -177,6 +182,41 @@ class PendingState:
 
 
 @dataclass
+class Todo:
+    """A unit's (or a person's units') work for the period: 待办.
+
+    Returned reports first (they carry the coordinator's comment), then the
+    overdue and the due ones; submitted and approved ones are listed as done.
+    """
+
+    period: object
+    days_left: int | None
+    returned: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    due: list = field(default_factory=list)
+    submitted: list = field(default_factory=list)
+    approved: list = field(default_factory=list)
+
+    @property
+    def open_count(self):
+        """How many obligations still need the unit's action."""
+        return len(self.returned) + len(self.overdue) + len(self.due)
+
+    @property
+    def days_overdue(self):
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+
+def periods_closing(plan, today, days=DUE_SOON_DAYS):
+    """The plan's open periods due within `days` from today (today included). One query."""
+    return list(
+        Period.objects.filter(
+            plan=plan, is_closed=False, due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
+        ).order_by("due_date", "pk")
+    )
+
+
+@dataclass
 class UnitSummary:
     unit: object
     obligations: int = 0
@@ -308,14 +348,44 @@ class PlanProgress:
             tasks.setdefault(state.measure.task_id, []).append(state.percent)
         return mean(mean(values) for values in tasks.values())
 
+    def is_outstanding(self, obligation_state):
+        """This period's report is owed and not yet submitted (nor approved)."""
+        return self.period is not None and not obligation_state.submitted and obligation_state.light != Light.DONE
+
     def is_overdue(self, obligation_state):
-        """Not submitted after the period's due date (and not already done)."""
-        return (
-            self.period is not None
-            and not obligation_state.submitted
-            and self.today > self.period.due_date
-            and obligation_state.light != Light.DONE
-        )
+        """Outstanding after the period's due date."""
+        return self.is_outstanding(obligation_state) and self.today > self.period.due_date
+
+    def days_left(self):
+        """Days until the period's due date (negative once past), None without a period."""
+        return (self.period.due_date - self.today).days if self.period else None
+
+    def todo(self, obligation_states):
+        """The given obligations sorted into a Todo, in the order given."""
+        todo = Todo(self.period, self.days_left())
+        for s in obligation_states:
+            state = s.current.state if s.current else None
+            if state == Report.State.RETURNED:
+                todo.returned.append(s)
+            elif self.is_overdue(s):
+                todo.overdue.append(s)
+            elif self.is_outstanding(s):
+                todo.due.append(s)
+            elif state == Report.State.SUBMITTED:
+                todo.submitted.append(s)
+            elif state == Report.State.APPROVED:
+                todo.approved.append(s)
+        return todo
+
+    def overdue_by_unit(self, unit_ids=None):
+        """[(unit, [overdue ObligationState])] over the loaded measures, units in display order."""
+        found = {}
+        for state in self.states.values():
+            for s in state.leads + state.supports:
+                unit = s.obligation.unit
+                if (unit_ids is None or unit.pk in unit_ids) and self.is_overdue(s):
+                    found.setdefault(unit.pk, (unit, []))[1].append(s)
+        return sorted(found.values(), key=lambda pair: (pair[0].sort_order, pair[0].name))
 
     def unit_summaries(self, unit_ids=None, keep_states=False):
         """Per-unit counts over the loaded measures, units in their display order."""

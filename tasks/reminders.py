@@ -1,52 +1,73 @@
-"""Reminder emails: each unit's staff hear about obligations due within 7 days or overdue.
+"""催报: chasing units whose reports are outstanding, by the coordinator or by the daily command.
 
-A unit gets at most one reminder per period and day (ReminderLog), so
-running the command twice on one day sends nothing new.
+- The coordinator chases one unit (all its overdue obligations), one
+  obligation, or every overdue unit at once (`chase`): the unit's staff get
+  a notification and an email (tasks/notifications.py).
+- `send_reminders`, run daily, emails each unit's staff about obligations
+  due within 7 days or overdue (`pending_reminders`, `send`), at most once
+  per unit, period and day; it also posts the once-per-period notifications
+  (the period is open, the due date is near) — `post_period_notices`.
+
+Either way each chase is a ReminderLog (催报记录) and an audit record.
+Which obligations are outstanding or overdue is decided by tasks/progress.py.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from security import audit
+
+from . import notifications
 from .models import Period, ReminderLog
 from .progress import DUE_SOON_DAYS, PlanProgress
+
+
+class NoStaff(Exception):
+    """The unit has no active staff account: nobody to chase."""
 
 
 @dataclass
 class Reminder:
     unit: object
-    recipients: list
+    recipients: list  # email addresses
     subject: str
     body: str
     count: int
+    states: list  # the outstanding ObligationStates
+    staff: list  # every active staff user, emailed or not
+
+
+def outstanding_by_unit(progress):
+    """{unit id: [outstanding ObligationState]} over the whole plan."""
+    by_unit = {}
+    for measure_obligations in progress.obligations.values():
+        for obligation in measure_obligations:
+            state = progress.obligation_state(obligation)
+            if progress.is_outstanding(state):
+                by_unit.setdefault(obligation.unit.pk, []).append(state)
+    return by_unit
 
 
 def pending_reminders(plan, today):
-    """Reminders owed today for the plan's current period, one per unit with staff."""
+    """Reminder emails owed today for the plan's current period, one per unit
+    with staff who take email; (period, [Reminder])."""
     period = Period.objects.current(plan, today)
     if period is None:
         return None, []
     days_left = (period.due_date - today).days
     if days_left > DUE_SOON_DAYS:
         return period, []
-    progress = PlanProgress(plan, period, today=today)
-    by_unit = {}
-    for measure_obligations in progress.obligations.values():
-        for obligation in measure_obligations:
-            state = progress.obligation_state(obligation)
-            if not state.submitted:
-                by_unit.setdefault(obligation.unit.pk, []).append(state)
-    already = set(ReminderLog.objects.filter(period=period, sent_on=today).values_list("unit_id", flat=True))
-    staff = {}
-    for user in (
-        User.objects.filter(is_active=True, memberships__unit_id__in=by_unit.keys())
-        .exclude(email="")
-        .values("email", "memberships__unit_id")
-    ):
-        staff.setdefault(user["memberships__unit_id"], []).append(user["email"])
+    by_unit = outstanding_by_unit(PlanProgress(plan, period, today=today))
+    already = set(
+        ReminderLog.objects.filter(period=period, sent_on=today, source=ReminderLog.Source.AUTOMATIC).values_list(
+            "unit_id", flat=True
+        )
+    )
+    staff = notifications.staff_of(by_unit.keys())
     reminders = []
     for unit_id, states in by_unit.items():
         if unit_id in already or unit_id not in staff:
@@ -67,35 +88,100 @@ def pending_reminders(plan, today):
             "",
             "请登录行动方案跟踪系统，在“我的填报”中填写并提交。",
             "",
+            notifications.EMAIL_FOOTER,
+            "",
             "嘉定区数字广告业发展联动协调工作机制办公室",
         ]
         reminders.append(
             Reminder(
                 unit=unit,
-                recipients=sorted(staff[unit_id]),
+                recipients=sorted(u.email for u in notifications.email_recipients(staff[unit_id])),
                 subject=f"【催报】{period.name}进展填报{when}（{len(states)} 项）",
                 body="\n".join(lines),
                 count=len(states),
+                states=states,
+                staff=staff[unit_id],
             )
         )
     return period, reminders
 
 
 def send(period, reminder, today):
-    """Send one reminder and log it; False if another run logged it first.
+    """Post the due-soon notification, and email the reminder and log it if
+    anyone takes email; False if another run logged it first.
 
     A mail server refusing one unit's message raises after rolling the log
-    back, so a later run tries that unit again."""
+    and the notification back, so a later run tries that unit again."""
+    days_left = (period.due_date - today).days
     try:
         with transaction.atomic():
-            ReminderLog.objects.create(
+            notifications.due_soon(period, reminder.unit, reminder.states, reminder.staff, days_left, email=False)
+            if not reminder.recipients:
+                return False
+            log = ReminderLog.objects.create(
                 unit=reminder.unit,
                 period=period,
+                source=ReminderLog.Source.AUTOMATIC,
                 sent_on=today,
                 recipients=", ".join(reminder.recipients),
                 obligation_count=reminder.count,
+                measures=_codes(reminder.states),
             )
+            audit.record(audit.Kind.REMINDER_SENT, obj=log, detail=_detail(log))
             EmailMessage(reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, reminder.recipients).send()
     except IntegrityError:
         return False
     return True
+
+
+def post_period_notices(plan, today):
+    """The current period's "open" notice to every owing unit's staff, once per
+    user and period; the number of people newly told."""
+    period = Period.objects.current(plan, today)
+    if period is None or period.start_date > today:
+        return 0
+    return len(notifications.period_opened(period))
+
+
+def chase(period, unit, obligation_states, user, today=None):
+    """The coordinator chases `unit` for the given overdue obligations: a
+    notification and an email to each of its staff, a ReminderLog and an
+    audit record. Raises NoStaff when the unit has no active staff account."""
+    staff = notifications.staff_of([unit.pk]).get(unit.pk, [])
+    if not staff:
+        raise NoStaff(f"{unit.name}没有可接收催报的联络员账号，请先在后台为其添加联络员。")
+    emailed = {u.pk for u in notifications.email_recipients(staff)}
+    with transaction.atomic():
+        log = ReminderLog.objects.create(
+            unit=unit,
+            period=period,
+            source=ReminderLog.Source.COORDINATOR,
+            sent_on=today or timezone.localdate(),
+            sent_by=user,
+            recipients="、".join(
+                f"{u.get_full_name() or u.username}（{u.email if u.pk in emailed else '仅站内消息'}）" for u in staff
+            ),
+            obligation_count=len(obligation_states),
+            measures=_codes(obligation_states),
+        )
+        audit.record(audit.Kind.REMINDER_SENT, user=user, obj=log, detail=_detail(log))
+        notifications.chased(unit, period, obligation_states, staff)
+    return log
+
+
+def chase_counts(unit_ids, period):
+    """{unit id: how many times it was chased in `period`} (both ways). One query."""
+    counts = {}
+    for unit_id in ReminderLog.objects.filter(unit_id__in=list(unit_ids), period=period).values_list(
+        "unit_id", flat=True
+    ):
+        counts[unit_id] = counts.get(unit_id, 0) + 1
+    return counts
+
+
+def _codes(states):
+    return "、".join(s.obligation.measure.code for s in states)
+
+
+def _detail(log):
+    return f"{log.get_source_display()}：{log.unit.name} {log.period.name} {log.obligation_count} 项（{log.measures}）；收件人：{log.recipients}"

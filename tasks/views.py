@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -17,12 +18,12 @@ from departments import roles
 from departments.models import Unit
 from security import audit
 
-from . import access, statussheet, workflow
+from . import access, notifications, statussheet, workflow
 from . import obligations as obligation_rules
-from .filters import MeasureFilter
+from .filters import MeasureFilter, ReviewFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Period, Plan, Report, assignments_in_order
-from .progress import PendingState, PlanProgress
+from .models import Evidence, Measure, Notification, Period, Plan, ReminderLog, Report, assignments_in_order
+from .progress import PendingState, PlanProgress, periods_closing
 from .statussheet import CONTENT_TYPE, SheetScope, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
@@ -77,7 +78,8 @@ def _get_period_for_user(request, pk):
 def _get_obligation_for_user(request, pk):
     """The measure, the obligation the user reports on (the unit chosen by
     ?unit= or the form's unit field, else the first of theirs) and all the
-    user's units' obligations on it. 403 for non-staff, 404 for other units."""
+    user's units' obligations on it. 404 for an unknown measure; 403 for
+    non-staff and for another unit's obligation (recorded as a refusal)."""
     measure = _get_measure_for_user(request, pk)
     units = access.user_units(request.user)
     if not units:
@@ -86,14 +88,14 @@ def _get_obligation_for_user(request, pk):
     unit_ids = {u.pk for u in units}
     mine = [o for o in obligation_rules.for_measure(measure, members) if o.unit.pk in unit_ids]
     if not mine:
-        raise Http404("您所在的单位不承担这项措施。")
+        raise PermissionDenied("您所在的单位不承担这项措施，不能填报或查看其他单位的填报。")
     wanted = request.POST.get("unit") or request.GET.get("unit")
     if not wanted:
         return measure, mine[0], mine
     unit = next((u for u in units if str(u.pk) == wanted), None)
     obligation = obligation_rules.find(measure, unit, members) if unit else None
     if obligation is None:
-        raise Http404("您所在的单位不承担这项措施。")
+        raise PermissionDenied("您只能填报本单位承担的措施，不能打开其他单位的填报。")
     return measure, obligation, mine
 
 
@@ -157,21 +159,53 @@ def _task_chart(task_rows, expected):
 
 
 @login_required
+def home(request):
+    """`/`: unit staff with no other role get their 待办; everyone else the dashboard."""
+    if access.is_unit_staff_only(request.user):
+        return todo(request)
+    return dashboard(request)
+
+
+def todo(request):
+    """The unit staff's 待办: this period's returned, overdue and due obligations."""
+    plan, period = _plan_and_period(request)
+    units = access.user_units(request.user)
+    work = None
+    if plan is not None:
+        progress, rows = _obligation_rows(plan, period, units)
+        work = progress.todo(rows)
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+    return render(
+        request,
+        "tasks/todo.html",
+        {"plan": plan, "period": period, "units": units, "todo": work, "unread": unread},
+    )
+
+
+@login_required
 def dashboard(request):
     if roles.is_auditor_only(request.user):
         return redirect("security:audit")
     plan, period = _plan_and_period(request)
     context = {"plan": plan, "period": period}
     if plan is not None:
-        progress = PlanProgress(plan, period, today=timezone.localdate())
+        today = timezone.localdate()
+        progress = PlanProgress(plan, period, today=today)
         counts = progress.counts()
         total = len(progress.states) or 1
+        units = progress.unit_summaries()
+        if access.can_review(request.user):
+            context["coordinator_todo"] = {
+                "waiting": Report.objects.filter(state=Report.State.SUBMITTED, measure__task__plan=plan).count(),
+                "overdue_units": [u for u in units if u.overdue],
+                "closing": periods_closing(plan, today),
+            }
         context.update(
             progress=progress,
             plan_percent=progress.plan_percent,
             expected=progress.expected,
             chart=_task_chart(progress.task_rows(), progress.expected),
-            units=progress.unit_summaries(),
+            units=units,
             lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
             statuses=counts["statuses"].items(),
             goals=plan.goals.splitlines(),
@@ -250,15 +284,33 @@ def unit_list(request):
 def unit_detail(request, pk):
     unit = _get_unit_for_user(request, pk)
     plan, period = _plan_and_period(request)
-    rows, summary = [], None
+    rows, summary, overdue, chases = [], None, [], []
     if plan is not None:
         progress, rows = _obligation_rows(plan, period, [unit])
         summaries = progress.unit_summaries({unit.pk})
         summary = summaries[0] if summaries else None
+        overdue = [s for s in rows if progress.is_overdue(s)]
+    if period is not None:
+        chases = list(
+            ReminderLog.objects.filter(unit=unit, period=period).select_related("sent_by").order_by("-sent_at", "-pk")
+        )
+    contacts = unit.memberships.select_related("user").filter(user__is_active=True).order_by("user__username")
     return render(
         request,
         "tasks/unit_detail.html",
-        {"unit": unit, "plan": plan, "period": period, "rows": rows, "summary": summary, "today": timezone.localdate()},
+        {
+            "unit": unit,
+            "plan": plan,
+            "period": period,
+            "rows": rows,
+            "summary": summary,
+            "today": timezone.localdate(),
+            "overdue": overdue,
+            "chases": chases,
+            "contacts": contacts,
+            "can_chase": access.can_review(request.user),
+            "can_edit_contacts": access.can_edit_contacts(request.user, unit),
+        },
     )
 
 
@@ -386,10 +438,14 @@ def report_form(request, pk):
     )
     blocked = workflow.edit_block_reason(report, period)
     conflict = False
+    # 沿用上期: the form may start from the obligation's last report of an earlier period.
+    copyable = not blocked and (report is None or report.state == Report.State.DRAFT)
+    previous = workflow.previous_report(obligation, period) if copyable else None
     if request.method == "POST":
         if blocked:
             messages.error(request, blocked)
             return redirect(request.get_full_path())
+        copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
         form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
         if form.is_valid():
             try:
@@ -401,6 +457,7 @@ def report_form(request, pk):
                     submit="submit" in request.POST,
                     version=form.cleaned_data["version"],
                     evidence=form.cleaned_data["evidence_files"],
+                    copied_from=copied_from,
                 )
             except workflow.Conflict as exc:
                 # Keep what the user typed on screen, now based on the latest
@@ -421,9 +478,15 @@ def report_form(request, pk):
                 else:
                     messages.success(request, "草稿已保存，尚未提交。")
                 return redirect(f"{request.path}?unit={obligation.unit.pk}")
+        copying = copied_from
     else:
         initial = {"version": report.version if report else 0}
-        form = ReportForm(instance=report or Report(role=obligation.role), initial=initial)
+        copying = previous if previous and request.GET.get("copy") == "previous" else None
+        if copying:
+            initial.update({name: getattr(copying, name) for name in workflow.REPORT_FIELDS})
+            form = ReportForm(instance=Report(role=obligation.role), initial=initial)
+        else:
+            form = ReportForm(instance=report or Report(role=obligation.role), initial=initial)
     if blocked:
         for field in form.fields.values():
             field.disabled = True
@@ -439,6 +502,46 @@ def report_form(request, pk):
             "form": form,
             "blocked": blocked,
             "conflict": conflict,
+            "previous": previous,
+            "copying": copying,
+        },
+    )
+
+
+@access.non_auditor_login_required
+def withdraw(request, pk):
+    """撤回: the unit takes its submitted, not yet reviewed report back to draft, after a confirmation."""
+    measure, obligation, _ = _get_obligation_for_user(request, pk)
+    period = Period.objects.current(measure.task.plan, timezone.localdate())
+    report = (
+        Report.objects.filter(measure=measure, unit=obligation.unit, period=period, state=Report.State.SUBMITTED)
+        .select_related("period", "measure__task", "unit")
+        .first()
+    )
+    form_url = f"{reverse('tasks:report_form', args=[measure.pk])}?unit={obligation.unit.pk}"
+    if report is None:
+        messages.error(request, "没有可以撤回的填报：只有已提交、尚未审核的填报可以撤回。")
+        return redirect(form_url)
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            workflow.withdraw(report, request.user, int(version) if version.isdigit() else -1)
+        except workflow.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已撤回，填报恢复为草稿；修改后请重新提交。")
+        return redirect(form_url)
+    return render(
+        request,
+        "tasks/confirm.html",
+        {
+            "title": "撤回填报",
+            "question": f"确定撤回{report.unit.name}“{measure.code}”{report.period.name}的填报吗？",
+            "consequence": "撤回后填报恢复为草稿，协调人不再看到它，直到您重新提交。",
+            "items": [],
+            "fields": {"version": report.version, "unit": obligation.unit.pk},
+            "confirm_label": "确认撤回",
+            "cancel_url": form_url,
         },
     )
 
@@ -456,6 +559,7 @@ def measure_detail(request, pk):
     evidence = access.visible_evidence(
         request.user, Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
     )
+    can_review = access.can_review(request.user)
     return render(
         request,
         "tasks/measure_detail.html",
@@ -467,6 +571,9 @@ def measure_detail(request, pk):
             "events": [(event, workflow.describe_changes(event)) for event in events],
             "evidence": evidence,
             "can_report": bool(own_units & {o.unit.pk for o in progress.obligations[measure.pk]}),
+            "can_review": can_review,
+            # The coordinator chases an overdue obligation or reopens an approved report from here.
+            "overdue": [s for s in state.leads + state.supports if progress.is_overdue(s)] if can_review else [],
         },
     )
 
@@ -478,23 +585,122 @@ def evidence_download(request, pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404("文件已不存在。") from None
+    audit.record(
+        audit.Kind.EVIDENCE_DOWNLOADED, obj=evidence.report, detail=f"{evidence.original_name}（{evidence.size} 字节）"
+    )
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+
+
+@access.non_auditor_login_required
+def evidence_delete(request, pk):
+    """The unit deletes one of its own evidence files before approval, after a confirmation."""
+    evidence = _get_evidence_for_user(request, pk)
+    report = evidence.report
+    if report.unit_id not in {u.pk for u in access.user_units(request.user)}:
+        raise PermissionDenied("只有该单位的联络员可以删除其佐证材料。")
+    form_url = f"{reverse('tasks:report_form', args=[report.measure_id])}?unit={report.unit_id}"
+    if request.method == "POST":
+        try:
+            workflow.delete_evidence(evidence, request.user)
+        except workflow.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已删除佐证材料“{evidence.original_name}”。")
+        return redirect(form_url)
+    blocked = workflow.evidence_block_reason(report)
+    if blocked:
+        messages.error(request, blocked)
+        return redirect(form_url)
+    return render(
+        request,
+        "tasks/confirm.html",
+        {
+            "title": "删除佐证材料",
+            "question": f"确定删除佐证材料“{evidence.original_name}”吗？",
+            "consequence": "删除后文件不可恢复；填报记录中会保留“删除佐证材料”一条。",
+            "items": [],
+            "fields": {},
+            "confirm_label": "确认删除",
+            "danger": True,
+            "cancel_url": form_url,
+        },
+    )
 
 
 @access.non_auditor_login_required
 @access.review_required
 def review_queue(request):
-    reports = (
-        Report.objects.filter(state=Report.State.SUBMITTED)
-        .select_related("measure__task__plan", "unit", "period", "updated_by")
-        .order_by("submitted_at", "pk")
+    """Submitted reports waiting for review by default; the filters show the reviewed ones too."""
+    plan = _selected_plan(request)
+    data = request.GET.copy()
+    data.setdefault("state", Report.State.SUBMITTED)
+    reviewable = Report.objects.filter(state__in=ReviewFilter.REVIEWABLE)
+    review_filter = ReviewFilter(data, queryset=reviewable, plan=plan)
+    reports = review_filter.qs.select_related("measure__task__plan", "unit", "period", "updated_by").order_by(
+        "submitted_at", "pk"
     )
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
     return render(
         request,
         "tasks/review_queue.html",
-        {"page": page, "reports": page.object_list, "plan": _selected_plan(request)},
+        {
+            "page": page,
+            "reports": page.object_list,
+            "plan": plan,
+            "filter": review_filter,
+            "query": query.urlencode(),
+            "waiting": review_filter.form.cleaned_data.get("state") == Report.State.SUBMITTED
+            if review_filter.is_valid()
+            else False,
+        },
     )
+
+
+@access.non_auditor_login_required
+@require_POST
+@access.review_required
+def review_batch(request):
+    """Approve the chosen submitted reports at once, after one confirmation."""
+    chosen = [pk for pk in request.POST.getlist("report") if pk.isdigit()]
+    reports = list(
+        Report.objects.filter(pk__in=chosen, state=Report.State.SUBMITTED)
+        .select_related("measure__task", "unit", "period")
+        .order_by("submitted_at", "pk")
+    )
+    if not reports:
+        messages.error(request, "请先勾选要审核通过的已提交填报。")
+        return redirect("tasks:review")
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "tasks/confirm.html",
+            {
+                "title": "批量审核通过",
+                "question": f"确定将以下 {len(reports)} 条填报审核通过吗？",
+                "consequence": "通过后各单位会收到站内消息；如需修改，可在审核页重新打开。",
+                "items": [f"{r.measure.code} {r.unit.name} {r.period.name}（{r.percent}%）" for r in reports],
+                "multi_fields": [("report", r.pk) for r in reports] + [(f"version_{r.pk}", r.version) for r in reports],
+                "fields": {"confirm": "1"},
+                "confirm_label": f"确认通过 {len(reports)} 条",
+                "cancel_url": reverse("tasks:review"),
+            },
+        )
+    approved, refused = 0, []
+    for report in reports:
+        version = request.POST.get(f"version_{report.pk}", "")
+        try:
+            workflow.approve(report, request.user, int(version) if version.isdigit() else -1)
+        except workflow.WorkflowError as exc:
+            refused.append(f"{report.measure.code} {report.unit.name}：{exc}")
+        else:
+            approved += 1
+    if approved:
+        messages.success(request, f"已审核通过 {approved} 条填报。")
+    for line in refused:
+        messages.error(request, f"未通过：{line}")
+    return redirect("tasks:review")
 
 
 @access.non_auditor_login_required
@@ -545,8 +751,11 @@ def periods(request):
         raise Http404("尚未载入行动方案。")
     form = PeriodForm(request.POST or None, instance=Period(plan=plan), prefix="new")
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"已新增填报周期“{form.instance.name}”。")
+        period = form.save()
+        told = notifications.period_opened(period)
+        messages.success(
+            request, f"已新增填报周期“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else "")
+        )
         return redirect("tasks:periods")
     current = Period.objects.current(plan, timezone.localdate())
     rows = [(p, DueDateForm(instance=p, prefix=f"p{p.pk}")) for p in plan.periods.order_by("end_date", "pk")]
@@ -566,7 +775,8 @@ def period_update(request, pk):
     elif action == "open":
         period.is_closed = False
         period.save(update_fields=["is_closed"])
-        messages.success(request, f"已重新开放“{period.name}”。")
+        told = notifications.period_opened(period)
+        messages.success(request, f"已重新开放“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else ""))
     else:
         form = DueDateForm(request.POST, instance=period, prefix=f"p{period.pk}")
         if form.is_valid():

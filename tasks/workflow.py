@@ -3,8 +3,18 @@
 Every change goes through this module: it checks that the report may change,
 refuses a save based on a stale version (two people editing one report: the
 later save loses, nothing is overwritten), writes the report and appends a
-ReportEvent saying who did what, when, and which fields changed.
+ReportEvent saying who did what, when, which fields changed and which
+evidence files came or went; and it writes the change once to the audit
+trail (security.audit), and tells the unit about review decisions
+(tasks/notifications.py).
+
+The states: a draft is the unit's own; submitted goes to the coordinator,
+who approves or returns it; a returned or reopened report goes back to the
+unit. A submitted report goes back to draft only when the unit withdraws it
+(撤回): saving it as a draft is refused.
 """
+
+from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,7 +22,8 @@ from django.utils import timezone
 
 from security import audit
 
-from .models import Evidence, Report, ReportEvent
+from . import notifications
+from .models import Evidence, Notification, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
 
@@ -43,6 +54,24 @@ def edit_block_reason(report, period):
     return None
 
 
+SUBMITTED_DRAFT_MESSAGE = "该填报已提交，正在等待审核，不能保存为草稿；如需修改，请先撤回。"
+NAME_LENGTH = Evidence._meta.get_field("original_name").max_length
+
+
+def evidence_block_reason(report):
+    """Why the unit cannot add or delete evidence files of `report` now, or None."""
+    return edit_block_reason(report, report.period)
+
+
+def short_name(name, limit=NAME_LENGTH):
+    """A file name cut to `limit` characters, keeping its extension."""
+    if len(name) <= limit:
+        return name
+    path = PurePath(name)
+    suffix = path.suffix if len(path.suffix) < limit // 2 else ""
+    return path.stem[: limit - len(suffix) - 1] + "…" + suffix
+
+
 def _field_changes(before, after):
     """{field: [old, new]} for the fields that changed; a new report lists its non-empty fields."""
     return {
@@ -52,12 +81,14 @@ def _field_changes(before, after):
     }
 
 
-def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=()):
+def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=(), copied_from=None):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
     `version` is the version the user's form was based on (0 for a new report);
     `imported` marks a change that came from an uploaded 台账; `evidence` are
-    uploaded files (already checked by the form) to keep with the report.
+    uploaded files (already checked by the form) to keep with the report;
+    `copied_from` is the earlier report the form started from (沿用上期),
+    remembered while the saved text is still the same as its.
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
     now = timezone.now()
@@ -72,6 +103,9 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
         reason = edit_block_reason(existing, period)
         if reason:
             raise NotAllowed(reason)
+        if existing is not None and existing.state == Report.State.SUBMITTED and not submit:
+            raise NotAllowed(SUBMITTED_DRAFT_MESSAGE)
+        copied = _still_copied(copied_from, obligation, period, values)
         if existing is None:
             if version:
                 raise Conflict(CONFLICT_MESSAGE)
@@ -85,6 +119,7 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
                         state=state,
                         updated_by=user,
                         submitted_at=now if submit else None,
+                        copied_from=copied,
                         **values,
                     )
             except IntegrityError:
@@ -115,24 +150,137 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
                 updated_by=user,
                 updated_at=now,
                 submitted_at=now if submit else existing.submitted_at,
+                # The 沿用上期 mark stays until the text is edited.
+                copied_from_id=copied.pk if copied else (existing.copied_from_id if not changes else None),
             )
             if not updated:
                 raise Conflict(CONFLICT_MESSAGE)
-            report = Report.objects.get(pk=existing.pk)
+            report = Report.objects.select_related("measure__task", "unit", "period").get(pk=existing.pk)
         if imported:
             action = ReportEvent.Action.IMPORTED
-        ReportEvent.objects.create(report=report, action=action, actor=user, at=now, changes=changes)
+        files = []
         for upload in evidence:
-            Evidence.objects.create(
-                report=report, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
+            files.append(
+                Evidence.objects.create(
+                    report=report,
+                    file=upload,
+                    original_name=short_name(upload.name),
+                    size=upload.size,
+                    uploaded_by=user,
+                )
             )
+        ReportEvent.objects.create(
+            report=report,
+            action=action,
+            actor=user,
+            at=now,
+            changes=changes,
+            files=[item.original_name for item in files],
+        )
+        before_state = Report.State(existing.state).label if existing else "新建"
+        lines = [f"{before_state} → {Report.State(state).label}"]
+        if copied:
+            lines.append(f"沿用{copied.period.name}的填报")
+        lines += [f"{label}：{_shown(old)} → {_shown(new)}" for label, old, new in _labelled(changes)]
+        audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail="；".join(lines))
+        for item in files:
+            audit.record(audit.Kind.EVIDENCE_UPLOADED, user=user, obj=report, detail=_file_detail(item))
     return report
 
 
+def _still_copied(source, obligation, period, values):
+    """`source` when it is the obligation's report of an earlier period and
+    `values` are still its text; else None."""
+    if source is None or (source.measure_id, source.unit_id) != (obligation.measure.pk, obligation.unit.pk):
+        return None
+    if source.period.end_date >= period.start_date:
+        return None
+    return source if all(getattr(source, name) == values[name] for name in REPORT_FIELDS) else None
+
+
+def previous_report(obligation, period):
+    """The obligation's latest submitted or approved report of an earlier period
+    (the starting point of 沿用上期), or None. One query."""
+    return (
+        Report.objects.filter(
+            measure=obligation.measure,
+            unit=obligation.unit,
+            period__plan_id=period.plan_id,
+            period__end_date__lt=period.start_date,
+            state__in=Report.OFFICIAL_STATES,
+        )
+        .select_related("period")
+        .order_by("-period__end_date", "-pk")
+        .first()
+    )
+
+
+def withdraw(report, user, version):
+    """A submitted report the coordinator has not reviewed yet goes back to the unit as a draft (撤回)."""
+    reason = edit_block_reason(report, report.period)
+    if reason:
+        raise NotAllowed(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Report.objects.filter(pk=report.pk, version=version, state=Report.State.SUBMITTED).update(
+            state=Report.State.DRAFT, version=F("version") + 1, updated_by=user, updated_at=now
+        )
+        if not updated:
+            current = Report.objects.filter(pk=report.pk).values_list("state", flat=True).first()
+            if current != Report.State.SUBMITTED:
+                raise NotAllowed("只有已提交、尚未审核的填报可以撤回；请刷新页面查看最新状态。")
+            raise Conflict(CONFLICT_MESSAGE)
+        ReportEvent.objects.create(report=report, action=ReportEvent.Action.WITHDRAWN, actor=user, at=now)
+        audit.record(audit.Kind.REPORT_WITHDRAWN, user=user, obj=report, detail="已提交 → 草稿")
+    return Report.objects.get(pk=report.pk)
+
+
+def delete_evidence(evidence, user):
+    """The unit removes one of its evidence files before the report is approved.
+
+    The row goes at once, the file once the deletion is committed; the
+    timeline and the audit trail keep its name."""
+    report = evidence.report
+    reason = evidence_block_reason(report)
+    if reason:
+        raise NotAllowed(reason)
+    with transaction.atomic():
+        ReportEvent.objects.create(
+            report=report,
+            action=ReportEvent.Action.FILE_DELETED,
+            actor=user,
+            at=timezone.now(),
+            files=[evidence.original_name],
+        )
+        audit.record(audit.Kind.EVIDENCE_DELETED, user=user, obj=report, detail=_file_detail(evidence))
+        storage, name = evidence.file.storage, evidence.file.name
+        evidence.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _file_detail(evidence):
+    return f"{evidence.original_name}（{evidence.size} 字节）"
+
+
+def _shown(value):
+    text = "空" if value in (None, "") else str(value)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
 _AUDIT_KINDS = {
+    ReportEvent.Action.DRAFT_SAVED: audit.Kind.REPORT_DRAFT_SAVED,
+    ReportEvent.Action.SUBMITTED: audit.Kind.REPORT_SUBMITTED,
+    ReportEvent.Action.RESUBMITTED: audit.Kind.REPORT_RESUBMITTED,
+    ReportEvent.Action.EDITED: audit.Kind.REPORT_EDITED,
+    ReportEvent.Action.IMPORTED: audit.Kind.REPORT_IMPORTED,
     ReportEvent.Action.APPROVED: audit.Kind.REPORT_APPROVED,
     ReportEvent.Action.RETURNED: audit.Kind.REPORT_RETURNED,
     ReportEvent.Action.REOPENED: audit.Kind.REPORT_REOPENED,
+}
+_NOTIFICATION_KINDS = {
+    ReportEvent.Action.APPROVED: Notification.Kind.APPROVED,
+    ReportEvent.Action.RETURNED: Notification.Kind.RETURNED,
+    ReportEvent.Action.REOPENED: Notification.Kind.REOPENED,
 }
 
 
@@ -153,6 +301,7 @@ def _review(report, user, version, *, allowed_from, new_state, action, comment="
             raise Conflict(CONFLICT_MESSAGE)
         ReportEvent.objects.create(report=report, action=action, actor=user, at=now, comment=comment)
         audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail=comment)
+        notifications.report_reviewed(report, _NOTIFICATION_KINDS[action], comment)
     return Report.objects.get(pk=report.pk)
 
 
@@ -206,8 +355,12 @@ def timeline(measure):
 
 def describe_changes(event):
     """[(field label, old, new)] with choice values shown as their labels."""
+    return _labelled(event.changes)
+
+
+def _labelled(changes):
     rows = []
-    for name, (old, new) in event.changes.items():
+    for name, (old, new) in changes.items():
         field = Report._meta.get_field(name)
         if field.choices:
             labels = dict(field.flatchoices)

@@ -9,8 +9,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from departments.models import Membership
 from tasks import obligations, workflow
-from tasks.models import Assignment, Evidence, Measure, Period, ReminderLog, Report, ReportEvent
+from tasks.models import (
+    Assignment,
+    Evidence,
+    Measure,
+    Notification,
+    NotificationSettings,
+    Period,
+    ReminderLog,
+    Report,
+    ReportEvent,
+)
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import obligation, unit
 
@@ -93,6 +104,11 @@ def snapshot():
             Period.objects.order_by("pk").values_list("pk", "name", "start_date", "end_date", "due_date", "is_closed")
         ),
         "reminders": ReminderLog.objects.count(),
+        "notifications": list(Notification.objects.order_by("pk").values_list("pk", "user_id", "read_at")),
+        "notification_settings": list(
+            NotificationSettings.objects.order_by("pk").values_list("user_id", "email_enabled")
+        ),
+        "contacts": list(Membership.objects.order_by("pk").values_list("pk", "office_phone", "mobile")),
     }
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.views import redirect_to_login
 from django.core.files.base import ContentFile
 
-from tasks.models import Evidence, Period, Report
+from departments.models import Membership
+from tasks.models import Evidence, Notification, NotificationSettings, Period, ReminderLog, Report
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import form_data, period, save, snapshot, unit
@@ -40,6 +42,9 @@ def scene(plan, lead_staff):
         size=17,
         uploaded_by=lead_staff,
     )
+    notice = Notification.objects.create(
+        user=lead_staff, kind=Notification.Kind.APPROVED, title="测试消息", url=f"/measures/{measure.pk}/"
+    )
     return {
         "plan": plan,
         "measure_11": measure_by_code(plan, 1, 1),
@@ -47,7 +52,14 @@ def scene(plan, lead_staff):
         "report": report,
         "evidence": evidence,
         "period": period(plan),
+        "kewei": unit("区科委"),
+        "notice": notice,
     }
+
+
+def _past_due(scene):
+    """The current period's due date passes: every report not submitted is overdue (区科委's 1.(1) among them)."""
+    Period.objects.filter(pk=scene["period"].pk).update(due_date="2024-03-15")
 
 
 def _own_version(scene, user):
@@ -82,12 +94,72 @@ def _period_closed(scene, user, before):
     assert Period.objects.get(pk=scene["period"].pk).is_closed
 
 
+def _own_notifications_read(scene, user, before):
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    others = [row for row in before["notifications"] if row[1] != user.pk]
+    assert [row for row in snapshot()["notifications"] if row[1] != user.pk] == others
+
+
+def _email_turned_off(scene, user, before):
+    assert NotificationSettings.objects.get(user=user).email_enabled is False
+
+
+def _withdrawn_if_own_submitted(scene, user, before):
+    report = Report.objects.get(pk=scene["report"].pk)
+    if user.memberships.filter(unit=scene["kewei"]).exists():
+        assert report.state == Report.State.DRAFT
+        assert report.events.filter(action="withdrawn", actor=user).count() == 1
+    else:  # nothing of theirs to withdraw: told so, nothing changes
+        assert snapshot() == before
+
+
+def _evidence_deleted(scene, user, before):
+    assert not Evidence.objects.filter(pk=scene["evidence"].pk).exists()
+    assert scene["report"].events.filter(action="file_deleted", actor=user).count() == 1
+
+
+def _batch_approved(scene, user, before):
+    _report_approved(scene, user, before)
+
+
+def _kewei_chased(scene, user, before):
+    log = ReminderLog.objects.get(unit=scene["kewei"], sent_by=user)
+    assert log.source == ReminderLog.Source.COORDINATOR
+    assert "1.(1)" in log.measures
+    assert Notification.objects.filter(user__memberships__unit=scene["kewei"], kind="chased").exists()
+
+
+def _every_overdue_unit_chased(scene, user, before):
+    assert ReminderLog.objects.filter(sent_by=user, unit=scene["kewei"]).count() == 1
+
+
+def _contacts_saved(scene, user, before):
+    membership = Membership.objects.get(unit=scene["kewei"], user__username="kewei")
+    assert (membership.office_phone, membership.mobile) == ("021-59990000", "13800000000")
+
+
+def _contact_form(scene, user):
+    memberships = list(Membership.objects.filter(unit=scene["kewei"], user__is_active=True).order_by("user__username"))
+    data = {
+        "form-TOTAL_FORMS": len(memberships),
+        "form-INITIAL_FORMS": len(memberships),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+    }
+    for i, membership in enumerate(memberships):
+        data[f"form-{i}-id"] = membership.pk
+        data[f"form-{i}-office_phone"] = "021-59990000" if membership.user.username == "kewei" else ""
+        data[f"form-{i}-mobile"] = "13800000000" if membership.user.username == "kewei" else ""
+    return data
+
+
 @dataclass
 class Page:
     method: str
     url: Callable
     data: Callable = lambda scene, user: None
     effect: Callable = None  # checks a permitted POST; refused POSTs must change nothing
+    prepare: Callable = None  # puts the scene in the state the page needs
 
 
 PAGES = {
@@ -127,6 +199,58 @@ PAGES = {
         "post", lambda s: f"/periods/{s['period'].pk}/", lambda s, user: {"action": "close"}, _period_closed
     ),
     "GET /evidence/<pk>/": Page("get", lambda s: f"/evidence/{s['evidence'].pk}/"),
+    # The daily loop (issue 10): 待办, notifications, withdraw, evidence delete, batch review, 催报, contacts.
+    "GET /": Page("get", lambda s: "/"),
+    "GET /dashboard/": Page("get", lambda s: "/dashboard/"),
+    "GET /notifications/": Page("get", lambda s: "/notifications/"),
+    "GET /notifications/<pk>/": Page("get", lambda s: f"/notifications/{s['notice'].pk}/"),
+    "POST /notifications/read-all/": Page("post", lambda s: "/notifications/read-all/", effect=_own_notifications_read),
+    "GET /notifications/settings/": Page("get", lambda s: "/notifications/settings/"),
+    "POST /notifications/settings/": Page(
+        "post", lambda s: "/notifications/settings/", lambda s, user: {}, _email_turned_off
+    ),
+    "GET /measures/2.(1)/withdraw/": Page("get", lambda s: f"/measures/{s['measure_21'].pk}/withdraw/"),
+    "POST /measures/2.(1)/withdraw/": Page(
+        "post",
+        lambda s: f"/measures/{s['measure_21'].pk}/withdraw/",
+        lambda s, user: {"version": s["report"].version},
+        _withdrawn_if_own_submitted,
+    ),
+    "GET /evidence/<pk>/delete/": Page("get", lambda s: f"/evidence/{s['evidence'].pk}/delete/"),
+    "POST /evidence/<pk>/delete/": Page(
+        "post", lambda s: f"/evidence/{s['evidence'].pk}/delete/", effect=_evidence_deleted
+    ),
+    "GET /review/batch/": Page("get", lambda s: "/review/batch/"),
+    "POST /review/batch/": Page(
+        "post",
+        lambda s: "/review/batch/",
+        lambda s, user: {
+            "report": [s["report"].pk],
+            f"version_{s['report'].pk}": s["report"].version,
+            "confirm": "1",
+        },
+        _batch_approved,
+    ),
+    "GET /units/<kewei>/chase/": Page("get", lambda s: f"/units/{s['kewei'].pk}/chase/", prepare=_past_due),
+    "POST /units/<kewei>/chase/": Page(
+        "post", lambda s: f"/units/{s['kewei'].pk}/chase/", effect=_kewei_chased, prepare=_past_due
+    ),
+    "GET /measures/1.(1)/chase/": Page(
+        "get", lambda s: f"/measures/{s['measure_11'].pk}/chase/?unit={s['kewei'].pk}", prepare=_past_due
+    ),
+    "POST /measures/1.(1)/chase/": Page(
+        "post",
+        lambda s: f"/measures/{s['measure_11'].pk}/chase/",
+        lambda s, user: {"unit": s["kewei"].pk},
+        _kewei_chased,
+        prepare=_past_due,
+    ),
+    "GET /chase/": Page("get", lambda s: "/chase/", prepare=_past_due),
+    "POST /chase/": Page("post", lambda s: "/chase/", effect=_every_overdue_unit_chased, prepare=_past_due),
+    "GET /units/<kewei>/contacts/": Page("get", lambda s: f"/units/{s['kewei'].pk}/contacts/"),
+    "POST /units/<kewei>/contacts/": Page(
+        "post", lambda s: f"/units/{s['kewei'].pk}/contacts/", lambda s, user: _contact_form(s, user), _contacts_saved
+    ),
 }
 
 # Expected status per person, in the order of PEOPLE:
@@ -135,8 +259,8 @@ EXPECTED = {
     "GET /my/": (302, 200, 200, 200, 200, 200, 200, 200, 403),
     "GET /tasks/": (302, 200, 200, 200, 200, 200, 200, 200, 403),
     "GET /measures/1.(1)/": (302, 200, 200, 200, 200, 200, 200, 200, 403),
-    "GET /measures/2.(1)/report/": (302, 200, 200, 404, 200, 403, 403, 403, 403),
-    "POST /measures/2.(1)/report/": (302, 302, 302, 404, 302, 403, 403, 403, 403),
+    "GET /measures/2.(1)/report/": (302, 200, 200, 403, 200, 403, 403, 403, 403),
+    "POST /measures/2.(1)/report/": (302, 302, 302, 403, 302, 403, 403, 403, 403),
     "GET /review/": (302, 403, 403, 403, 403, 200, 403, 200, 403),
     "GET /review/<pk>/": (302, 403, 403, 403, 403, 200, 403, 200, 403),
     "POST /review/<pk>/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
@@ -145,6 +269,32 @@ EXPECTED = {
     "GET /periods/<pk>/": (302, 405, 405, 405, 405, 405, 405, 405, 403),
     "POST /periods/<pk>/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
     "GET /evidence/<pk>/": (302, 200, 403, 403, 403, 200, 200, 200, 403),
+    # Unit staff with no other role get their 待办 at /; the auditor goes to the audit trail.
+    "GET /": (302, 200, 200, 200, 200, 200, 200, 200, 302),
+    "GET /dashboard/": (302, 200, 200, 200, 200, 200, 200, 200, 302),
+    "GET /notifications/": (302, 200, 200, 200, 200, 200, 200, 200, 403),
+    # Only its recipient opens a notification (it goes on to what it is about); anyone else: 404.
+    "GET /notifications/<pk>/": (302, 302, 404, 404, 404, 404, 404, 404, 403),
+    "POST /notifications/read-all/": (302, 302, 302, 302, 302, 302, 302, 302, 403),
+    "GET /notifications/settings/": (302, 200, 200, 200, 200, 200, 200, 200, 403),
+    "POST /notifications/settings/": (302, 302, 302, 302, 302, 302, 302, 302, 403),
+    # 区科委 withdraws its submitted report; other units' staff have nothing to withdraw on 2.(1)
+    # and are sent back to their form; a unit with no duty on it, or no unit at all: 403.
+    "GET /measures/2.(1)/withdraw/": (302, 200, 302, 403, 302, 403, 403, 403, 403),
+    "POST /measures/2.(1)/withdraw/": (302, 302, 302, 403, 302, 403, 403, 403, 403),
+    "GET /evidence/<pk>/delete/": (302, 200, 403, 403, 403, 403, 403, 403, 403),
+    "POST /evidence/<pk>/delete/": (302, 302, 403, 403, 403, 403, 403, 403, 403),
+    "GET /review/batch/": (302, 405, 405, 405, 405, 405, 405, 405, 403),
+    "POST /review/batch/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
+    "GET /units/<kewei>/chase/": (302, 403, 403, 403, 403, 200, 403, 200, 403),
+    "POST /units/<kewei>/chase/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
+    "GET /measures/1.(1)/chase/": (302, 403, 403, 403, 403, 200, 403, 200, 403),
+    "POST /measures/1.(1)/chase/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
+    "GET /chase/": (302, 403, 403, 403, 403, 200, 403, 200, 403),
+    "POST /chase/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
+    # A unit's own staff and the admin edit its liaison phones.
+    "GET /units/<kewei>/contacts/": (302, 200, 403, 403, 403, 403, 403, 200, 403),
+    "POST /units/<kewei>/contacts/": (302, 302, 403, 403, 403, 403, 403, 302, 403),
 }
 
 MATRIX = [
@@ -160,6 +310,8 @@ def test_access_matrix(client, request, scene, page, person, expected):
     if user is not None:
         client.force_login(user)
     spec = PAGES[page]
+    if spec.prepare:
+        spec.prepare(scene)
     url = spec.url(scene)
     before = snapshot()
 
@@ -170,7 +322,7 @@ def test_access_matrix(client, request, scene, page, person, expected):
 
     assert response.status_code == expected
     if user is None:
-        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert response["Location"] == redirect_to_login(url)["Location"]
     if expected == 200 and page == "GET /evidence/<pk>/":
         assert b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
         response.close()
@@ -197,7 +349,7 @@ def test_unit_staff_cannot_open_another_units_form_through_the_query_string(clie
 
     response = client.get(f"/measures/{scene['measure_21'].pk}/report/?unit={kewei.pk}")
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert "区科委第一季度进展" not in response.content.decode()
 
 
@@ -210,7 +362,7 @@ def test_unit_staff_cannot_write_another_units_report_through_the_post_field(cli
 
     response = client.post(f"/measures/{scene['measure_21'].pk}/report/", data)
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert snapshot() == before
     assert Report.objects.get(pk=scene["report"].pk).progress == "区科委第一季度进展"
 
@@ -225,7 +377,7 @@ def test_unit_staff_cannot_write_another_units_report_through_the_query_string(c
         form_data(version=scene["report"].version, submit=True, progress="网信办冒名填写"),
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert snapshot() == before
 
 
@@ -238,7 +390,7 @@ def test_lead_staff_cannot_write_a_co_organizers_report_by_naming_its_unit(clien
 
     response = client.post(f"/measures/{scene['measure_21'].pk}/report/", data)
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert snapshot() == before
     assert not Report.objects.filter(unit=wangxin).exists()
 
@@ -252,7 +404,7 @@ def test_unit_staff_cannot_write_for_a_unit_with_no_duty_on_the_measure(client, 
 
     response = client.post(f"/measures/{scene['measure_21'].pk}/report/", data)
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert snapshot() == before
 
 

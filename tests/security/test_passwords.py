@@ -179,7 +179,7 @@ def test_after_a_valid_change_the_pages_work(client, new_account):
     log_in(client, "zhangwei")
     response = change_password(client)
     assert response.status_code == 302
-    assert response["Location"] == reverse("tasks:dashboard")
+    assert response["Location"] == reverse("tasks:home")
 
     assert client.get(reverse("tasks:plan")).status_code == 200
     assert client.get(reverse("tasks:my")).status_code == 200

@@ -212,7 +212,7 @@ def test_unknown_unit_is_404(plan, as_coordinator):
 # --- Queries ------------------------------------------------------------------------
 
 
-PAGE_QUERIES = {"/": 17, "/units/": 17, "unit": 23}
+PAGE_QUERIES = {"/": 19, "/units/": 17, "unit": 25}
 
 
 @pytest.mark.parametrize("page", ["/", "/units/", "unit"])

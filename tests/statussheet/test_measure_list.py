@@ -327,7 +327,7 @@ def test_user_without_units_or_a_reading_role_cannot_export_the_view(plan, clien
 # --- Queries ----------------------------------------------------------------------
 
 
-LIST_QUERIES = 22
+LIST_QUERIES = 23
 EXPORT_VIEW_QUERIES = 19
 
 

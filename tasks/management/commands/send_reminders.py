@@ -4,11 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tasks.models import Plan
-from tasks.reminders import pending_reminders, send
+from tasks.reminders import pending_reminders, post_period_notices, send
 
 
 class Command(BaseCommand):
-    help = "向 7 天内到期或已逾期未提交的单位联络员发送催报邮件；同一天重复运行不会重复发送。"
+    help = (
+        "每日运行：向 7 天内到期或已逾期未提交的单位联络员发送催报邮件和站内消息（同一天重复运行不会重复发送），"
+        "并在填报周期开放时通知各单位联络员（每人每期一次）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="只列出将要发送的邮件，不发送")
@@ -23,11 +26,18 @@ class Command(BaseCommand):
         if period is None:
             self.stdout.write("没有开放的填报周期，没有需要催报的事项。")
             return
+        if dry_run:
+            for reminder in reminders:
+                to = ", ".join(reminder.recipients) or "（无人接收邮件，仅站内消息）"
+                self.stdout.write(f"[预览] {reminder.unit.name} → {to}：{reminder.subject}")
+            emailed = sum(1 for reminder in reminders if reminder.recipients)
+            self.stdout.write(f"预览完毕：将向 {emailed} 个单位发送催报邮件（未发送）。")
+            return
+        told = post_period_notices(plan, today)
+        if told:
+            self.stdout.write(f"已通知 {told} 位联络员：{period.name}进展填报已开放。")
         sent, failed = 0, []
         for reminder in reminders:
-            if dry_run:
-                self.stdout.write(f"[预览] {reminder.unit.name} → {', '.join(reminder.recipients)}：{reminder.subject}")
-                continue
             try:
                 if send(period, reminder, today):
                     sent += 1
@@ -35,9 +45,6 @@ class Command(BaseCommand):
                 # One unit's bad address must not stop the others' reminders.
                 failed.append(reminder.unit.name)
                 self.stderr.write(self.style.ERROR(f"发给{reminder.unit.name}的催报邮件发送失败：{exc}"))
-        if dry_run:
-            self.stdout.write(f"预览完毕：将向 {len(reminders)} 个单位发送催报邮件（未发送）。")
-        else:
-            self.stdout.write(self.style.SUCCESS(f"已向 {sent} 个单位发送催报邮件（{period.name}）。"))
-            if failed:
-                raise CommandError(f"{len(failed)} 个单位的催报邮件未发出：{'、'.join(failed)}；下次运行会重试。")
+        self.stdout.write(self.style.SUCCESS(f"已向 {sent} 个单位发送催报邮件（{period.name}）。"))
+        if failed:
+            raise CommandError(f"{len(failed)} 个单位的催报邮件未发出：{'、'.join(failed)}；下次运行会重试。")

@@ -1,0 +1,161 @@
+"""Who is told what: the one home of the 站内消息 (Notification) and their emails.
+
+| event | who is told | raised by |
+| --- | --- | --- |
+| a report returned, with the comment | the staff of the report's unit | workflow.return_for_revision |
+| a report approved | the staff of the report's unit | workflow.approve (one, or a batch) |
+| a report reopened | the staff of the report's unit | workflow.reopen |
+| 催报 | the staff of the chased unit | reminders.chase (the coordinator's pages) |
+| a period open | the staff of every unit owing reports in it, once per period | a period added or reopened at /periods/; send_reminders once it is current |
+| a due date within 7 days | the staff of units with reports outstanding, once per period | send_reminders |
+
+Every event is one Notification per recipient (active staff of the unit).
+Email goes to each recipient who has an address and has not turned email off
+(NotificationSettings), through the configured EMAIL_BACKEND, after the
+transaction commits: a mail server that fails is logged and never undoes or
+blocks the action. The one exception is send_reminders' daily email, which
+is the reminder itself (tasks/reminders.py sends it and retries it).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+
+from departments.models import Membership
+
+from . import obligations
+from .models import Notification, NotificationSettings
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+SUBJECT_PREFIX = "【行动方案跟踪】"
+EMAIL_FOOTER = "如不需要邮件通知，可登录系统，在“消息”页的“通知设置”中关闭。"
+
+
+def staff_of(unit_ids):
+    """{unit id: [active staff users]} for the given units. One query."""
+    staff = {}
+    memberships = Membership.objects.filter(unit_id__in=list(unit_ids), user__is_active=True).select_related("user")
+    for membership in memberships.order_by("unit_id", "user__username"):
+        staff.setdefault(membership.unit_id, []).append(membership.user)
+    return staff
+
+
+def email_enabled(user):
+    """Whether the user receives notifications by email too. One query."""
+    settings_row = NotificationSettings.objects.filter(user=user).first()
+    return settings_row is None or settings_row.email_enabled
+
+
+def email_recipients(users):
+    """The users (of those given) who get email: an address and email not turned off. One query."""
+    users = [u for u in users if u.email]
+    off = set(
+        NotificationSettings.objects.filter(user__in=users, email_enabled=False).values_list("user_id", flat=True)
+    )
+    return [u for u in users if u.pk not in off]
+
+
+def report_url(report):
+    """The unit's report form for the report's measure and unit."""
+    return f"{reverse('tasks:report_form', args=[report.measure_id])}?unit={report.unit_id}"
+
+
+def notify(users, kind, *, title, body="", url, period=None, report=None, email=True):
+    """One notification per user (once per period for Notification.ONCE_PER_PERIOD);
+    email after commit unless `email` is False. Returns the users newly notified."""
+    users = list({u.pk: u for u in users}.values())
+    if kind in Notification.ONCE_PER_PERIOD:
+        already = set(
+            Notification.objects.filter(kind=kind, period=period, user__in=users).values_list("user_id", flat=True)
+        )
+        users = [u for u in users if u.pk not in already]
+    if not users:
+        return []
+    Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, title=title, body=body, url=url, period=period, report=report) for u in users],
+        # Two daily runs at once: the constraint keeps the second one out.
+        ignore_conflicts=kind in Notification.ONCE_PER_PERIOD,
+    )
+    if email:
+        send_after_commit(email_recipients(users), title, body, url)
+    return users
+
+
+def email_text(title, body, url):
+    lines = [title, ""]
+    if body:
+        lines += [body, ""]
+    site = settings.SITE_URL.rstrip("/")
+    lines.append(f"查看：{site}{url}" if site else "请登录行动方案跟踪系统查看。")
+    lines += ["", EMAIL_FOOTER, "", "嘉定区数字广告业发展联动协调工作机制办公室"]
+    return "\n".join(lines)
+
+
+def send_after_commit(users, title, body, url):
+    """Email each user once the current transaction commits; failures are logged, never raised."""
+    messages = [
+        EmailMessage(SUBJECT_PREFIX + title, email_text(title, body, url), settings.DEFAULT_FROM_EMAIL, [u.email])
+        for u in users
+    ]
+    if messages:
+        transaction.on_commit(lambda: _send(messages))
+
+
+def _send(messages):
+    for message in messages:
+        try:
+            message.send()
+        except Exception:
+            # The action is done and recorded; the notification is in the app.
+            logger.exception("通知邮件发送失败：%s → %s", message.subject, ", ".join(message.to))
+
+
+# The events
+
+
+def report_reviewed(report, kind, comment=""):
+    """The unit's staff hear that `report` was returned, approved or reopened."""
+    what = f"{report.measure.code} {report.unit.name} {report.period.name}的填报"
+    titles = {
+        Kind.RETURNED: f"{what}被退回，请修改后重新提交",
+        Kind.APPROVED: f"{what}已审核通过",
+        Kind.REOPENED: f"{what}已被协调人重新打开，请修改后重新提交",
+    }
+    label = "退回意见" if kind == Kind.RETURNED else "审核意见"
+    body = f"{label}：{comment}" if comment else ""
+    staff = staff_of([report.unit_id]).get(report.unit_id, [])
+    return notify(staff, kind, title=titles[kind], body=body, url=report_url(report), report=report)
+
+
+def chased(unit, period, obligation_states, staff):
+    """The unit's staff are chased (催报) for the given overdue obligations."""
+    lines = [f"{period.name}的进展填报已于 {period.due_date:%Y年%m月%d日} 截止，贵单位以下措施尚未提交："]
+    for s in obligation_states:
+        measure = s.obligation.measure
+        lines.append(f"- {measure.code}（{s.obligation.get_role_display()}）{measure.text[:40]}")
+    lines.append("请尽快填写并提交。")
+    title = f"催报：{unit.name}{period.name}尚有 {len(obligation_states)} 项措施未提交"
+    return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=reverse("tasks:home"), period=period)
+
+
+def period_opened(period):
+    """Staff of every unit owing reports in `period` hear that it is open (once per period)."""
+    unit_ids = obligations.units_owing(period.plan, period)
+    users = [u for members in staff_of(unit_ids).values() for u in members]
+    title = f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}"
+    body = f"《{period.plan.title}》{period.name}（{period.start_date:%Y-%m-%d} 至 {period.end_date:%Y-%m-%d}）的进展填报已开放。"
+    return notify(users, Kind.PERIOD_OPENED, title=title, body=body, url=reverse("tasks:home"), period=period)
+
+
+def due_soon(period, unit, obligation_states, staff, days_left, *, email=True):
+    """A unit's staff hear that reports are outstanding close to the due date (once per period)."""
+    when = f"已逾期 {-days_left} 天" if days_left < 0 else f"还有 {days_left} 天截止"
+    title = f"{period.name}进展填报{when}，{unit.name}尚有 {len(obligation_states)} 项未提交"
+    codes = "、".join(s.obligation.measure.code for s in obligation_states)
+    body = f"截止日期 {period.due_date:%Y-%m-%d}。未提交的措施：{codes}。"
+    return notify(staff, Kind.DUE_SOON, title=title, body=body, url=reverse("tasks:home"), period=period, email=email)
