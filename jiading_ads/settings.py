@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tables2",
     "django_filters",
-    "axes",
+    "security.apps.AxesConfig",  # django-axes, with a Chinese name in the admin
     "departments",
     "tasks",
     "security",

@@ -102,7 +102,7 @@ class ReviewFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("流程状态"),
         choices=[(state.value, state.label) for state in REVIEWABLE],
-        empty_label=_("全部（已提交、已通过、已退回）"),
+        empty_label=_("全部"),
     )
     task = django_filters.ModelChoiceFilter(
         label=_("工作任务"), field_name="measure__task", queryset=Task.objects.none()

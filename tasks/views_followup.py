@@ -29,7 +29,9 @@ def _confirm_chase(request, *, title, targets, cancel_url, skipped=()):
         "tasks/confirm.html",
         {
             "title": title,
-            "question": f"确定向以下 {len(targets)} 个单位催报（共 {count} 项逾期未报）吗？",
+            "question": f"确定向{targets[0][0].name}催报（{count} 项逾期未报）吗？"
+            if len(targets) == 1
+            else f"确定向以下 {len(targets)} 个单位催报（共 {count} 项逾期未报）吗？",
             "consequence": "各单位联络员将收到站内消息，开启邮件通知的还会收到邮件；本次催报记入催报记录和审计日志。",
             "items": items,
             "fields": {},
