@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tables2",
     "django_filters",
-    "security.apps.AxesConfig",  # django-axes, with a Chinese name in the admin
+    "security.axes_config.AxesConfig",  # django-axes, with a Chinese name in the admin
     "departments",
     "tasks",
     "security",

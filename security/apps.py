@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,9 +8,3 @@ class SecurityConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the audit receivers)
-
-
-class AxesConfig(AxesAppConfig):
-    """django-axes under a Chinese name in the admin (its own has none)."""
-
-    verbose_name = _("登录失败与锁定")

@@ -10,8 +10,10 @@
   submitted, or 10 to 30 points behind. Green otherwise; 已完成 is done.
 - Outstanding: this period's report is owed and not in (submitted or
   approved); an obligation whose measure it already reported done owes
-  nothing. Overdue: outstanding after the due date. 待办, 催报 and the
-  reminders all ask PlanProgress.is_outstanding / is_overdue.
+  nothing. Overdue: outstanding after this period's due date, or while the
+  last period's report, past its due date, is missing too — the missing
+  report that makes the light red. 待办, 催报, the reminders and the
+  units' 逾期未报 counts all ask PlanProgress.is_outstanding / is_overdue.
 """
 
 import datetime
@@ -88,6 +90,7 @@ class ObligationState:
     latest: Report | None  # latest official report up to the period
     current: Report | None  # this period's report, any state
     light: Light
+    missed_previous: bool = False  # the last period past its due date has no report from it
 
     @property
     def percent(self):
@@ -314,6 +317,7 @@ class PlanProgress:
     def obligation_state(self, obligation):
         latest = self.latest.get(obligation.key)
         current = self.current.get(obligation.key)
+        missed_previous = self.previous_period is not None and obligation.key not in self.previous_reported
         light = light_for(
             status=latest.status if latest else None,
             percent=latest.percent if latest else 0,
@@ -321,9 +325,9 @@ class PlanProgress:
             submitted=current is not None and current.is_official,
             due_date=self.period.due_date if self.period else None,
             today=self.today,
-            missed_previous=self.previous_period is not None and obligation.key not in self.previous_reported,
+            missed_previous=missed_previous,
         )
-        return ObligationState(obligation, latest, current, light)
+        return ObligationState(obligation, latest, current, light, missed_previous)
 
     def _measure_state(self, measure):
         state = MeasureState(measure)
@@ -353,8 +357,12 @@ class PlanProgress:
         return self.period is not None and not obligation_state.submitted and obligation_state.light != Light.DONE
 
     def is_overdue(self, obligation_state):
-        """Outstanding after the period's due date."""
-        return self.is_outstanding(obligation_state) and self.today > self.period.due_date
+        """Outstanding after a due date: this period's, or the last period's (its report
+        is missing too; this period's report, once in, makes up for it). The report
+        missing after its due date that makes the light red."""
+        return self.is_outstanding(obligation_state) and (
+            self.today > self.period.due_date or obligation_state.missed_previous
+        )
 
     def days_left(self):
         """Days until the period's due date (negative once past), None without a period."""
