@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.models import Membership
 
@@ -134,7 +135,12 @@ def report_reviewed(report, kind, comment=""):
 
 def chased(unit, period, obligation_states, staff):
     """The unit's staff are chased (催报) for the given overdue obligations."""
-    lines = [f"{period.name}的进展填报已于 {period.due_date:%Y年%m月%d日} 截止，贵单位以下措施尚未提交："]
+    if timezone.localdate() > period.due_date:
+        lines = [f"{period.name}的进展填报已于 {period.due_date:%Y年%m月%d日} 截止，贵单位以下措施尚未提交："]
+    else:
+        lines = [
+            f"贵单位以下措施上期的进展填报逾期未交，{period.name}（{period.due_date:%Y年%m月%d日} 截止）也尚未提交："
+        ]
     for s in obligation_states:
         measure = s.obligation.measure
         lines.append(f"- {measure.code}（{s.obligation.get_role_display()}）{measure.text[:40]}")

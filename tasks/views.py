@@ -636,7 +636,9 @@ def review_queue(request):
     data.setdefault("state", Report.State.SUBMITTED)
     reviewable = Report.objects.filter(state__in=ReviewFilter.REVIEWABLE)
     review_filter = ReviewFilter(data, queryset=reviewable, plan=plan)
-    reports = review_filter.qs.select_related("measure__task__plan", "unit", "period", "updated_by").order_by(
+    # A value no choice offers (a draft, a forged id) shows nothing rather than everything.
+    chosen = review_filter.qs if review_filter.is_valid() else reviewable.none()
+    reports = chosen.select_related("measure__task__plan", "unit", "period", "updated_by").order_by(
         "submitted_at", "pk"
     )
     page = Paginator(reports, 50).get_page(request.GET.get("page"))

@@ -1,10 +1,14 @@
 """Production error pages: Chinese, no traceback, 503 while the database is away."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import OperationalError, connection
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from security.models import AuditEvent
+from tasks.models import Evidence
+from tests.conftest import PASSWORD, measure_by_code
+from tests.reporting.helpers import save
 
 
 def refuse_every_query(execute, sql, params, many, context):
@@ -59,3 +63,56 @@ def test_unknown_page_is_a_chinese_404(production, lead_staff):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+# Debug mode (`make run`): no English Django page for ordinary mistakes.
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+    return settings
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/measures/999999/", "/units/999999/"])
+def test_an_unknown_address_is_the_chinese_404_in_debug_mode_too(debug, client_for, lead_staff, url):
+    response = client_for(lead_staff).get(url)
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "页面不存在" in body
+    assert "URLconf" not in body and "Page not found" not in body and "DEBUG = True" not in body
+    assert "数字广告业行动方案跟踪" in body  # the site's own layout, navigation included
+
+
+def test_an_anonymous_visitor_gets_the_chinese_404_in_debug_mode(debug, client, plan):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["report form", "evidence", "review"])
+def test_another_units_pages_are_a_chinese_403_in_debug_mode_and_recorded(
+    debug, plan, client_for, lead_staff, outsider, page, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    measure = measure_by_code(plan, 2, 1)
+    report = save(plan, measure, "区科委", lead_staff, submit=True)
+    evidence = Evidence.objects.create(
+        report=report, file=ContentFile(b"%PDF", name="x.pdf"), original_name="纪要.pdf", size=4, uploaded_by=lead_staff
+    )
+    url = {
+        "report form": f"/measures/{measure.pk}/report/",
+        "evidence": f"/evidence/{evidence.pk}/",
+        "review": f"/review/{report.pk}/",
+    }[page]
+
+    response = client_for(outsider).get(url)
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "无权访问" in body and "403 Forbidden" not in body
+    record = AuditEvent.objects.get(kind=AuditEvent.Kind.PERMISSION_DENIED)
+    assert (record.username, record.result) == ("tiyuju", "denied")
+    assert record.detail.startswith(f"GET {url}：")
