@@ -108,8 +108,21 @@ class PeriodAdmin(admin.ModelAdmin):
     list_select_related = ["plan"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the application only: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     """Reports change only through the workflow, so the admin shows them read-only."""
 
     list_display = ["measure", "unit", "period", "role", "status", "percent", "state", "updated_at"]
@@ -118,30 +131,12 @@ class ReportAdmin(admin.ModelAdmin):
     list_select_related = ["measure__task", "unit", "period"]
     inlines = [EvidenceInline, ReportEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdmin):
     """催报记录 are written by the chase and send_reminders only: read-only here."""
 
     list_display = ["sent_at", "unit", "period", "source", "sent_by", "obligation_count", "measures", "recipients"]
     list_filter = ["source", "sent_on", "period"]
     list_select_related = ["unit", "period", "sent_by"]
     search_fields = ["unit__name", "recipients", "measures"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

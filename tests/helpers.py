@@ -23,3 +23,13 @@ def sheet_rows(response):
     """The rows of the first sheet of an xlsx response, header first, as lists of values."""
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+# The 终期评估 period a coordinator adds after the plan, as the /periods/ form posts it.
+FINAL_PERIOD_FORM = {
+    "new-name": "终期评估",
+    "new-kind": "final",
+    "new-start_date": "2026-01-01",
+    "new-end_date": "2026-06-30",
+    "new-due_date": "2026-07-10",
+}

@@ -66,3 +66,8 @@ def log_in(page, live_server, username, password):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def log_out(page):
+    page.click("text=退出")
+    page.wait_for_load_state()

@@ -7,7 +7,7 @@ import pytest
 
 from tasks import workflow
 from tasks.models import Notification, ReminderLog, Report
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 from tests.conftest import PASSWORD, measure_by_code
 from tests.helpers import obligation, unit
 
@@ -22,11 +22,6 @@ PHONE = {"width": 390, "height": 844}
 def today(clock):
     """The live server runs in this process, so the moved clock holds for its views too."""
     return clock(TODAY)
-
-
-def log_out(page):
-    page.click("text=退出")
-    page.wait_for_load_state()
 
 
 def submit(plan, code, unit_name, user, progress="已召开专题推进会。", percent=30):

@@ -1,14 +1,9 @@
 import pytest
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 from tests.conftest import PASSWORD, measure_by_code
 
 pytestmark = pytest.mark.browser
-
-
-def log_out(page):
-    page.click("text=退出")
-    page.wait_for_load_state()
 
 
 def test_submit_return_resubmit_approve_shows_on_the_timeline(page, live_server, lead_staff, coordinator, plan):

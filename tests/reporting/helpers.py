@@ -209,3 +209,18 @@ def grow(plan, coordinator):
             uploaded_by=writer,
         )
     return Report.objects.filter(state="submitted").count()
+
+
+def contact_form(unit_, **phones):
+    """POST data of the unit's contact form; `phones` maps a username to (office phone, mobile)."""
+    memberships = list(Membership.objects.filter(unit=unit_, user__is_active=True).order_by("user__username"))
+    data = {
+        "form-TOTAL_FORMS": len(memberships),
+        "form-INITIAL_FORMS": len(memberships),
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+    }
+    for i, m in enumerate(memberships):
+        office, mobile = phones.get(m.user.username, (m.office_phone, m.mobile))
+        data.update({f"form-{i}-id": m.pk, f"form-{i}-office_phone": office, f"form-{i}-mobile": mobile})
+    return data

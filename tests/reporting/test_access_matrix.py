@@ -15,7 +15,7 @@ from departments.models import Membership
 from tasks.models import Evidence, Notification, NotificationSettings, Period, ReminderLog, Report
 from tests.conftest import make_user, measure_by_code
 
-from .helpers import form_data, period, save, snapshot, unit
+from .helpers import contact_form, form_data, period, save, snapshot, unit
 
 PEOPLE = [
     "anonymous",
@@ -138,21 +138,6 @@ def _contacts_saved(scene, user, before):
     assert (membership.office_phone, membership.mobile) == ("021-59990000", "13800000000")
 
 
-def _contact_form(scene, user):
-    memberships = list(Membership.objects.filter(unit=scene["kewei"], user__is_active=True).order_by("user__username"))
-    data = {
-        "form-TOTAL_FORMS": len(memberships),
-        "form-INITIAL_FORMS": len(memberships),
-        "form-MIN_NUM_FORMS": 0,
-        "form-MAX_NUM_FORMS": 1000,
-    }
-    for i, membership in enumerate(memberships):
-        data[f"form-{i}-id"] = membership.pk
-        data[f"form-{i}-office_phone"] = "021-59990000" if membership.user.username == "kewei" else ""
-        data[f"form-{i}-mobile"] = "13800000000" if membership.user.username == "kewei" else ""
-    return data
-
-
 @dataclass
 class Page:
     method: str
@@ -249,7 +234,10 @@ PAGES = {
     "POST /chase/": Page("post", lambda s: "/chase/", effect=_every_overdue_unit_chased, prepare=_past_due),
     "GET /units/<kewei>/contacts/": Page("get", lambda s: f"/units/{s['kewei'].pk}/contacts/"),
     "POST /units/<kewei>/contacts/": Page(
-        "post", lambda s: f"/units/{s['kewei'].pk}/contacts/", lambda s, user: _contact_form(s, user), _contacts_saved
+        "post",
+        lambda s: f"/units/{s['kewei'].pk}/contacts/",
+        lambda s, user: contact_form(s["kewei"], kewei=("021-59990000", "13800000000")),
+        _contacts_saved,
     ),
 }
 

@@ -7,27 +7,12 @@ from django.urls import reverse
 from departments.models import Membership
 from security.models import AuditEvent
 
-from .helpers import snapshot, unit
+from .helpers import contact_form, snapshot, unit
 
 
 @pytest.fixture
 def kewei(plan, lead_staff, second_kewei):
     return unit("区科委")
-
-
-def form(unit_, **phones):
-    """The contact formset's POST data; `phones` maps username to (office phone, mobile)."""
-    memberships = list(Membership.objects.filter(unit=unit_).order_by("user__username"))
-    data = {
-        "form-TOTAL_FORMS": len(memberships),
-        "form-INITIAL_FORMS": len(memberships),
-        "form-MIN_NUM_FORMS": 0,
-        "form-MAX_NUM_FORMS": 1000,
-    }
-    for i, m in enumerate(memberships):
-        office, mobile = phones.get(m.user.username, (m.office_phone, m.mobile))
-        data.update({f"form-{i}-id": m.pk, f"form-{i}-office_phone": office, f"form-{i}-mobile": mobile})
-    return data
 
 
 def test_unit_page_lists_the_liaison_staff_with_their_phones(kewei, client_for, viewer):
@@ -45,7 +30,7 @@ def test_own_staff_edit_the_phones_and_each_change_is_audited(kewei, lead_client
     assert "修改联络方式" in lead_client.get(f"/units/{kewei.pk}/").content.decode()
 
     response = lead_client.post(
-        f"/units/{kewei.pk}/contacts/", form(kewei, kewei=("021-59990000", "13800000000")), follow=True
+        f"/units/{kewei.pk}/contacts/", contact_form(kewei, kewei=("021-59990000", "13800000000")), follow=True
     )
 
     assert response.redirect_chain == [(f"/units/{kewei.pk}/", 302)]
@@ -60,7 +45,7 @@ def test_own_staff_edit_the_phones_and_each_change_is_audited(kewei, lead_client
 def test_a_bad_mobile_number_is_refused_in_chinese_and_nothing_is_saved(kewei, lead_client):
     before = snapshot()
 
-    response = lead_client.post(f"/units/{kewei.pk}/contacts/", form(kewei, kewei=("021-59990000", "1380000")))
+    response = lead_client.post(f"/units/{kewei.pk}/contacts/", contact_form(kewei, kewei=("021-59990000", "1380000")))
 
     assert response.status_code == 200
     assert "请填写 11 位手机号码，如 13800000000。" in response.content.decode()
@@ -69,7 +54,7 @@ def test_a_bad_mobile_number_is_refused_in_chinese_and_nothing_is_saved(kewei, l
 
 
 def test_saving_unchanged_phones_records_nothing(kewei, lead_client):
-    response = lead_client.post(f"/units/{kewei.pk}/contacts/", form(kewei), follow=True)
+    response = lead_client.post(f"/units/{kewei.pk}/contacts/", contact_form(kewei), follow=True)
 
     assert "联络方式没有变化。" in response.content.decode()
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.MEMBERSHIP_CHANGED, username="kewei").exists()
@@ -78,7 +63,7 @@ def test_saving_unchanged_phones_records_nothing(kewei, lead_client):
 def test_another_units_staff_cannot_edit_the_phones(kewei, client_for, co_organizer):
     before = snapshot()
 
-    response = client_for(co_organizer).post(f"/units/{kewei.pk}/contacts/", form(kewei, kewei=("1", "2")))
+    response = client_for(co_organizer).post(f"/units/{kewei.pk}/contacts/", contact_form(kewei, kewei=("1", "2")))
 
     assert response.status_code == 403
     assert snapshot() == before
@@ -87,7 +72,7 @@ def test_another_units_staff_cannot_edit_the_phones(kewei, client_for, co_organi
 def test_a_forged_form_cannot_change_another_units_liaison(kewei, lead_client, co_organizer):
     """The formset only covers the unit's own memberships: a foreign id is refused."""
     other = Membership.objects.get(user=co_organizer)
-    data = form(kewei)
+    data = contact_form(kewei)
     data["form-0-id"] = other.pk
     data["form-0-mobile"] = "13900000000"
 

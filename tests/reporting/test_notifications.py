@@ -13,6 +13,7 @@ from security.models import AuditEvent
 from tasks import notifications, workflow
 from tasks.models import Notification, NotificationSettings, Period, Report
 from tests.conftest import make_user
+from tests.helpers import FINAL_PERIOD_FORM
 
 from .helpers import period, save
 
@@ -80,13 +81,7 @@ def test_a_new_period_tells_staff_of_every_unit_with_duties_once(
     no_duty = make_user("nobody_unit", units=["各街镇"])  # a collective owes nothing itself
     response = coordinator_client.post(
         "/periods/",
-        {
-            "new-name": "终期评估",
-            "new-kind": "final",
-            "new-start_date": "2026-01-01",
-            "new-end_date": "2026-06-30",
-            "new-due_date": "2026-07-10",
-        },
+        FINAL_PERIOD_FORM,
         follow=True,
     )
     final = Period.objects.get(plan=plan, name="终期评估")

@@ -4,6 +4,7 @@ import datetime
 
 from tasks.models import Period, ReportEvent
 from tests.conftest import measure_by_code
+from tests.helpers import FINAL_PERIOD_FORM
 
 from .helpers import form_data, period, save, snapshot
 from .test_periods import QUARTERS
@@ -58,17 +59,8 @@ def test_invalid_due_date_is_refused_and_nothing_changes(plan, coordinator_clien
     assert snapshot() == before
 
 
-FINAL = {
-    "new-name": "终期评估",
-    "new-kind": "final",
-    "new-start_date": "2026-01-01",
-    "new-end_date": "2026-06-30",
-    "new-due_date": "2026-07-10",
-}
-
-
 def test_coordinator_adds_a_final_evaluation_period(plan, coordinator_client, lead_staff, client, clock, settings):
-    response = coordinator_client.post("/periods/", FINAL, follow=True)
+    response = coordinator_client.post("/periods/", FINAL_PERIOD_FORM, follow=True)
 
     assert response.redirect_chain == [("/periods/", 302)]
     assert "已新增填报周期“终期评估”。" in response.content.decode()
@@ -92,7 +84,7 @@ def test_coordinator_adds_a_final_evaluation_period(plan, coordinator_client, le
 def test_duplicate_period_name_is_refused_with_a_chinese_message(plan, coordinator_client):
     before = snapshot()
 
-    response = coordinator_client.post("/periods/", {**FINAL, "new-name": "2024年第一季度"})
+    response = coordinator_client.post("/periods/", {**FINAL_PERIOD_FORM, "new-name": "2024年第一季度"})
 
     assert response.status_code == 200
     assert "本方案已有同名的填报周期。" in response.content.decode()
@@ -102,7 +94,7 @@ def test_duplicate_period_name_is_refused_with_a_chinese_message(plan, coordinat
 def test_period_ending_before_it_starts_is_refused(plan, coordinator_client):
     before = snapshot()
 
-    response = coordinator_client.post("/periods/", {**FINAL, "new-end_date": "2025-12-01"})
+    response = coordinator_client.post("/periods/", {**FINAL_PERIOD_FORM, "new-end_date": "2025-12-01"})
 
     assert response.status_code == 200
     assert "结束日期不能早于开始日期。" in response.content.decode()

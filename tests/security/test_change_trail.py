@@ -16,7 +16,7 @@ from security.models import AuditEvent
 from tasks import statussheet, workflow
 from tasks.models import Period, Report
 from tests.conftest import measure_by_code
-from tests.helpers import obligation
+from tests.helpers import FINAL_PERIOD_FORM, obligation
 
 from .helpers import new_audit_events
 
@@ -107,16 +107,7 @@ def test_collective_members_added_and_removed_are_recorded_by_name(plan):
 def test_a_period_created_changed_and_closed_on_the_periods_page_is_recorded(client_for, coordinator, plan):
     browser = client_for(coordinator)
     with new_audit_events() as events:
-        browser.post(
-            "/periods/",
-            {
-                "new-name": "终期评估",
-                "new-kind": "final",
-                "new-start_date": "2026-01-01",
-                "new-end_date": "2026-06-30",
-                "new-due_date": "2026-07-10",
-            },
-        )
+        browser.post("/periods/", FINAL_PERIOD_FORM)
         final = Period.objects.get(name="终期评估")
         browser.post(f"/periods/{final.pk}/", {"action": "due", f"p{final.pk}-due_date": "2026-07-15"})
         browser.post(f"/periods/{final.pk}/", {"action": "close"})
