@@ -327,7 +327,7 @@ class PlanProgress:
             today=self.today,
             missed_previous=missed_previous,
         )
-        return ObligationState(obligation, latest, current, light, missed_previous)
+        return ObligationState(obligation, latest, current, light, missed_previous=missed_previous)
 
     def _measure_state(self, measure):
         state = MeasureState(measure)

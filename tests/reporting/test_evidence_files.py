@@ -79,13 +79,14 @@ def test_each_upload_and_download_is_audited(plan, url, lead_client):
     evidence = Evidence.objects.get()
 
     response = lead_client.get(f"/evidence/{evidence.pk}/")
-    response.close()
 
     uploaded = AuditEvent.objects.get(kind=AuditEvent.Kind.EVIDENCE_UPLOADED)
     downloaded = AuditEvent.objects.get(kind=AuditEvent.Kind.EVIDENCE_DOWNLOADED)
     for record in (uploaded, downloaded):
         assert (record.username, record.object_repr) == ("kewei", "2.(1) 区科委 2024年第一季度")
         assert record.detail == f"纪要.pdf（{evidence.size} 字节）"
+    # Last: closing a streamed response ends the request, and the test's database connection with it.
+    response.close()
 
 
 def test_the_unit_deletes_its_own_file_before_approval(
