@@ -405,7 +405,7 @@ class Notification(models.Model):
         REOPENED = "reopened", _("填报被重新打开")
         CHASED = "chased", _("催报")
         PERIOD_OPENED = "period_opened", _("填报周期开放")
-        DUE_SOON = "due_soon", _("即将截止")
+        DUE_SOON = "due_soon", _("截止提醒")
 
     # Kinds a user receives at most once per period.
     ONCE_PER_PERIOD = (Kind.PERIOD_OPENED, Kind.DUE_SOON)
