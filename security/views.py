@@ -1,5 +1,4 @@
 import io
-from urllib.parse import quote
 
 import django_filters
 import django_tables2 as tables
@@ -12,17 +11,16 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from departments import roles
+from jiading_ads import xlsx
 
 from . import audit, policy
 from .models import AuditEvent
@@ -147,11 +145,7 @@ def _audit_workbook(events):
     for event in events.iterator(chunk_size=2000):
         row = []
         for _, get in EXPORT_COLUMNS:
-            value = get(event)
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
-            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-                cell.data_type = "s"
-            row.append(cell)
+            row.append(xlsx.guarded_cell(sheet, get(event)))
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -166,15 +160,10 @@ def audit_trail(request):
     events = audit_filter.qs
     if request.GET.get("export") == "xlsx":
         audit.record(audit.Kind.AUDIT_EXPORTED, detail=f"条件：{request.GET.urlencode()[:500]}")
-        name = f"审计日志_{timezone.localdate():%Y-%m-%d}.xlsx"
-        response = HttpResponse(
-            _audit_workbook(events.order_by("-at", "-pk")),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        day = timezone.localdate()
+        return xlsx.download(
+            _audit_workbook(events.order_by("-at", "-pk")), f"审计日志_{day:%Y-%m-%d}.xlsx", f"audit_{day:%Y-%m-%d}.xlsx"
         )
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"audit_{timezone.localdate():%Y-%m-%d}.xlsx\"; filename*=UTF-8''{quote(name)}"
-        )
-        return response
     table = AuditTable(events)
     tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_query = request.GET.copy()

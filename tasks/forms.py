@@ -1,6 +1,7 @@
 from pathlib import PurePath
 
 from django import forms
+from django.core import validators
 from django.conf import settings
 from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
@@ -44,7 +45,14 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
+REPORT_TEXT_MAX = 5000  # characters per text field; an xlsx cell holds 32,767
+
+
 class ReportForm(forms.ModelForm):
+    """A report's fields and their rules, for the report page and the 台账 import alike."""
+
+    TEXT_FIELDS = ["progress", "problems", "next_steps"]
+
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=0,
@@ -81,7 +89,18 @@ class ReportForm(forms.ModelForm):
             "problems": forms.Textarea(attrs={"rows": 3}),
             "next_steps": forms.Textarea(attrs={"rows": 3}),
         }
-        error_messages = {"progress": {"required": _("请填写进展情况。")}}
+        error_messages = {
+            "status": {"required": _("请选择状态。"), "invalid_choice": _("状态无效，应为未启动、推进中、已完成或滞后之一。")},
+            "progress": {"required": _("请填写进展情况。")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.TEXT_FIELDS:
+            field = self.fields[name]
+            field.max_length = REPORT_TEXT_MAX
+            field.validators.append(validators.MaxLengthValidator(REPORT_TEXT_MAX))
+            field.widget.attrs["maxlength"] = str(REPORT_TEXT_MAX)
 
     def clean(self):
         cleaned = super().clean()
@@ -134,15 +153,15 @@ class DueDateForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
+    """The upload; statussheet.read_upload tells a wrong format apart and says how to save as .xlsx."""
+
     file = forms.FileField(
         label=_("填好的台账（.xlsx）"),
-        help_text=_("请使用本系统导出的台账，只修改进度各列；不要改动措施文字和表头。"),
+        help_text=_("请在本系统导出的台账的“按单位”工作表中修改本单位各行的黄色单元格，不要改动其他列和表头。"),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("只能上传 .xlsx 格式的台账。"))
         if upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("文件超过 10 MB。"))
         return upload

@@ -81,9 +81,13 @@ def for_units(units, plan=None):
     )
 
 
-def find(measure, unit):
-    """The obligation of `unit` on `measure`, or None."""
-    for obligation in for_measure(measure):
-        if obligation.unit.pk == unit.pk:
+def find(measure, unit, members=None):
+    """The obligation of `unit` (a Unit or its pk) on `measure`, or None.
+
+    `members`: collective_members(), when the caller looks up many.
+    """
+    unit_id = getattr(unit, "pk", unit)
+    for obligation in for_measure(measure, members):
+        if obligation.unit.pk == unit_id:
             return obligation
     return None

@@ -61,3 +61,19 @@ def ensure_quarterly_periods(plan):
     ]
     Period.objects.bulk_create(new)
     return len(new)
+
+
+def as_of(period, today):
+    """The day a period's progress is shown for: today while the period is
+    current or still to come, its due date once it is past and another period
+    is current. One query when the period is past its due date.
+
+    The pages, the 台账 export (browser and command) and its import all ask
+    here, so that a sheet and a page of the same period agree.
+    """
+    if period is None or today <= period.due_date:
+        return today
+    current = Period.objects.current(period.plan, today)
+    if current is not None and current.pk == period.pk:
+        return today  # still the one units report on, e.g. the plan's last quarter
+    return period.due_date

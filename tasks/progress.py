@@ -198,10 +198,13 @@ class PlanProgress:
 
     Loads the plan's measures (with units), its collective members, every
     official report up to `period` and the period's own reports.
+    `shown_states`: the report states that count as an obligation's latest
+    report, official ones (submitted, approved) unless the 台账 asks otherwise.
     """
 
-    def __init__(self, plan, period, today=None, measures=None):
+    def __init__(self, plan, period, today=None, measures=None, shown_states=None):
         self.plan = plan
+        self.shown_states = set(shown_states or (Report.State.SUBMITTED, Report.State.APPROVED))
         self.period = period
         self.today = today or datetime.date.today()
         self.expected = expected_percent(plan, self.today)
@@ -243,21 +246,21 @@ class PlanProgress:
         latest = {}
         # The state is checked here rather than in SQL, so that the database
         # walks the (measure, unit, period) index instead of every report of a state.
-        official = {Report.State.SUBMITTED, Report.State.APPROVED}
+        shown, official = self.shown_states, {Report.State.SUBMITTED, Report.State.APPROVED}
         rows = (
             Report.objects.filter(measure_id__in=measure_ids, period_id__in=eligible)
             .order_by()
             .values_list("measure_id", "unit_id", "pk", "period_id", "state")
         )
         for measure_id, unit_id, pk, period_id, state in rows.iterator(chunk_size=5000):
-            if state not in official:
-                continue
             key = (measure_id, unit_id)
+            if period_id == previous_id and state in official:
+                self.previous_reported.add(key)
+            if state not in shown:
+                continue
             end = plan_periods[period_id].end_date
             if key not in latest or end > latest[key][0]:
                 latest[key] = (end, pk)
-            if period_id == previous_id:
-                self.previous_reported.add(key)
         wanted = {pk for _, pk in latest.values()}
         latest_pk = {key: pk for key, (_, pk) in latest.items()}
         if self.period is not None:

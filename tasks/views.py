@@ -1,5 +1,4 @@
 import io
-from urllib.parse import quote
 
 import django_tables2 as tables
 from django.contrib import messages
@@ -7,22 +6,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from departments.models import Unit
+from jiading_ads import xlsx
 from security import audit
 
 from . import access, statussheet, workflow
 from . import obligations as obligation_rules
+from . import periods as periods_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
 from .models import Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
 from .progress import PendingState, PlanProgress
-from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
+from .statussheet import SheetScope, ascii_filename, default_plan, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
 
@@ -98,13 +99,7 @@ def _get_evidence_for_user(request, pk):
 
 
 def _as_of(period):
-    """The day progress is computed for: today, or a past period's due date."""
-    today = _today()
-    if period is not None and period.due_date < today and period.end_date < today:
-        current = Period.objects.current(period.plan, today)
-        if current is not None and current.pk != period.pk:
-            return period.due_date
-    return today
+    return periods_rules.as_of(period, _today())
 
 
 def _xlsx_response(scope, what):
@@ -115,12 +110,22 @@ def _xlsx_response(scope, what):
     )
     buffer = io.BytesIO()
     write_status_sheet(scope, buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)
-    # An ASCII name for old clients, the Chinese one (RFC 6266/5987) for the rest.
-    name = export_filename(scope)
-    fallback = f"taizhang_{scope.today:%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return xlsx.download(buffer.getvalue(), export_filename(scope), ascii_filename(scope))
+
+
+def _filter_description(measure_filter, data):
+    """The filters a /measures/ export was made with, as its title says them."""
+    parts = []
+    for name, value in data.items():
+        if value in (None, "") or name == "period":
+            continue
+        field = measure_filter.form.fields[name]
+        if hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        elif name == "task":
+            value = value.heading
+        parts.append(f"{field.label}：{value}")
+    return "；".join(parts) or "无"
 
 
 def _task_chart(task_rows, expected):
@@ -191,17 +196,24 @@ def measure_list(request):
         # Otherwise only the shown page's states are computed, as the admin does.
         progress = None
         rows = [PendingState(m) for m in measure_filter.qs.select_related("task").in_document_order()]
+    table = MeasureStateTable(rows)
     if exporting:
-        progress.keep_only(rows)  # exactly the filtered rows
+        # Exactly the filtered rows, in the table's order; 按单位 only for the filtered unit and role.
+        tables.RequestConfig(request, paginate=False).configure(table)
+        unit_ids = access.status_sheet_units(request.user)
+        if data.get("unit"):
+            unit_ids = frozenset({data["unit"].pk}) & (unit_ids if unit_ids is not None else {data["unit"].pk})
         scope = SheetScope(
             plan=plan,
             period=period,
             today=today,
-            unit_ids=access.status_sheet_units(request.user),
-            computed=progress,
+            measures=[row.record.measure for row in table.rows],
+            unit_ids=unit_ids,
+            role=data.get("role") or None,
+            approved_only=request.GET.get("reports") == "approved",
+            filters=_filter_description(measure_filter, data),
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
-    table = MeasureStateTable(rows)
     tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
     if progress is None:
         shown = [row.record for row in table.page.object_list]
@@ -276,8 +288,9 @@ def export_status(request):
             period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
         else:
             period = Period.objects.current(plan, _today())
-    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
-    return _xlsx_response(scope, "台账")
+    approved_only = request.GET.get("reports") == "approved"
+    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids, approved_only=approved_only)
+    return _xlsx_response(scope, "台账（仅已审核）" if approved_only else "台账")
 
 
 IMPORT_SESSION_KEY = "statussheet_import"
@@ -308,7 +321,7 @@ def import_status(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids, today=_today())
+            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
