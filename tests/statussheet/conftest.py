@@ -17,7 +17,7 @@ from departments import roles
 from tasks.models import Period
 from tests.conftest import make_user, package_plan_fixtures
 
-from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY
+from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, LibreOffice, require_libreoffice
 
 DOC_NUMBER = "嘉府发〔2023〕2号"
 
@@ -75,3 +75,10 @@ def plain_export(_committed_plan, django_db_blocker):
 def plain_workbook(plain_export):
     """`plain_export` opened with openpyxl; tests must only read it."""
     return openpyxl.load_workbook(io.BytesIO(plain_export.content))
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """LibreOffice to re-save and print exports; skips without it outside CI."""
+    require_libreoffice()
+    return LibreOffice(tmp_path_factory.mktemp("libreoffice"))
