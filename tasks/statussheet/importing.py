@@ -358,9 +358,8 @@ def _validate(row, base, current, period, columns, user_unit_ids):
             cell = f"{columns.letter(header)}{row.number} " if header in columns.index else ""
             messages.extend(f"{cell}{message}" for message in field_errors)
         return None, f"{where}：" + "；".join(messages)
-    saved = dict(before)
-    for name in row.changed:
-        saved[name] = form.cleaned_data[name]
+    # Fields left as exported keep their stored value; a new report takes the form's for all.
+    saved = {name: form.cleaned_data[name] if name in row.changed or base is None else before[name] for name in before}
     fields = [
         (FIELD_HEADERS[name], _label(name, before[name]), _label(name, saved[name]))
         for name in EDITABLE.values()
