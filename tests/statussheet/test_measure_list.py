@@ -44,13 +44,6 @@ def all_codes(client, params):
     return codes
 
 
-def exported_codes(client, params):
-    response = client.get(URL, {**params, "export": "xlsx"})
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return measure_codes(workbook_of(response)["台账"])
-
-
 def codes_owed_by(plan, unit_name, role=None):
     """Measures the unit owes a report on, directly or through a collective, from tasks.obligations."""
     owed = obligations.for_units([unit(unit_name)], plan)
@@ -268,67 +261,10 @@ def test_sorting_by_light_puts_red_last_and_descending_first(as_coordinator, rep
     assert descending[-2:] == ["1.(1)", "2.(2)"]
 
 
-# --- Export of the filtered view ------------------------------------------------------
-
-
-def test_export_link_carries_the_filter_but_not_the_page(plan, as_coordinator):
-    task = measure_by_code(plan, 6, 1).task
-    body = as_coordinator.get(URL, {"task": task.pk, "page": 1}).content.decode()
-
-    link = html.unescape(re.search(r'id="export-view" href="\?([^"]*)"', body).group(1))
-    assert sorted(link.split("&")) == sorted([f"task={task.pk}", "export=xlsx"])
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        lambda plan: {"task": measure_by_code(plan, 6, 1).task_id},
-        lambda plan: {"unit": unit("江桥镇").pk},
-        lambda plan: {"unit": unit("区科委").pk, "role": "support"},
-        lambda plan: {"q": "公益广告"},
-        lambda plan: {"status": "none"},
-        lambda plan: {"light": "red"},
-    ],
-    ids=["task", "unit", "unit-role", "q", "status", "light"],
-)
-def test_export_of_the_view_has_exactly_the_filtered_measures(plan, as_coordinator, reported, params):
-    filters = params(plan)
-
-    exported = exported_codes(as_coordinator, filters)
-
-    assert exported == all_codes(as_coordinator, filters)
-    assert 0 < len(exported) < 42
-
-
-def test_export_of_a_filtered_view_keeps_the_sheet_layout(plan, as_coordinator):
-    task = measure_by_code(plan, 6, 1).task
-    response = as_coordinator.get(URL, {"task": task.pk, "export": "xlsx"})
-    sheet = workbook_of(response)["台账"]
-
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
-    assert sheet["A2"].value == "工作任务"
-    assert sheet[f"A{FIRST_DATA_ROW}"].value == task.heading
-    assert {str(r) for r in sheet.merged_cells.ranges if r.min_row >= FIRST_DATA_ROW} == {"A3:A11"}
-
-
-def test_unit_staff_export_of_the_view_is_limited_to_their_unit(plan, client, lead_staff):
-    client.force_login(lead_staff)
-
-    assert exported_codes(client, {"task": measure_by_code(plan, 1, 1).task_id}) == ["1.(1)", "1.(3)"]
-
-
-def test_user_without_units_or_a_reading_role_cannot_export_the_view(plan, client):
-    client.force_login(make_user("nobody"))
-
-    assert client.get(URL).status_code == 200
-    assert client.get(URL, {"export": "xlsx"}).status_code == 403
-
-
 # --- Queries ----------------------------------------------------------------------
 
 
 LIST_QUERIES = 22
-EXPORT_VIEW_QUERIES = 19
 
 
 def test_list_query_count_is_pinned_and_flat_as_reports_grow(
@@ -347,20 +283,3 @@ def test_list_query_count_is_pinned_and_flat_as_reports_grow(
     assert many == few
     assert set(page_codes(response)) == set(codes_owed_by(plan, "江桥镇"))
     assert "未填报" not in "".join(re.findall(r'<td data-label="状态">([^<]*)</td>', response.content.decode()))
-
-
-def test_export_of_the_view_query_count_is_pinned_and_flat(
-    plan, as_coordinator, lead_staff, django_assert_max_num_queries
-):
-    a_few_reports(plan, lead_staff)
-    params = {"role": "support", "export": "xlsx"}
-    as_coordinator.get(URL, params)
-    with django_assert_max_num_queries(EXPORT_VIEW_QUERIES):
-        as_coordinator.get(URL, params)
-    _, few = count_queries(lambda: as_coordinator.get(URL, params))
-
-    bulk_reports(plan, ["2024年第一季度", "2024年第二季度"])
-    _, many = count_queries(lambda: as_coordinator.get(URL, params))
-
-    assert many == few
-    assert Measure.objects.count() == 42
