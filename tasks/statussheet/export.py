@@ -380,11 +380,11 @@ def _write_fill_in_sheet(workbook, scope, progress, by_unit):
         sheet.ws.data_validations.append(choices)
 
 
-SUMMARY_CHART_ROWS = 16  # rows of MIN_ROW_PT the chart covers
+SUMMARY_CHART_ROWS = 14  # rows of MIN_ROW_PT the chart covers
 
 
 def _write_summary_sheet(workbook, scope, progress, by_unit):
-    sheet = _Sheet(workbook, layout.SUMMARY_SHEET, SUMMARY_COLUMNS, layout.PAPER_A4)
+    sheet = _Sheet(workbook, layout.SUMMARY_SHEET, SUMMARY_COLUMNS, layout.PAPER_A3)
     # No repeated rows: the task table and the unit table have headers of their own.
     sheet.print_setup(0)
     sheet.banner(title_text(scope, progress.expected) + " · 汇总", "title", layout.TITLE_SIZE)
@@ -427,6 +427,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         series.graphicalProperties.line.solidFill = "000000"
         series.dLbls = DataLabelList(showVal=True)
         series.dLbls.numFmt = "0%"
+        chart.txPr = layout.chart_text()
         chart.height = SUMMARY_CHART_ROWS * layout.MIN_ROW_PT / 72 * 2.54
         chart.width = sum(layout.column_points(c.width) for c in SUMMARY_COLUMNS) / 72 * 2.54
         sheet.ws.add_chart(chart, f"A{sheet.row + 1}")

@@ -76,7 +76,7 @@ FILL_IN_COLUMNS = [
 REQUIRED_HEADERS = ["单位", "具体措施", KEY_HEADER]
 
 SUMMARY_COLUMNS = [
-    Column("工作任务", 30),
+    Column("工作任务", 40),
     Column("措施数", 8, "center"),
     Column("平均完成进度", 11, "percent"),
     Column("红灯", 7, "center"),
@@ -174,6 +174,17 @@ def styles():
     return named
 
 
+def chart_text():
+    """Chart text in 宋体, for Latin and East Asian script alike (a chart names no font otherwise)."""
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Font as DrawingFont, Paragraph, ParagraphProperties
+
+    properties = CharacterProperties(
+        sz=BODY_SIZE * 100, latin=DrawingFont(typeface=BODY_FONT), ea=DrawingFont(typeface=BODY_FONT)
+    )
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=properties), endParaRPr=properties)])
+
+
 class _Labels(dict):
     """Choice labels, translated once per process instead of once per cell."""
 
@@ -255,11 +266,14 @@ def text_lines(text, width, size=BODY_SIZE):
     """
     if not text or not isinstance(text, str):
         return 1
-    per_line = (column_points(width) - 6) / size - 1
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as clean_text writes it
+    per_line = (column_points(width) - 10) / size - 1.5
     if len(text) <= per_line / 1.25 and "\n" not in text:
         return 1  # fits even if every character were an emoji
     return sum(
-        max(1, math.ceil((len(line.encode("utf-8")) + len(line)) / 4 / per_line)) for line in text.split("\n")
+        max(1, math.ceil(((len(line.encode("utf-8")) + len(line)) / 4 + 2 * line.count("\t")) / per_line))
+        for line in text.split("\n")
     )
 
 
