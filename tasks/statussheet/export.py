@@ -410,6 +410,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         chart = BarChart()
         chart.type = "bar"
         chart.style = 2
+        chart.gapWidth = 60
         chart.title = f"各项工作任务平均完成进度（序时进度 {progress.expected:g}%）"
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
@@ -425,7 +426,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         # Dark grey with a black outline: as readable in black and white as in colour.
         series.graphicalProperties.solidFill = "595959"
         series.graphicalProperties.line.solidFill = "000000"
-        series.dLbls = DataLabelList(showVal=True)
+        series.dLbls = DataLabelList(showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False)
         series.dLbls.numFmt = "0%"
         chart.txPr = layout.chart_text()
         chart.height = SUMMARY_CHART_ROWS * layout.MIN_ROW_PT / 72 * 2.54
