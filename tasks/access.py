@@ -11,6 +11,17 @@ from departments.models import Unit
 
 REVIEW = "tasks.review_report"
 SEE_ALL = "tasks.view_all_progress"
+# Loading a plan from its task table writes all of these.
+LOAD_PLAN = [
+    "tasks.add_plan",
+    "tasks.change_plan",
+    "tasks.add_task",
+    "tasks.change_task",
+    "tasks.add_measure",
+    "tasks.change_measure",
+    "tasks.add_assignment",
+    "tasks.delete_assignment",
+]
 
 GROUP_PERMISSIONS = {
     roles.COORDINATOR: [
@@ -25,13 +36,18 @@ GROUP_PERMISSIONS = {
     roles.ADMIN: [
         "tasks.view_all_progress",
         "tasks.view_plan",
+        "tasks.add_plan",
         "tasks.change_plan",
         "tasks.view_task",
+        "tasks.add_task",
         "tasks.change_task",
         "tasks.view_measure",
+        "tasks.add_measure",
         "tasks.change_measure",
         "tasks.view_assignment",
+        "tasks.add_assignment",
         "tasks.change_assignment",
+        "tasks.delete_assignment",
         "departments.view_unit",
         "departments.add_unit",
         "departments.change_unit",
@@ -120,6 +136,11 @@ def status_sheet_units(user, *, importing=False):
     return frozenset(u.pk for u in units)
 
 
+def can_load_plans(user):
+    """Admins (staff with the plan permissions) load plans from task tables."""
+    return user.is_authenticated and user.is_staff and user.has_perms(LOAD_PLAN)
+
+
 def require_review(user):
     if not can_review(user):
         raise PermissionDenied("只有协调人可以执行此操作。")
@@ -144,4 +165,5 @@ def nav_context(request):
         "nav_is_auditor": roles.AUDITOR in groups,
         "nav_is_auditor_only": is_auditor_only(user),
         "nav_can_unlock": user.is_superuser or bool(groups & {roles.COORDINATOR, roles.ADMIN}),
+        "nav_can_load_plans": can_load_plans(user),
     }

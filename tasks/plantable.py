@@ -735,9 +735,12 @@ class PreviewMeasure:
 
 @dataclass
 class UnknownName:
+    """A printed name that no unit or alias has: the admin decides what it is."""
+
     name: str
     places: list
-    suggestions: list
+    suggestions: list = field(default_factory=list)
+    decision: Decision | None = None
 
 
 @dataclass
@@ -746,7 +749,8 @@ class BuiltPlan:
     source: str
     problems: list
     tasks: list  # [(TaskRow, [PreviewMeasure])]
-    unknown: list  # UnknownName, in order of first appearance
+    unknown: list  # UnknownName still undecided, in order of first appearance
+    choices: list  # UnknownName for every name the admin decides, decided or not
     note: str
     data: dict
     name_map: dict
@@ -833,6 +837,7 @@ class _Builder:
             problems=self.problems,
             tasks=preview,
             unknown=self.unknown,
+            choices=self.choices,
             note=self.draft.note,
             data=data,
             name_map=self.name_map,
@@ -909,7 +914,7 @@ class _Builder:
         targets = Unit.objects.in_bulk(
             [d.unit for n, d in self.decisions.items() if n in missing and d.action != Action.CREATE], field_name="name"
         )
-        self.name_map, self.new_units, self.unknown = {}, [], []
+        self.name_map, self.new_units, self.unknown, self.choices = {}, [], [], []
         entries = {}  # canonical → units entry for the plan data
         taken = None
         for name in missing:
@@ -920,6 +925,8 @@ class _Builder:
                 self.name_map[name] = unit.name
                 self.resolution[name] = (unit.name, unit.kind, "previous")
                 continue
+            choice = UnknownName(name, places[name], decision=decision)
+            self.choices.append(choice)
             if decision is not None and decision.action in (Action.MAP, Action.ALIAS):
                 unit = targets.get(decision.unit)
                 if unit is None:
@@ -966,12 +973,11 @@ class _Builder:
                     f"单位“{name}”无法识别（不是已有单位的名称或别名）：请对应到已有单位，或新建单位",
                     name,
                 )
-            if not any(u.name == name for u in self.unknown):
-                self.unknown.append(UnknownName(name, places[name], []))
-        if self.unknown:
+            self.unknown.append(choice)
+        if self.choices:
             known = dict(UnitAlias.objects.values_list("name", "unit__name"))
             known.update({n: n for n in Unit.objects.values_list("name", flat=True)})
-            for item in self.unknown:
+            for item in self.choices:
                 item.suggestions = suggest_units(item.name, known)
         self.unit_entries = list(entries.values())
 
