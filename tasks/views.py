@@ -605,7 +605,9 @@ def plan_import(request):
         raise PermissionDenied("只有管理员可以导入行动方案。")
     action = request.POST.get("action") if request.method == "POST" else None
     pending = request.session.get(PLAN_TABLE_SESSION_KEY)
-    form = PlanTableForm(request.POST or None, request.FILES or None) if action in (None, "preview") else PlanTableForm()
+    form = (
+        PlanTableForm(request.POST or None, request.FILES or None) if action in (None, "preview") else PlanTableForm()
+    )
     built, stale = None, False
     if action == "preview" and form.is_valid():
         upload = form.cleaned_data["file"]
