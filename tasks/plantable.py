@@ -476,7 +476,7 @@ def _word_tables(stream):
         elif seen_table and note is None:
             text = block.text.strip()
             if _NOTE_LINE.match(text):
-                note = (text, f"表格下方的段落“{text[:12]}…”")
+                note = (clean_text(text), f"表格下方的段落“{text[:12]}…”")
     return grids, note
 
 
@@ -552,7 +552,7 @@ class _GridReader:
             texts = [clean_text(v) for v in row]
             if not any(texts):
                 continue
-            if _header_columns(row):
+            if _header_columns(row) or clean_name(cell(row, "measure")) in _COLUMNS["measure"]:
                 continue  # the header repeated on a later page
             filled = [t for t in texts if t]
             if _NOTE_LINE.match(filled[0]) and len(set(filled)) == 1:

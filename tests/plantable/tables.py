@@ -25,7 +25,8 @@ from tasks.planfile import DEFAULT_PLAN_FILE
 
 BUNDLED_NOTE = "备注：责任单位中排名第一的是牵头单位，其中 5. (2) 各街镇各自牵头。"
 HEADER = ("工作任务", "具体措施", "责任单位")
-# The notice prints the table on three pages, each with the header again.
+# The notice prints the table on three pages, each with the header again:
+# after the 3rd and the 6th task.
 PAGE_BREAKS_AFTER_TASK = (3, 6)
 
 
@@ -74,14 +75,13 @@ def bundled_rows(artefacts=True):
     return rows
 
 
-def bundled_task_numbers(rows):
-    """The task number of each row, for splitting tables."""
-    numbers, current = [], None
+def task_ordinals(rows):
+    """Which task (1st, 2nd, …) each row belongs to, for splitting tables."""
+    ordinals, current = [], 0
     for row in rows:
-        if row.task:
-            current = int(row.task.split(".")[0].split("、")[0])
-        numbers.append(current)
-    return numbers
+        current += bool(row.task)
+        ordinals.append(current)
+    return ordinals
 
 
 def _repeat_header(row):
@@ -111,7 +111,7 @@ def write_docx(
     section.orientation = WD_ORIENT.PORTRAIT
     document.add_paragraph("附件")
     document.add_paragraph(title)
-    numbers = bundled_task_numbers(rows)
+    numbers = task_ordinals(rows)
     chunks, current = [], []
     for index, row in enumerate(rows):
         if current and row.task and numbers[index - 1] in split_after:
@@ -133,6 +133,7 @@ def write_docx(
                 cells = table.add_row().cells
                 for cell, text in zip(cells, columns):
                     cell.text = text
+                task_start = None  # a merge cannot span the header row
             cells = table.add_row().cells
             values = [row.task, row.measure, row.units]
             for position, source in enumerate(order):
@@ -202,7 +203,9 @@ def write_xlsx(
         current = sheet.max_row
         if row.task:
             if merge_tasks and task_start is not None and current - 1 > task_start:
-                sheet.merge_cells(start_row=task_start, start_column=task_column, end_row=current - 1, end_column=task_column)
+                sheet.merge_cells(
+                    start_row=task_start, start_column=task_column, end_row=current - 1, end_column=task_column
+                )
             task_start = current
     last = sheet.max_row
     if merge_tasks and task_start is not None and last > task_start:
@@ -217,3 +220,26 @@ def write_xlsx(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     workbook.save(path)
     return path
+
+
+# A second plan, numbered and marked differently from the bundled one: Chinese
+# numerals for tasks, full-width "（1）" for measures with a gap, （牵头）
+# markers (one on a unit that is not listed first), a "牵头：…配合：…" cell,
+# 区市场局 (an alias), and two units the district does not know.
+SECOND_NOTE = "注：责任单位中第一个为牵头单位。"
+SECOND_ROWS = [
+    Row(
+        "一、 优化数字广告 营商环境",
+        "（1）完善广告 产业扶持政策，修订专项资金管理办法。",
+        "区市场监管局（牵头）、区财政局",
+    ),
+    Row("", "（2）推进广告审查“一网通办”。", "区行政服务中心（大数据中心）、\n区市场局（牵头）"),
+    Row("", "（4）建设 5G 户外数字屏示范点位。", "区规划资源局、区绿化市容局"),
+    Row(
+        "二、培育广告产业 人才",
+        "（1）举办数字广告创意人才大赛。",
+        "牵头：区人力资源社会保障局；配合：区经济委员会，区教育局",
+    ),
+    Row("", "（2）支持各街镇建设广告孵化载体。", "各街镇；区市场局"),
+]
+SECOND_UNKNOWN = ["区规划资源局", "区经济委员会"]
