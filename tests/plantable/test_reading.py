@@ -8,7 +8,6 @@ from tasks.plantable import clean_text, parse_note, split_measure, split_task, s
 
 from .tables import BUNDLED_NOTE, HEADER, Row, bundled_rows, write_docx, write_xlsx
 
-
 # Text
 
 
