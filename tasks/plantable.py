@@ -462,22 +462,43 @@ def _word_tables(stream):
     import docx
 
     document = docx.Document(stream)
-    grids, note, seen_table, total = [], None, False, 0
+    grids, note, total = [], None, 0
     for block in document.iter_inner_content():
         if hasattr(block, "rows"):
-            seen_table = True
-            rows = []
-            for row in block.rows:
-                total += 1
-                if total > MAX_ROWS:
-                    raise _too_many_rows(total)
-                rows.append([cell.text for cell in row.cells])
-            grids.append(_Grid(label=f"表 {len(grids) + 1}", rows=rows))
-        elif seen_table and note is None:
+            total += len(block._tbl.tr_lst)
+            if total > MAX_ROWS:
+                raise _too_many_rows(total)
+            grids.append(_Grid(label=f"表 {len(grids) + 1}", rows=_word_rows(block)))
+        elif grids and note is None:
             text = block.text.strip()
             if _NOTE_LINE.match(text):
                 note = (clean_text(text), f"表格下方的段落“{text[:12]}…”")
     return grids, note
+
+
+def _word_rows(table):
+    """A Word table as rows of cell texts, one per grid column: a cell spanning
+    columns repeats its text, a vertically merged cell takes the text above.
+    Linear in the table's size (python-docx's own lookup of merged cells walks
+    up the column for every row)."""
+    from docx.table import _Cell
+
+    rows, above = [], {}
+    for tr in table._tbl.tr_lst:
+        column = tr.grid_before
+        row = [""] * column
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            if tc.vMerge == "continue":
+                text = above.get(column, "")
+            else:
+                text = _Cell(tc, table).text
+            for offset in range(span):
+                above[column + offset] = text
+            row.extend([text] * span)
+            column += span
+        rows.append(row)
+    return rows
 
 
 def _excel_tables(stream):
