@@ -65,6 +65,7 @@ class Problem:
     place: str
     message: str
     name: str = ""  # the printed unit name, for unknown units
+    about_note: bool = False  # the admin's "已核对备注" settles it
 
     @property
     def label(self):
@@ -792,8 +793,9 @@ class BuiltPlan:
     def measure_count(self):
         return sum(len(measures) for _, measures in self.tasks)
 
-    def problems_by(self, severity):
-        return [p for p in self.problems if p.severity == severity]
+    @property
+    def asks_about_note(self):
+        return any(p.about_note for p in self.problems)
 
 
 DISTRICT_KINDS = {Unit.Kind.PARTY, Unit.Kind.GOVERNMENT}
@@ -840,6 +842,13 @@ class _Builder:
 
     def problem(self, severity, place, message, name=""):
         self.problems.append(Problem(severity, place, message, name))
+
+    def note_problem(self, place, message):
+        """A doubt about the 备注: to decide until the admin has checked it, then shown."""
+        severity = Severity.WARNING if self.note_accepted else Severity.DECISION
+        if self.note_accepted:
+            message += "（已核对）"
+        self.problems.append(Problem(severity, place, message, about_note=True))
 
     def build(self):
         self.existing = Plan.objects.filter(doc_number=self.meta.doc_number).first() if self.meta.doc_number else None
@@ -1029,9 +1038,8 @@ class _Builder:
                 seen.add(measure.note)
                 notes.append((measure.note, measure.note_place, rule))
         for text, place, rule in notes:
-            if rule.unknown and not self.note_accepted:
-                self.problem(
-                    Severity.DECISION,
+            if rule.unknown:
+                self.note_problem(
                     place,
                     f"备注中“{'，'.join(rule.unknown)[:80]}”无法自动理解。请核对预览中的牵头单位"
                     "（默认责任单位中排名第一的牵头；标有“（牵头）”的以标注为准），确认无误后勾选“已核对备注”；"
@@ -1057,8 +1065,7 @@ class _Builder:
         leads = leads_by_rule(kind, names, lambda name: self.resolution.get(name, ("", "", ""))[1])
         if leads:
             return leads, kind
-        self.problem(
-            Severity.DECISION if not self.note_accepted else Severity.WARNING,
+        self.note_problem(
             measure.units_place,
             f"备注说措施 {task.number}.({measure.number}) 各街镇各自牵头，但排在第一的“{names[0]}”是区级部门："
             "将由它牵头；确认无误请勾选“已核对备注”",

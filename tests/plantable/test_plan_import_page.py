@@ -234,3 +234,18 @@ def test_units_can_report_on_the_new_plan_the_same_day(client, admin_client, bun
     client.force_login(lead_staff)
     assert client.get(f"/measures/{measure.pk}/report/").status_code == 200
     assert new.periods.exists()
+
+
+def test_a_note_not_understood_is_checked_by_the_admin_before_the_confirm(admin_client, tmp_path):
+    path = write_xlsx(tmp_path / "t.xlsx", bundled_rows(), note="备注：排名第一的为牵头单位，请于每季度末报送。")
+    page = upload(admin_client, path).content.decode()
+    assert "备注中“请于每季度末报送”无法自动理解" in page
+    assert 'name="note_accepted"' in page and 'value="confirm"' not in page
+    response = admin_client.post(URL, {"action": "recheck", "note_accepted": "1"})
+    assert "（已核对）" in response.content.decode()
+    admin_client.post(URL, {"action": "confirm", "note_accepted": "1", "digest": digest(response)})
+    assert Plan.objects.filter(doc_number=NEW_DOC).exists()
+
+
+def test_no_note_checkbox_when_the_note_is_understood(admin_client, bundled_docx):
+    assert 'name="note_accepted"' not in upload(admin_client, bundled_docx).content.decode()
