@@ -8,6 +8,8 @@ same plan. Word and Excel both print on A4 with the header row repeated on
 every page and named CJK fonts (宋体 for text, 黑体 for headings).
 """
 
+import math
+
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -23,7 +25,7 @@ from .plantable import HEADER_LABELS, leads_by_rule, parse_note
 
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
 WORD_WIDTHS = (Cm(3.4), Cm(9.6), Cm(4.0))  # 17 cm: A4 less 2 cm margins
-EXCEL_WIDTHS = (18, 60, 24)
+EXCEL_WIDTHS = (14, 50, 20)  # fits A4 portrait at about 100 %
 MARKER = "（牵头）"
 
 
@@ -126,6 +128,9 @@ def write_docx(plan, target):
             task_cell = cells[0]
         elif task_cell is not None:
             task_cell = task_cell.merge(cells[0])
+    # LibreOffice lays the table out by its grid columns, Word by the cells' widths.
+    for column, width in zip(table.columns, WORD_WIDTHS):
+        column.width = width
     for row in table.rows:
         for cell, width in zip(row.cells, WORD_WIDTHS):
             cell.width = width
@@ -138,17 +143,18 @@ def write_docx(plan, target):
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-LINE_HEIGHT = 15  # points per line of 10.5-point text
+LINE_HEIGHT = 14  # points per line of 10.5-point text
 TITLE_ROW, HEADER_ROW = 2, 3
 
 
 def _lines(text, width):
-    """Printed lines of `text` in a column `width` characters wide (CJK counts two)."""
-    usable = max(width - 2, 1)
+    """Printed lines of `text` in a column `width` characters wide: a CJK
+    character of 宋体 is about 1.7 widths of "0"."""
+    usable = max(width - 1, 1)
     total = 0
     for line in (text or "").split("\n"):
-        display = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-        total += max(1, -(-display // usable))
+        display = sum(1.7 if ord(ch) > 0x2E7F else 1 for ch in line)
+        total += max(1, math.ceil(display / usable))
     return total
 
 
