@@ -28,8 +28,12 @@ import re
 import zipfile
 from dataclasses import asdict, dataclass, field
 
+import docx
 from django.db import transaction
 from django.db.models import Max
+from docx.table import _Cell
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from departments.models import Unit, UnitAlias
 
@@ -42,6 +46,9 @@ DEFAULT_ISSUER = "上海市嘉定区人民政府"
 # (`check_limits`) so that a general upload policy can take them over.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+# A parsed XML part takes tens of times its size in memory; a task table's
+# document.xml or sheet is well under 1 MB.
+MAX_XML_PART_BYTES = 8 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 2000
 MAX_CELL_CHARS = 5000
@@ -402,7 +409,11 @@ def check_limits(data, name):
             entries = archive.infolist()
     except zipfile.BadZipFile:
         raise TableError("文件已损坏，无法打开：请重新保存后再上传。") from None
-    if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+    if (
+        len(entries) > MAX_ZIP_ENTRIES
+        or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES
+        or any(e.file_size > MAX_XML_PART_BYTES for e in entries if e.filename.endswith(".xml"))
+    ):
         raise TableError("文件解压后过大，拒绝读取：任务分工表不会这么大，请检查文件。")
     names = {e.filename for e in entries}
     if "word/document.xml" in names:
@@ -447,8 +458,6 @@ class _Grid:
 
     def place(self, row, column=None, header=""):
         if self.excel:
-            from openpyxl.utils import get_column_letter
-
             where = f"{self.label} 第 {row + 1} 行"
             return f"{where} {get_column_letter(column + 1)}{row + 1} 单元格" if column is not None else where
         where = f"{self.label} 第 {row + 1} 行"
@@ -460,8 +469,6 @@ def _too_many_rows(count):
 
 
 def _word_tables(stream):
-    import docx
-
     document = docx.Document(stream)
     grids, note, total = [], None, 0
     for block in document.iter_inner_content():
@@ -482,8 +489,6 @@ def _word_rows(table):
     columns repeats its text, a vertically merged cell takes the text above.
     Linear in the table's size (python-docx's own lookup of merged cells walks
     up the column for every row)."""
-    from docx.table import _Cell
-
     rows, above = [], {}
     for tr in table._tbl.tr_lst:
         column = tr.grid_before
@@ -503,8 +508,6 @@ def _word_rows(table):
 
 
 def _excel_tables(stream):
-    from openpyxl import load_workbook
-
     workbook = load_workbook(stream, data_only=True)
     grids = []
     for sheet in workbook.worksheets:

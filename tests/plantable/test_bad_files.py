@@ -101,6 +101,14 @@ def zip_bomb(path):
     return path
 
 
+def oversized_document_part(path):
+    """Under the unpacked limit in all, but one XML part too big to parse safely."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>" + " " * (9 * 1024 * 1024) + "</w:document>")
+    return path
+
+
 def damaged(path):
     path.write_bytes(b"PK\x03\x04" + b"\x13" * 2000)
     return path
@@ -132,6 +140,7 @@ BAD_FILES = {
     "huge excel table": ("t.xlsx", huge_xlsx, "表格过大"),
     "huge word table": ("t.docx", huge_docx, "表格过大"),
     "zip bomb": ("t.xlsx", zip_bomb, "解压后过大"),
+    "oversized document part": ("t.docx", oversized_document_part, "解压后过大"),
     "damaged zip": ("t.docx", damaged, "已损坏"),
     "text renamed .docx": ("t.docx", text_file, "无法识别的文件格式"),
 }
