@@ -3,10 +3,10 @@ the page from the admin's plan list, maps the two unknown unit names, confirms."
 
 import pytest
 
-from departments import roles
 from tasks.models import Plan
 from tests.browser.conftest import log_in, screenshot
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD
+from tests.plantable.conftest import make_plan_admin
 from tests.plantable.tables import SECOND_NOTE, SECOND_ROWS, write_docx
 
 pytestmark = pytest.mark.browser
@@ -16,10 +16,7 @@ TITLE = "嘉定区广告产业营商环境提升行动方案（2026—2027年）
 
 @pytest.fixture
 def admin_user(plan):
-    user = make_user("plan_admin", groups=[roles.ADMIN])
-    user.is_staff = True
-    user.save()
-    return user
+    return make_plan_admin()
 
 
 @pytest.fixture

@@ -102,13 +102,17 @@ def resave(path, fmt, tmp_path):
     return resaved
 
 
-@pytest.fixture
-def admin_user(plan):
+def make_plan_admin(username="plan_admin"):
     """A 管理员: staff, in the admin group, not a superuser."""
-    user = make_user("plan_admin", groups=[roles.ADMIN])
+    user = make_user(username, groups=[roles.ADMIN])
     user.is_staff = True
     user.save()
     return user
+
+
+@pytest.fixture
+def admin_user(plan):
+    return make_plan_admin()
 
 
 @pytest.fixture

@@ -81,15 +81,20 @@ def huge_xlsx(path):
     return path
 
 
-def huge_docx(path):
+def docx_with_copies(path, copies):
+    """A Word table whose last row (a measure below a merged task cell) is repeated `copies` times."""
     path = write_docx(path, bundled_rows()[:2], split_after=())
     document = docx.Document(path)
     (table,) = document.tables
     row = table.rows[-1]._tr
-    for _ in range(2100):
+    for _ in range(copies):
         row.addnext(copy.deepcopy(row))
     document.save(path)
     return path
+
+
+def huge_docx(path):
+    return docx_with_copies(path, 2100)
 
 
 def zip_bomb(path):
@@ -178,13 +183,7 @@ def test_a_task_merged_down_a_long_word_table_reads_in_linear_time(plan, tmp_pat
 
     from tasks import plantable
 
-    path = write_docx(tmp_path / "t.docx", bundled_rows()[:2], split_after=())
-    document = docx.Document(path)
-    (table,) = document.tables
-    row = table.rows[-1]._tr
-    for _ in range(1900):
-        row.addnext(copy.deepcopy(row))
-    document.save(path)
+    path = docx_with_copies(tmp_path / "t.docx", 1900)
     started = time.monotonic()
     draft = plantable.read_table(path, "t.docx")
     assert time.monotonic() - started < 10
