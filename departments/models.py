@@ -63,10 +63,6 @@ class Unit(models.Model):
     def is_collective(self):
         return self.kind == self.Kind.COLLECTIVE
 
-    @property
-    def is_district_department(self):
-        return self.kind in (self.Kind.PARTY, self.Kind.GOVERNMENT)
-
 
 class UnitAlias(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="aliases")

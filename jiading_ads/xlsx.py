@@ -53,7 +53,5 @@ def guarded_cell(sheet, value, style_array=None):
 def download(content, filename, ascii_fallback):
     """An xlsx attachment named `filename`, with an ASCII name for old clients (RFC 6266/5987)."""
     response = HttpResponse(content, content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename)}"
     return response

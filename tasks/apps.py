@@ -1,13 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("行动方案")
-
-    def ready(self):
-        from .access import ensure_roles
-
-        post_migrate.connect(ensure_roles, sender=self)

@@ -1,8 +1,8 @@
 from pathlib import PurePath
 
 from django import forms
-from django.core import validators
 from django.conf import settings
+from django.core import validators
 from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import escape
@@ -90,7 +90,10 @@ class ReportForm(forms.ModelForm):
             "next_steps": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = {
-            "status": {"required": _("请选择状态。"), "invalid_choice": _("状态无效，应为未启动、推进中、已完成或滞后之一。")},
+            "status": {
+                "required": _("请选择状态。"),
+                "invalid_choice": _("状态无效，应为未启动、推进中、已完成或滞后之一。"),
+            },
             "progress": {"required": _("请填写进展情况。")},
         }
 
@@ -180,3 +183,37 @@ class FastSelect(forms.Select):
             options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
+
+
+class PlanTableForm(forms.Form):
+    """The 导入行动方案 upload: the task table and what the table does not say."""
+
+    file = forms.FileField(
+        label=_("任务分工表（Word .docx 或 Excel .xlsx）"),
+        help_text=_("表头应有“工作任务”“具体措施”“责任单位”三列；备注写在表下或“备注”列。"),
+    )
+    doc_number = forms.CharField(
+        label=_("文号"), max_length=50, help_text=_("如 嘉府发〔2026〕1号；同一文号再次导入即更新该方案。")
+    )
+    title = forms.CharField(label=_("方案标题"), max_length=200)
+    issuer = forms.CharField(label=_("发文机关"), max_length=100, required=False)
+    start_date = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("空着则取标题中的年份。"),
+    )
+    end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_doc_number(self):
+        return self.cleaned_data["doc_number"].strip()
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            raise forms.ValidationError(_("结束日期早于开始日期。"))
+        return cleaned

@@ -82,7 +82,8 @@ def for_units(units, plan=None):
 
 
 def find(measure, unit, members=None):
-    """The obligation of `unit` (a Unit or its pk) on `measure`, or None.
+    """The obligation of `unit` (a Unit or its pk) on `measure`, or None: the
+    one rule for whether and in which role a unit reports on a measure.
 
     `members`: collective_members(), when the caller looks up many.
     """

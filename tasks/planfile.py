@@ -52,6 +52,7 @@ class MeasureSpec:
     leads: list  # printed names of the lead units
     each_lead_own_part: bool
     due_date: datetime.date | None
+    leads_as_marked: bool = False
 
 
 @dataclass
@@ -75,6 +76,9 @@ class PlanSpec:
     lead_note: str
     units: list
     tasks: list
+    # Printed names resolved to a unit for this plan only (no alias is kept):
+    # what an admin chose when loading a plan from its task table.
+    name_map: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -175,6 +179,17 @@ def read_plan_file(path):
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行附近" if mark else ""
         reader.fail(f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}")
+    return read_plan_data(data, path)
+
+
+def read_plan_data(data, source, name_map=None):
+    """Check plan data shaped as a plan file (YAML parsed, or a task table read
+    by tasks/plantable.py); PlanFileError names `source` and the problem.
+
+    `name_map` ({printed name: unit name}) resolves printed names to units
+    for this plan only.
+    """
+    reader = _Reader(source)
     data = reader.mapping(data, "文件内容")
     for key in ("plan", "units", "tasks", "totals"):
         if key not in data:
@@ -194,6 +209,7 @@ def read_plan_file(path):
         lead_note=reader.text(plan, "lead_note", "“plan”部分", required=False),
         units=units,
         tasks=tasks,
+        name_map=dict(name_map or {}),
     )
     if spec.end_date < spec.start_date:
         reader.fail("结束日期早于开始日期")
@@ -262,7 +278,12 @@ def _read_tasks(reader, value):
             each_lead_own_part = m_item.get("each_lead_own_part", False)
             if not isinstance(each_lead_own_part, bool):
                 reader.fail(f"{m_where}的“each_lead_own_part”应为 true 或 false")
-            if leads != units[: len(leads)]:
+            # A task table may mark its leads explicitly (（牵头）, a 牵头单位
+            # column); a marked lead need not be listed first.
+            leads_as_marked = m_item.get("leads_as_marked", False) is True
+            if leads_as_marked and not set(leads) <= set(units):
+                reader.fail(f"{m_where}的牵头单位应是其责任单位之一")
+            elif not leads_as_marked and leads != units[: len(leads)]:
                 reader.fail(f"{m_where}的牵头单位应为责任单位中排在最前的单位（备注：排名第一的是牵头单位）")
             if len(leads) > 1 and not each_lead_own_part:
                 reader.fail(f"{m_where}列出了多个牵头单位，但没有标明“each_lead_own_part”（各自牵头）")
@@ -276,6 +297,7 @@ def _read_tasks(reader, value):
                     leads=leads,
                     each_lead_own_part=each_lead_own_part,
                     due_date=reader.date(m_item, "due_date", m_where, required=False),
+                    leads_as_marked=leads_as_marked,
                 )
             )
         tasks.append(
@@ -303,11 +325,14 @@ def _check_names(reader, spec):
         wanted.update(task.departments)
         for measure in task.measures:
             wanted.update(measure.units)
-    missing = wanted - resolved.keys()
+    missing = (wanted | set(spec.name_map.values())) - resolved.keys()
     if missing:
         for name, unit in Unit.objects.resolve_names(missing).items():
             resolved[name] = unit.name
             kinds[unit.name] = unit.kind
+    for printed, target in spec.name_map.items():
+        if target in resolved:
+            resolved.setdefault(printed, resolved[target])
     for alias in UnitAlias.objects.filter(name__in=resolved.keys()).select_related("unit"):
         if alias.unit.name != resolved[alias.name]:
             reader.fail(f"别名“{alias.name}”在数据库中属于“{alias.unit.name}”，文件却指向“{resolved[alias.name]}”")
@@ -330,7 +355,7 @@ def _check_names(reader, spec):
             duplicates = {c for c in canonical if canonical.count(c) > 1}
             if duplicates:
                 reader.fail(f"{where}中单位“{'、'.join(sorted(duplicates))}”出现了不止一次")
-            if measure.each_lead_own_part:
+            if measure.each_lead_own_part and not measure.leads_as_marked:
                 for name in measure.leads:
                     if kinds[resolved[name]] in (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT):
                         reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
@@ -421,7 +446,11 @@ def _load_units(spec, result):
         resolved = Unit.objects.resolve_names(members)
         unit.members.set([resolved[name] for name in members])
     names = {n for t in spec.tasks for m in t.measures for n in m.units}
-    return Unit.objects.resolve_names(names)
+    found = Unit.objects.resolve_names(names | set(spec.name_map.values()))
+    for printed, target in spec.name_map.items():
+        if target in found:
+            found.setdefault(printed, found[target])
+    return found
 
 
 def _sync_assignments(result, measure, m_spec, units):

@@ -21,4 +21,5 @@ urlpatterns = [
     path("export/status.xlsx", views.export_status, name="export_status"),
     path("import/", views.import_status, name="import_status"),
     path("plans/select/", views.select_plan, name="select_plan"),
+    path("plans/import/", views.plan_import, name="plan_import"),
 ]

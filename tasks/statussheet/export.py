@@ -426,7 +426,9 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         # Dark grey with a black outline: as readable in black and white as in colour.
         series.graphicalProperties.solidFill = "595959"
         series.graphicalProperties.line.solidFill = "000000"
-        series.dLbls = DataLabelList(showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False)
+        series.dLbls = DataLabelList(
+            showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
+        )
         series.dLbls.numFmt = "0%"
         chart.txPr = layout.chart_text()
         chart.height = SUMMARY_CHART_ROWS * layout.MIN_ROW_PT / 72 * 2.54
@@ -439,7 +441,10 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
 
 def _write_unit_summary(sheet, by_unit):
     """The unit table from a new page, its header repeated on every page it runs onto."""
-    columns = [Column(h, c.width, c.style) for h, c in zip(UNIT_SUMMARY_HEADERS, SUMMARY_COLUMNS)]
+    columns = [
+        Column(h, c.width, c.style)
+        for h, c in zip(UNIT_SUMMARY_HEADERS, SUMMARY_COLUMNS[: len(UNIT_SUMMARY_HEADERS)], strict=True)
+    ]
     sheet.page_break()
     capacity = layout.page_height(sheet.paper, sheet.scale) * PAGE_FILL
     header_height = layout.row_height(UNIT_SUMMARY_HEADERS, columns)
@@ -459,4 +464,3 @@ def _write_unit_summary(sheet, by_unit):
                 sheet.page_break()
             used = sheet.append(UNIT_SUMMARY_HEADERS, {i: "header" for i in range(6)}, height=header_height)
         used += sheet.append(values, {2: "center", 5: "percent"}, height=height)
-

@@ -161,14 +161,16 @@ def _text(value):
 
 
 def _find_columns(rows):
-    for number, row in enumerate(rows[:10]):
-        headers = [_text(value) for value, _, _ in row]
-        if "单位" in headers and "具体措施" in headers:
-            break
-    else:
+    found = [
+        (number, headers)
+        for number, headers in enumerate([_text(value) for value, _, _ in row] for row in rows[:10])
+        if "单位" in headers and "具体措施" in headers
+    ]
+    if not found:
         raise UploadError(
             f"找不到表头：“{FILL_IN_SHEET}”工作表的前几行应有“单位”“具体措施”等列名（请使用本系统导出的台账）。"
         )
+    number, headers = found[0]
     index = {}
     for column, header in enumerate(headers):
         if header and header not in index:
@@ -271,9 +273,7 @@ def _read_field(name, raw, coordinate):
 
 def _match_rows(rows, columns, plan, errors):
     """Rows with their obligation and what changed since the export; errors are appended."""
-    measures = {
-        m.pk: m for m in Measure.objects.filter(task__plan=plan).select_related("task").with_assignments()
-    }
+    measures = {m.pk: m for m in Measure.objects.filter(task__plan=plan).select_related("task").with_assignments()}
     members = obligation_rules.collective_members()
     seen, matched = {}, []
     for offset, row in enumerate(rows[columns.header_row + 1 :], start=columns.header_row + 2):
@@ -303,7 +303,10 @@ def _match_rows(rows, columns, plan, errors):
         unit_cell, measure_cell = _text(raw("单位")[0]), _text(raw("具体措施")[0])
         if unit_cell != obligation.unit.name or not measure_cell.startswith(f"{measure.code} "):
             errors.append(
-                (offset, f"“单位”或“具体措施”与导出时不一致（应为 {obligation.unit.name}、{measure.code}），请不要修改这两列")
+                (
+                    offset,
+                    f"“单位”或“具体措施”与导出时不一致（应为 {obligation.unit.name}、{measure.code}），请不要修改这两列",
+                )
             )
             continue
         cells, changed = {}, {}
@@ -388,7 +391,7 @@ def _validate(row, base, current, period, columns, user_unit_ids):
 # --- The steps together ---------------------------------------------------------------------------
 
 
-def read_upload(file, plan, period, user_unit_ids=None, today=None):
+def read_upload(file, plan, period, user_unit_ids=None):
     """Check an uploaded 台账 against the plan; returns an ImportPreview.
 
     `user_unit_ids`: for unit staff, the units they may report for; None for
@@ -406,9 +409,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     bases = Report.objects.in_bulk(shown_ids)
     currents = {
         (r.measure_id, r.unit_id): r
-        for r in Report.objects.filter(
-            period=period, measure_id__in={row.key.measure_id for row in changed}
-        ).order_by()
+        for r in Report.objects.filter(period=period, measure_id__in={row.key.measure_id for row in changed}).order_by()
     }
     changes, unchanged, ignored = [], 0, 0
     for row in matched:

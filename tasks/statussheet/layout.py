@@ -133,9 +133,7 @@ def styles():
     named = [
         NamedStyle(name="body", font=_font(), border=_BORDER, alignment=top),
         NamedStyle(name="center", font=_font(), border=_BORDER, alignment=centred),
-        NamedStyle(
-            name="percent", font=_font(), border=_BORDER, number_format=PERCENT_FORMAT, alignment=centred
-        ),
+        NamedStyle(name="percent", font=_font(), border=_BORDER, number_format=PERCENT_FORMAT, alignment=centred),
         NamedStyle(name="editable", font=_font(), border=_BORDER, alignment=top, fill=editable),
         NamedStyle(name="editable_center", font=_font(), border=_BORDER, alignment=centred, fill=editable),
         NamedStyle(
@@ -177,7 +175,8 @@ def styles():
 def chart_text():
     """Chart text in 宋体, for Latin and East Asian script alike (a chart names no font otherwise)."""
     from openpyxl.chart.text import RichText
-    from openpyxl.drawing.text import CharacterProperties, Font as DrawingFont, Paragraph, ParagraphProperties
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+    from openpyxl.drawing.text import Font as DrawingFont
 
     properties = CharacterProperties(
         sz=BODY_SIZE * 100, latin=DrawingFont(typeface=BODY_FONT), ea=DrawingFont(typeface=BODY_FONT)
@@ -278,8 +277,12 @@ def text_lines(text, width, size=BODY_SIZE):
 
 
 def row_height(values, columns):
-    """Points a row needs for its tallest wrapped cell."""
-    lines = max(text_lines(value, column.width) for value, column in zip(values, columns) if column.style != "key")
+    """Points a row needs for its tallest wrapped cell; `values` may stop short of the last columns."""
+    lines = max(
+        text_lines(value, column.width)
+        for value, column in zip(values, columns[: len(values)], strict=True)
+        if column.style != "key"
+    )
     return max(MIN_ROW_PT, lines * LINE_PT + ROW_PADDING_PT)
 
 

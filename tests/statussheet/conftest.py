@@ -14,10 +14,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from departments import roles
-from tasks.models import Period
-from tests.conftest import make_user, package_plan_fixtures
+from tasks.models import Period, Report
+from tests.conftest import make_user, measure_by_code, package_plan_fixtures, travel
 
-from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, LibreOffice, require_libreoffice
+from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, LibreOffice, report, require_libreoffice
 
 DOC_NUMBER = "嘉府发〔2023〕2号"
 
@@ -26,10 +26,9 @@ _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    """2024-05-15, inside 2024年第二季度, as the views see it."""
-    monkeypatch.setattr("tasks.views._today", lambda: TODAY)
-    return TODAY
+def today(clock):
+    """2024-05-15, inside 2024年第二季度."""
+    return clock(TODAY)
 
 
 @pytest.fixture
@@ -48,6 +47,23 @@ def as_coordinator(client, coordinator):
     return client
 
 
+@pytest.fixture
+def reported(plan, lead_staff, current_period, previous_period):
+    """区科委: 1.(1) 推进中 40% this quarter, 2.(2) 已完成, 2.(1) 滞后; 1.(3) led by 区商务委 reported last quarter."""
+    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=40)
+    report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, status=Report.Status.DONE, percent=100)
+    report(measure_by_code(plan, 2, 1), "区科委", current_period, lead_staff, status=Report.Status.LATE, percent=10)
+    shangwu = make_user("shangwu", units=["区商务委"])
+    report(
+        measure_by_code(plan, 1, 3),
+        "区商务委",
+        previous_period,
+        shangwu,
+        status=Report.Status.NOT_STARTED,
+        percent=0,
+    )
+
+
 @pytest.fixture(scope="package")
 def plain_export(_committed_plan, django_db_blocker):
     """The coordinator's /export/status.xlsx before anyone has reported, fetched once.
@@ -58,11 +74,10 @@ def plain_export(_committed_plan, django_db_blocker):
     """
     with (
         django_db_blocker.unblock(),
-        pytest.MonkeyPatch.context() as patch,
+        travel(TODAY),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        patch.setattr("tasks.views._today", lambda: TODAY)
         client = Client()
         client.force_login(make_user("export-coordinator", groups=[roles.COORDINATOR]))
         response = client.get("/export/status.xlsx")

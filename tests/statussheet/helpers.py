@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -15,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from departments.models import Unit
 from tasks import obligations, statussheet, workflow
 from tasks.models import Measure, Period, Report
+from tests.helpers import obligation
 
 TODAY = datetime.date(2024, 5, 15)
 CURRENT_PERIOD = "2024年第二季度"
@@ -57,17 +58,6 @@ FILL_IN_HEADERS = [
 ]
 HEADER_ROW = 3
 FIRST_DATA_ROW = 4
-
-
-def unit(name):
-    return Unit.objects.get(name=name)
-
-
-def obligation(measure, unit_name):
-    """The named unit's obligation on `measure`; fails loudly when there is none."""
-    found = [o for o in obligations.for_measure(measure) if o.unit.name == unit_name]
-    assert found, f"{unit_name} has no obligation on {measure.code}"
-    return found[0]
 
 
 def report(measure, unit_name, period, user, *, submit=True, **overrides):
@@ -145,7 +135,7 @@ def data_rows(sheet):
     header = [cell.value for cell in sheet[HEADER_ROW]]
     rows = []
     for number in range(FIRST_DATA_ROW, sheet.max_row + 1):
-        row = dict(zip(header, [cell.value for cell in sheet[number]]))
+        row = dict(zip(header, [cell.value for cell in sheet[number]], strict=True))
         row["row"] = number
         rows.append(row)
     return rows
@@ -163,7 +153,7 @@ def measure_codes(sheet):
 
 def row_of(sheet, code):
     """The 台账 data row (as a dict) of the measure with this code."""
-    for found, row in zip(measure_codes(sheet), data_rows(sheet)):
+    for found, row in zip(measure_codes(sheet), data_rows(sheet), strict=True):
         if found == code:
             return row
     raise AssertionError(f"{code} is not in the sheet")
@@ -185,7 +175,7 @@ def fill_in_rows(sheet):
     """The 按单位 data rows as dicts keyed by header, with the sheet row number under "row"."""
     rows = []
     for number, values in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW):
-        row = dict(zip(FILL_IN_HEADERS, values))
+        row = dict(zip(FILL_IN_HEADERS, values, strict=True))
         row["row"] = number
         row["code"] = (row["具体措施"] or "").split(" ", 1)[0]
         rows.append(row)
@@ -211,6 +201,30 @@ def type_in(workbook, code, unit_name, **cells):
     for name, value in cells.items():
         sheet.cell(row, fill_in_column(name)).value = value
     return row
+
+
+# --- The /measures/ table -------------------------------------------------------------------
+
+MEASURE_LIST_URL = "/measures/"
+ALL_CODES_PAGE_1 = 25
+
+
+def page_codes(response):
+    """The measure codes in the table on the page, top to bottom."""
+    return re.findall(r'<td data-label="措施"><a href="/measures/\d+/">([^<]+)</a></td>', response.content.decode())
+
+
+def all_codes(client, params):
+    """The measure codes of every page of the filtered table, in its order.
+
+    One request: the rows of all pages come from the table in the context,
+    and the first page's HTML must show the first of them.
+    """
+    response = client.get(MEASURE_LIST_URL, params)
+    assert response.status_code == 200
+    codes = [row.record.measure.code for row in response.context["table"].rows]
+    assert page_codes(response) == codes[:ALL_CODES_PAGE_1]
+    return codes
 
 
 def count_queries(function):

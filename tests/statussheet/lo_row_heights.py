@@ -68,7 +68,7 @@ def main(path, profile):
             optimal = [rows.getByIndex(i).Height for i in range(last + 1)]
             result[sheet.Name] = [
                 [i + 1, round(h / HUNDREDTHS_MM_PER_POINT, 1), round(o / HUNDREDTHS_MM_PER_POINT, 1)]
-                for i, (h, o) in enumerate(zip(heights, optimal))
+                for i, (h, o) in enumerate(zip(heights, optimal, strict=True))
             ]
         document.close(True)
         print(json.dumps(result, ensure_ascii=False))

@@ -5,6 +5,7 @@ Its first columns mirror the attachment's table (任务分工): 工作任务 | �
 (split where a page ends, the task named again there).
 """
 
+import datetime
 import gc
 import io
 
@@ -12,9 +13,12 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from tasks.models import Plan
+from tasks.models import Period, Plan
+from tests.conftest import measure_by_code
 from tests.tasks.plan_facts import MEASURE_COUNTS
-from tests.tasks.seed import attachment_rows, requires_seed
+from tests.tasks.seed import attachment_rows
+
+from .helpers import report, row_of
 
 
 def export(tmp_path, *args):
@@ -150,11 +154,14 @@ def test_only_task_cells_are_merged_one_range_per_task(sheet):
 
 def test_task_cell_is_written_on_the_first_row_of_each_task_and_after_page_breaks(sheet):
     first = first_data_row(sheet)
-    task_rows = [row - first for row in range(first, first + 42) if sheet[f"A{row}"].value and "（续）" not in sheet[f"A{row}"].value]
+    task_rows = [
+        row - first
+        for row in range(first, first + 42)
+        if sheet[f"A{row}"].value and "（续）" not in sheet[f"A{row}"].value
+    ]
     assert task_rows == [0, 5, 7, 12, 16, 19, 28, 31, 33, 37, 39]
 
 
-@requires_seed
 def test_columns_a_to_d_match_the_attachment_cell_for_cell(sheet):
     expected = []
     for seed_row in attachment_rows():
@@ -232,18 +239,12 @@ def test_unwritable_path_is_refused_with_the_path_named(plan, tmp_path):
 @pytest.fixture
 def two_quarters(plan, lead_staff, previous_period, current_period):
     """区科委 reported 1.(1) at 30% in the first quarter and 40% in the second."""
-    from tests.conftest import measure_by_code
-
-    from .helpers import report
-
     measure = measure_by_code(plan, 1, 1)
     report(measure, "区科委", previous_period, lead_staff, percent=30, progress="一季度：完成选址。")
     report(measure, "区科委", current_period, lead_staff, percent=40, progress="二季度：空间开工。")
 
 
 def test_command_exports_a_named_past_period_as_of_its_due_date(plan, two_quarters, tmp_path):
-    from .helpers import row_of
-
     sheet = export(tmp_path, "--period", "2024年第一季度")
 
     assert "2024年第一季度" in sheet["A1"].value
@@ -252,23 +253,16 @@ def test_command_exports_a_named_past_period_as_of_its_due_date(plan, two_quarte
     assert row_of(sheet, "1.(1)")["进展情况"] == "一季度：完成选址。"
 
 
-def test_command_and_pages_agree_on_the_day_a_current_period_past_its_due_date_is_shown(plan, tmp_path):
-    """The plan's last quarter stays current after its due date: both show it as of today, not the due date."""
-    import datetime
-
-    import time_machine
-
+def test_command_shows_a_current_period_past_its_due_date_as_of_today(plan, tmp_path, clock):
+    """The plan's last quarter stays current after its due date: shown as of today, as the pages do (periods.as_of)."""
     last = plan.periods.order_by("end_date").last()
-    day = last.due_date + datetime.timedelta(days=20)
-    with time_machine.travel(datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)):
-        sheet = export(tmp_path)
+    day = clock(last.due_date + datetime.timedelta(days=20))
+    sheet = export(tmp_path)
     assert last.name in sheet["A1"].value
     assert f"截至 {day:%Y年%m月%d日}" in sheet["A1"].value
 
 
 def test_command_refuses_an_unknown_period_and_lists_the_options(plan, tmp_path):
-    from tasks.models import Period
-
     path = tmp_path / "台账.xlsx"
 
     with pytest.raises(CommandError) as excinfo:

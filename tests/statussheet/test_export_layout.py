@@ -11,29 +11,29 @@ import pytest
 from django.utils import timezone
 
 from departments import roles
+from jiading_ads.xlsx import CONTENT_TYPE
 from tasks import obligations
 from tasks.models import Report
 from tasks.progress import Light
-from jiading_ads.xlsx import CONTENT_TYPE
 from tasks.statussheet.layout import LIGHT_COLOURS, PERCENT_FORMAT
 from tests.conftest import make_user, measure_by_code
+from tests.helpers import unit
 
 from .helpers import (
     EXPECTED_PERCENT,
+    FILL_IN_HEADERS,
     FIRST_DATA_ROW,
     HEADERS,
     a_few_reports,
     bulk_reports,
     count_queries,
-    fill_in_rows,
-    FILL_IN_HEADERS,
     data_rows,
     document_measures,
+    fill_in_rows,
     measure_codes,
     raw_parts,
     report,
     row_of,
-    unit,
     workbook_of,
 )
 
@@ -149,7 +149,7 @@ def test_task_heading_is_written_once_per_task_besides_its_continuations(plan, s
 
 
 def test_units_are_joined_with_dunhao_in_document_order(plan, sheet):
-    for measure, row in zip(document_measures(plan), data_rows(sheet)):
+    for measure, row in zip(document_measures(plan), data_rows(sheet), strict=True):
         assignments = sorted(measure.assignments.all(), key=lambda a: a.position)
         assert row["具体措施"] == f"({measure.number}) {measure.text}"
         assert row["责任单位"] == "、".join(a.printed_name for a in assignments)
@@ -310,7 +310,12 @@ def test_unit_sheet_lists_each_units_obligations_with_its_own_report(plan, as_co
     assert [cell.value for cell in units_sheet[3]] == FILL_IN_HEADERS
     assert [row["code"] for row in rows] == [o.measure.code for o in obligations.for_units([unit("区科委")], plan)]
     assert [row["code"] for row in rows] == ["1.(1)", "1.(3)", "2.(1)", "2.(2)", "5.(2)", "6.(4)", "6.(6)"]
-    assert (rows[0]["角色"], rows[0]["状态"], rows[0]["完成进度"], rows[0]["进展情况"]) == ("牵头", "推进中", 0.4, "区科委进展。")
+    assert (rows[0]["角色"], rows[0]["状态"], rows[0]["完成进度"], rows[0]["进展情况"]) == (
+        "牵头",
+        "推进中",
+        0.4,
+        "区科委进展。",
+    )
     assert rows[0]["审核状态"] == "待审核"
     assert rows[1]["角色"] == "配合"
     assert (rows[1]["状态"], rows[1]["完成进度"], rows[1]["审核状态"]) == (None, None, "未填报")
@@ -329,7 +334,12 @@ def test_each_town_of_each_town_led_measure_has_its_own_row(plan, plain_workbook
     members = unit("各街镇").members.count()
 
     assert len([r for r in rows if r["code"] == "6.(1)"]) == members
-    assert {r["单位"] for r in rows if r["code"] == "5.(2)" and r["角色"] == "牵头"} == {"江桥镇", "南翔镇", "安亭镇", "北虹办"}
+    assert {r["单位"] for r in rows if r["code"] == "5.(2)" and r["角色"] == "牵头"} == {
+        "江桥镇",
+        "南翔镇",
+        "安亭镇",
+        "北虹办",
+    }
 
 
 # --- Text that looks like a formula ------------------------------------------------
@@ -393,8 +403,8 @@ def test_unknown_period_is_404(as_coordinator, wanted):
 # --- Who may download what ----------------------------------------------------------
 
 
-def test_unit_staff_download_only_their_units_measures(plan, client, lead_staff):
-    client.force_login(lead_staff)
+def test_unit_staff_download_only_their_units_measures(plan, client_for, lead_staff):
+    client = client_for(lead_staff)
 
     response = client.get(URL)
     workbook = workbook_of(response)
@@ -408,8 +418,8 @@ def test_unit_staff_download_only_their_units_measures(plan, client, lead_staff)
     assert {row["单位"] for row in fill_in_rows(workbook["按单位"])} == {"区科委"}
 
 
-def test_town_staff_download_includes_measures_owed_through_each_town(plan, client, town_staff):
-    client.force_login(town_staff)
+def test_town_staff_download_includes_measures_owed_through_each_town(plan, client_for, town_staff):
+    client = client_for(town_staff)
 
     sheet = workbook_of(client.get(URL))["台账"]
 
@@ -419,8 +429,8 @@ def test_town_staff_download_includes_measures_owed_through_each_town(plan, clie
     assert "5.(2)" in wanted
 
 
-def test_viewer_downloads_the_whole_sheet(client, viewer):
-    client.force_login(viewer)
+def test_viewer_downloads_the_whole_sheet(client_for, viewer):
+    client = client_for(viewer)
 
     response = client.get(URL)
 
@@ -429,8 +439,8 @@ def test_viewer_downloads_the_whole_sheet(client, viewer):
 
 
 @pytest.mark.parametrize("groups", [(), (roles.AUDITOR,)], ids=["no-units-no-groups", "auditor"])
-def test_user_without_units_or_a_reading_role_is_refused(plan, client, groups):
-    client.force_login(make_user("nobody", groups=groups))
+def test_user_without_units_or_a_reading_role_is_refused(plan, client_for, groups):
+    client = client_for(make_user("nobody", groups=groups))
 
     response = client.get(URL)
 

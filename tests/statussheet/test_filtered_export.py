@@ -8,18 +8,21 @@ import pytest
 
 from tasks.models import Measure
 from tests.conftest import make_user, measure_by_code
+from tests.helpers import unit
 
 from .helpers import (
     FIRST_DATA_ROW,
+    MEASURE_LIST_URL,
     a_few_reports,
+    all_codes,
     bulk_reports,
     count_queries,
     fill_in_rows,
     measure_codes,
-    unit,
     workbook_of,
 )
-from .test_measure_list import URL, all_codes, reported  # noqa: F401  (reported is a fixture)
+
+URL = MEASURE_LIST_URL
 
 EXPORT_VIEW_QUERIES = 21
 
@@ -74,14 +77,14 @@ def test_export_of_a_filtered_view_keeps_the_sheet_layout(plan, as_coordinator):
     assert {str(r) for r in sheet.merged_cells.ranges if r.min_row >= FIRST_DATA_ROW} == {"A4:A12"}
 
 
-def test_unit_staff_export_of_the_view_is_limited_to_their_unit(plan, client, lead_staff):
-    client.force_login(lead_staff)
+def test_unit_staff_export_of_the_view_is_limited_to_their_unit(plan, client_for, lead_staff):
+    client = client_for(lead_staff)
 
     assert exported_codes(client, {"task": measure_by_code(plan, 1, 1).task_id}) == ["1.(1)", "1.(3)"]
 
 
-def test_user_without_units_or_a_reading_role_cannot_export_the_view(plan, client):
-    client.force_login(make_user("nobody"))
+def test_user_without_units_or_a_reading_role_cannot_export_the_view(plan, client_for):
+    client = client_for(make_user("nobody"))
 
     assert client.get(URL).status_code == 200
     assert client.get(URL, {"export": "xlsx"}).status_code == 403

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from tasks import statussheet, workflow
-from tasks.models import Period, Report, ReportEvent
+from tasks.models import Report, ReportEvent
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import (
@@ -48,7 +48,9 @@ def fresh_export(client):
 @pytest.fixture
 def filled(blank):
     """Four rows filled in: 1.(1) and 2.(2) of 区科委, 2.(1) of its co-organizer 区委网信办, 5.(2) of 南翔镇."""
-    type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已建成众创空间两处。", 存在问题="场地紧张。")
+    type_in(
+        blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已建成众创空间两处。", 存在问题="场地紧张。"
+    )
     type_in(blank, "2.(2)", "区科委", 状态="已完成", 完成进度=1, 进展情况="高新技术企业认定工作已完成。")
     type_in(blank, "2.(1)", "区委网信办", 状态="推进中", 完成进度="20%", 进展情况="网信办完成调研。")
     type_in(blank, "5.(2)", "南翔镇", 状态="推进中", 完成进度=30, 进展情况="南翔镇孵化平台选址完成。")
@@ -93,7 +95,12 @@ def test_apply_creates_submitted_reports_of_the_rows_units(as_coordinator, coord
     reports = {(r.measure.code, r.unit.name): r for r in Report.objects.select_related("measure__task", "unit")}
     assert set(reports) == {("1.(1)", "区科委"), ("2.(1)", "区委网信办"), ("2.(2)", "区科委"), ("5.(2)", "南翔镇")}
     first = reports[("1.(1)", "区科委")]
-    assert (first.status, first.percent, first.progress, first.problems) == ("in_progress", 40, "已建成众创空间两处。", "场地紧张。")
+    assert (first.status, first.percent, first.progress, first.problems) == (
+        "in_progress",
+        40,
+        "已建成众创空间两处。",
+        "场地紧张。",
+    )
     assert reports[("2.(1)", "区委网信办")].role == "support"
     assert reports[("5.(2)", "南翔镇")].role == "lead"
     for saved in reports.values():
@@ -104,13 +111,15 @@ def test_apply_creates_submitted_reports_of_the_rows_units(as_coordinator, coord
     assert SESSION_KEY not in as_coordinator.session
 
 
-def test_a_towns_edit_of_its_5_2_row_changes_its_own_report_only(plan, client, town_staff, current_period):
+def test_a_towns_edit_of_its_5_2_row_changes_its_own_report_only(plan, client_for, town_staff, current_period):
     """江桥镇 edits its 5.(2) row; the other towns' text and the measure's combined status stay out of it."""
     nanxiang = make_user("nanxiang", units=["南翔镇"])
     measure = measure_by_code(plan, 5, 2)
     report(measure, "江桥镇", current_period, town_staff, percent=60, progress="江桥孵化平台已挂牌。")
-    report(measure, "南翔镇", current_period, nanxiang, status=Report.Status.LATE, percent=10, progress="南翔选址滞后。")
-    client.force_login(town_staff)
+    report(
+        measure, "南翔镇", current_period, nanxiang, status=Report.Status.LATE, percent=10, progress="南翔选址滞后。"
+    )
+    client = client_for(town_staff)
     workbook = fresh_export(client)
     type_in(workbook, "5.(2)", "江桥镇", 完成进度=0.7, 进展情况="江桥孵化平台已入驻三家企业。")
 
@@ -120,16 +129,28 @@ def test_a_towns_edit_of_its_5_2_row_changes_its_own_report_only(plan, client, t
     assert preview.errors == []
     assert [(c.code, c.unit_name) for c in preview.changes] == [("5.(2)", "江桥镇")]
     jiangqiao = Report.objects.get(measure=measure, unit__name="江桥镇")
-    assert (jiangqiao.status, jiangqiao.percent, jiangqiao.progress) == ("in_progress", 70, "江桥孵化平台已入驻三家企业。")
+    assert (jiangqiao.status, jiangqiao.percent, jiangqiao.progress) == (
+        "in_progress",
+        70,
+        "江桥孵化平台已入驻三家企业。",
+    )
     nanxiang_report = Report.objects.get(measure=measure, unit__name="南翔镇")
     assert (nanxiang_report.status, nanxiang_report.progress, nanxiang_report.version) == ("late", "南翔选址滞后。", 1)
     row = fill_in_row(fresh_export(client)["按单位"], "5.(2)", "江桥镇")
     assert row["进展情况"] == "江桥孵化平台已入驻三家企业。"
 
 
-def test_a_deleted_or_renamed_optional_column_leaves_its_field_as_it_is(plan, as_coordinator, lead_staff, current_period):
+def test_a_deleted_or_renamed_optional_column_leaves_its_field_as_it_is(
+    plan, as_coordinator, lead_staff, current_period
+):
     saved = report(
-        measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=30, problems="场地不足。", next_steps="再建一处。"
+        measure_by_code(plan, 1, 1),
+        "区科委",
+        current_period,
+        lead_staff,
+        percent=30,
+        problems="场地不足。",
+        next_steps="再建一处。",
     )
     workbook = fresh_export(as_coordinator)
     sheet = workbook["按单位"]
@@ -173,7 +194,9 @@ def test_one_in_a_percent_cell_is_a_hundred_percent(as_coordinator, blank):
     assert [c.data["percent"] for c in preview.changes] == [100]
 
 
-def test_unchanged_returned_and_approved_reports_are_not_resubmitted(plan, as_coordinator, coordinator, lead_staff, current_period):
+def test_unchanged_returned_and_approved_reports_are_not_resubmitted(
+    plan, as_coordinator, coordinator, lead_staff, current_period
+):
     returned = report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=30)
     returned = workflow.return_for_revision(returned, coordinator, returned.version, "请补充数据。")
     approved = report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, percent=50)
@@ -202,8 +225,18 @@ def test_row_carried_over_from_last_quarter_is_not_a_new_submission(plan, as_coo
     assert (preview.changes, preview.errors) == ([], [])
 
 
-def test_editing_a_carried_over_row_submits_this_quarter_with_the_rest_kept(plan, as_coordinator, lead_staff, previous_period, current_period):
-    report(measure_by_code(plan, 1, 1), "区科委", previous_period, lead_staff, percent=30, progress="一季度进展。", problems="缺场地。")
+def test_editing_a_carried_over_row_submits_this_quarter_with_the_rest_kept(
+    plan, as_coordinator, lead_staff, previous_period, current_period
+):
+    report(
+        measure_by_code(plan, 1, 1),
+        "区科委",
+        previous_period,
+        lead_staff,
+        percent=30,
+        progress="一季度进展。",
+        problems="缺场地。",
+    )
     workbook = fresh_export(as_coordinator)
     type_in(workbook, "1.(1)", "区科委", 完成进度="45%")
 
@@ -214,20 +247,30 @@ def test_editing_a_carried_over_row_submits_this_quarter_with_the_rest_kept(plan
     assert (new.percent, new.progress, new.problems, new.state) == (45, "一季度进展。", "缺场地。", "submitted")
 
 
-def test_a_returned_report_shows_as_returned_not_as_unreported(plan, as_coordinator, coordinator, lead_staff, current_period):
+def test_a_returned_report_shows_as_returned_not_as_unreported(
+    plan, as_coordinator, coordinator, lead_staff, current_period
+):
     saved = report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=30, progress="初稿。")
     workflow.return_for_revision(saved, coordinator, saved.version, "请补充数据。")
 
     workbook = fresh_export(as_coordinator)
 
     assert fill_in_row(workbook["按单位"], "1.(1)", "区科委")["审核状态"] == "已退回"
-    reading = [row for row in workbook["台账"].iter_rows(min_row=FIRST_DATA_ROW, values_only=True) if row[1].startswith("(1) 鼓励")][0]
+    reading = [
+        row
+        for row in workbook["台账"].iter_rows(min_row=FIRST_DATA_ROW, values_only=True)
+        if row[1].startswith("(1) 鼓励")
+    ][0]
     assert reading[6] == "已退回"
     assert reading[7] == "初稿。"
 
 
-def test_approved_only_export_shows_the_last_approved_report_and_marks_a_newer_return(plan, as_coordinator, coordinator, lead_staff, previous_period, current_period):
-    earlier = report(measure_by_code(plan, 1, 1), "区科委", previous_period, lead_staff, percent=20, progress="一季度。")
+def test_approved_only_export_shows_the_last_approved_report_and_marks_a_newer_return(
+    plan, as_coordinator, coordinator, lead_staff, previous_period, current_period
+):
+    earlier = report(
+        measure_by_code(plan, 1, 1), "区科委", previous_period, lead_staff, percent=20, progress="一季度。"
+    )
     workflow.approve(earlier, coordinator, earlier.version)
     saved = report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=30, progress="二季度。")
     workflow.return_for_revision(saved, coordinator, saved.version, "请补充。")
@@ -235,7 +278,10 @@ def test_approved_only_export_shows_the_last_approved_report_and_marks_a_newer_r
     response = as_coordinator.get("/export/status.xlsx", {"reports": "approved"})
     row = fill_in_row(workbook_of(response)["按单位"], "1.(1)", "区科委")
 
-    assert "仅已审核" in response["Content-Disposition"] or "%E4%BB%85%E5%B7%B2%E5%AE%A1%E6%A0%B8" in response["Content-Disposition"]
+    assert (
+        "仅已审核" in response["Content-Disposition"]
+        or "%E4%BB%85%E5%B7%B2%E5%AE%A1%E6%A0%B8" in response["Content-Disposition"]
+    )
     assert (row["进展情况"], row["审核状态"]) == ("一季度。", "已审核（2024年第一季度）；本期已退回")
 
 
@@ -268,7 +314,17 @@ def assert_refused(client, response, *expected):
         ({"进展情况": "=SUM(A1)"}, "F{row} 是公式“=SUM(A1)”"),
         ({"进展情况": "长" * 5001}, "F{row} 确保该变量包含不超过 5000 字符"),
     ],
-    ids=["percent-150", "percent-abc", "percent-fraction", "percent-cell-fraction", "done-at-80", "no-progress-text", "unknown-status", "formula", "too-long"],
+    ids=[
+        "percent-150",
+        "percent-abc",
+        "percent-fraction",
+        "percent-cell-fraction",
+        "done-at-80",
+        "no-progress-text",
+        "unknown-status",
+        "formula",
+        "too-long",
+    ],
 )
 def test_bad_row_is_listed_by_row_and_cell_and_nothing_is_applied(as_coordinator, blank, cells, message):
     good = {"状态": "推进中", "完成进度": 0.4, "进展情况": "已推进。"}
@@ -298,7 +354,9 @@ def test_one_bad_row_stops_the_good_ones(as_coordinator, blank):
     assert_refused(as_coordinator, response, (bad, "完成进度“150”"))
 
 
-def test_a_row_edited_after_someone_else_changed_the_report_is_refused(plan, as_coordinator, lead_staff, current_period):
+def test_a_row_edited_after_someone_else_changed_the_report_is_refused(
+    plan, as_coordinator, lead_staff, current_period
+):
     measure = measure_by_code(plan, 1, 1)
     report(measure, "区科委", current_period, lead_staff, percent=30, progress="已选址。")
     workbook = fresh_export(as_coordinator)
@@ -311,7 +369,9 @@ def test_a_row_edited_after_someone_else_changed_the_report_is_refused(plan, as_
     assert Report.objects.get(measure=measure).progress == "单位自己更新。"
 
 
-def test_approved_report_cannot_be_overwritten_by_an_import(plan, as_coordinator, coordinator, lead_staff, current_period):
+def test_approved_report_cannot_be_overwritten_by_an_import(
+    plan, as_coordinator, coordinator, lead_staff, current_period
+):
     saved = report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=30)
     workflow.approve(saved, coordinator, saved.version)
     workbook = fresh_export(as_coordinator)
@@ -398,7 +458,9 @@ def test_other_spreadsheet_formats_are_refused_with_how_to_save_as_xlsx(as_coord
     assert "另存为" in errors and ".xlsx" in errors
 
 
-@pytest.mark.parametrize("content", [os.urandom(2048), b"PK\x03\x04 not really a zip"], ids=["random-bytes", "broken-zip"])
+@pytest.mark.parametrize(
+    "content", [os.urandom(2048), b"PK\x03\x04 not really a zip"], ids=["random-bytes", "broken-zip"]
+)
 def test_file_that_is_not_a_spreadsheet_is_refused(as_coordinator, content):
     assert any("无法读取该文件" in e for e in file_errors(upload(as_coordinator, content)))
     assert SESSION_KEY not in as_coordinator.session
@@ -425,8 +487,8 @@ def test_apply_without_a_preview_writes_nothing(as_coordinator):
 # --- Who may import ----------------------------------------------------------------------------
 
 
-def test_unit_staff_may_import_their_own_rows_in_both_roles(client, lead_staff, blank):
-    client.force_login(lead_staff)
+def test_unit_staff_may_import_their_own_rows_in_both_roles(client_for, lead_staff, blank):
+    client = client_for(lead_staff)
     type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已建成众创空间两处。")
     type_in(blank, "5.(2)", "区科委", 状态="推进中", 完成进度=0.1, 进展情况="区科委配合调研。")
 
@@ -435,19 +497,22 @@ def test_unit_staff_may_import_their_own_rows_in_both_roles(client, lead_staff, 
 
     assert preview.errors == []
     saved = Report.objects.order_by("measure__task__number").select_related("unit")
-    assert [(r.unit.name, r.role, r.updated_by) for r in saved] == [("区科委", "lead", lead_staff), ("区科委", "support", lead_staff)]
+    assert [(r.unit.name, r.role, r.updated_by) for r in saved] == [
+        ("区科委", "lead", lead_staff),
+        ("区科委", "support", lead_staff),
+    ]
 
 
-def test_unit_staff_edit_of_another_units_row_is_refused_naming_that_unit(client, lead_staff, blank):
-    client.force_login(lead_staff)
+def test_unit_staff_edit_of_another_units_row_is_refused_naming_that_unit(client_for, lead_staff, blank):
+    client = client_for(lead_staff)
     type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已建成众创空间两处。")
     row = type_in(blank, "1.(2)", "区委宣传部", 状态="推进中", 完成进度=0.4, 进展情况="替宣传部填写。")
 
     assert_refused(client, upload_workbook(client, blank), (row, "这一行属于“区委宣传部”"))
 
 
-def test_unit_staff_sending_back_the_whole_sheet_have_other_units_rows_ignored(client, lead_staff, blank):
-    client.force_login(lead_staff)
+def test_unit_staff_sending_back_the_whole_sheet_have_other_units_rows_ignored(client_for, lead_staff, blank):
+    client = client_for(lead_staff)
     type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已推进。")
 
     preview = preview_of(upload_workbook(client, blank))
@@ -457,8 +522,8 @@ def test_unit_staff_sending_back_the_whole_sheet_have_other_units_rows_ignored(c
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_viewer_may_not_import(client, viewer, blank, method):
-    client.force_login(viewer)
+def test_viewer_may_not_import(client_for, viewer, blank, method):
+    client = client_for(viewer)
     type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="已推进。")
 
     response = client.get(URL) if method == "get" else upload_workbook(client, blank)
@@ -467,8 +532,8 @@ def test_viewer_may_not_import(client, viewer, blank, method):
     assert Report.objects.count() == 0
 
 
-def test_user_without_units_may_not_import(plan, client):
-    client.force_login(make_user("nobody"))
+def test_user_without_units_may_not_import(plan, client_for):
+    client = client_for(make_user("nobody"))
 
     assert client.get(URL).status_code == 403
 
@@ -483,24 +548,32 @@ def test_anonymous_visitor_is_sent_to_login(plan, client):
 # --- A stale preview -------------------------------------------------------------------------------
 
 
-def test_stale_preview_is_refused_on_apply_with_nothing_written(plan, as_coordinator, lead_staff, blank, current_period):
+def test_stale_preview_is_refused_on_apply_with_nothing_written(
+    plan, as_coordinator, lead_staff, blank, current_period
+):
     type_in(blank, "1.(1)", "区科委", 状态="推进中", 完成进度=0.4, 进展情况="协调人导入的内容。")
     type_in(blank, "2.(2)", "区科委", 状态="推进中", 完成进度=0.5, 进展情况="认定中。")
     assert preview_of(upload_workbook(as_coordinator, blank)).ok
-    theirs = report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, percent=60, progress="单位自己填报。")
+    theirs = report(
+        measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, percent=60, progress="单位自己填报。"
+    )
 
     response = apply(as_coordinator)
 
     assert response.redirect_chain == [(URL, 302)]
     assert any(m.startswith("未导入任何内容：") for m in messages_of(response))
-    assert list(Report.objects.values_list("pk", "percent", "progress", "version")) == [(theirs.pk, 60, "单位自己填报。", 1)]
+    assert list(Report.objects.values_list("pk", "percent", "progress", "version")) == [
+        (theirs.pk, 60, "单位自己填报。", 1)
+    ]
 
 
-def test_preview_made_in_another_period_is_refused(plan, as_coordinator, filled, monkeypatch):
+def test_preview_made_in_another_period_is_refused(plan, as_coordinator, filled, clock, settings):
+    # The session, and the preview in it, outlive the clock's jump below.
+    settings.SESSION_IDLE_MINUTES = 90 * 24 * 60
+    settings.SESSION_COOKIE_AGE = 90 * 24 * 3600
     upload_workbook(as_coordinator, filled)
     # After 2024年第二季度's due date the current period is 2024年第三季度.
-    due = Period.objects.get(plan=plan, name="2024年第二季度").due_date
-    monkeypatch.setattr("tasks.views._today", lambda: due + datetime.timedelta(days=1))
+    clock(plan.periods.get(name="2024年第二季度").due_date + datetime.timedelta(days=1))
 
     response = apply(as_coordinator)
 

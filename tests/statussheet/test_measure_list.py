@@ -1,47 +1,28 @@
 """/measures/: the filterable, sortable table of measures and the export of the filtered view."""
 
-import html
 import re
 
 import pytest
 
 from tasks import obligations
-from tasks.models import Assignment, Measure, Report
-from tests.conftest import make_user, measure_by_code
+from tasks.models import Assignment, Report
+from tests.conftest import measure_by_code
+from tests.helpers import unit
 
 from .helpers import (
+    ALL_CODES_PAGE_1,
     EXPECTED_PERCENT,
-    FIRST_DATA_ROW,
+    MEASURE_LIST_URL,
     a_few_reports,
+    all_codes,
     bulk_reports,
     count_queries,
     document_measures,
-    measure_codes,
+    page_codes,
     report,
-    unit,
-    workbook_of,
 )
 
-URL = "/measures/"
-ALL_CODES_PAGE_1 = 25
-
-
-def page_codes(response):
-    """The measure codes in the table on the page, top to bottom."""
-    return re.findall(r'<td data-label="措施"><a href="/measures/\d+/">([^<]+)</a></td>', response.content.decode())
-
-
-def all_codes(client, params):
-    """The measure codes of every page of the filtered table, in its order.
-
-    One request: the rows of all pages come from the table in the context,
-    and the first page's HTML must show the first of them.
-    """
-    response = client.get(URL, params)
-    assert response.status_code == 200
-    codes = [row.record.measure.code for row in response.context["table"].rows]
-    assert page_codes(response) == codes[:ALL_CODES_PAGE_1]
-    return codes
+URL = MEASURE_LIST_URL
 
 
 def codes_owed_by(plan, unit_name, role=None):
@@ -149,23 +130,6 @@ def test_role_filter_alone_keeps_measures_with_such_a_unit(plan, as_coordinator,
     assert all_codes(as_coordinator, {"role": "lead"}) == document_codes
     assert all_codes(as_coordinator, {"role": "support"}) == [c for c in document_codes if c in with_support]
     assert len(with_support) < 42
-
-
-@pytest.fixture
-def reported(plan, lead_staff, current_period, previous_period):
-    """区科委: 1.(1) 推进中 40% this quarter, 2.(2) 已完成, 2.(1) 滞后; 1.(3) led by 区商务委 reported last quarter."""
-    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=40)
-    report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, status=Report.Status.DONE, percent=100)
-    report(measure_by_code(plan, 2, 1), "区科委", current_period, lead_staff, status=Report.Status.LATE, percent=10)
-    shangwu = make_user("shangwu", units=["区商务委"])
-    report(
-        measure_by_code(plan, 1, 3),
-        "区商务委",
-        previous_period,
-        shangwu,
-        status=Report.Status.NOT_STARTED,
-        percent=0,
-    )
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,15 @@ def printed(plan, lead_staff, town_staff, current_period, libreoffice):
     report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, progress=LONG * 6, problems=LONG)
     report(measure_by_code(plan, 2, 1), "区科委", current_period, lead_staff, progress=LONG, next_steps=LONG * 2)
     report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, progress="\r\n".join(SPECIAL_TEXTS[:6]))
-    report(measure_by_code(plan, 5, 2), "江桥镇", current_period, town_staff, status=Report.Status.LATE, percent=10, progress=LONG * 3)
+    report(
+        measure_by_code(plan, 5, 2),
+        "江桥镇",
+        current_period,
+        town_staff,
+        status=Report.Status.LATE,
+        percent=10,
+        progress=LONG * 3,
+    )
     report(measure_by_code(plan, 6, 1), "江桥镇", current_period, town_staff, progress="长文本。" * 500)
     content = export_bytes(SheetScope(plan=plan, period=current_period, today=TODAY))
     [pdf] = libreoffice.convert([content], to="pdf")
@@ -40,13 +48,21 @@ def printed(plan, lead_staff, town_staff, current_period, libreoffice):
 def pdf_pages(path):
     """[(page text, [(word, width, height)])] from poppler's pdftotext."""
     pages = []
-    count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", path], capture_output=True, text=True).stdout).group(1))
+    count = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", path], capture_output=True, text=True).stdout).group(1)
+    )
     for number in range(1, count + 1):
-        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-layout", path, "-"], capture_output=True, text=True).stdout
-        bbox = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-bbox", path, "-"], capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-layout", path, "-"], capture_output=True, text=True
+        ).stdout
+        bbox = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-bbox", path, "-"], capture_output=True, text=True
+        ).stdout
         words = [
             (word, float(x2) - float(x1), float(y2) - float(y1))
-            for x1, y1, x2, y2, word in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<', bbox)
+            for x1, y1, x2, y2, word in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<', bbox
+            )
         ]
         pages.append((text, words))
     return pages
@@ -67,7 +83,9 @@ def test_body_text_is_at_least_9_points_on_every_printed_page(printed):
 def test_fonts_are_named_and_libreoffice_uses_noto_cjk_not_a_serif_latin_fallback(printed):
     content, path = printed
     workbook = openpyxl.load_workbook(io.BytesIO(content))
-    names = {cell.font.name for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    names = {
+        cell.font.name for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None
+    }
     fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True).stdout
 
     assert names <= {"宋体", "黑体"}

@@ -79,10 +79,7 @@ report_specs = st.lists(
 def write_reports(plan, specs):
     """The reports as they may stand in the database, written directly (any text, any state)."""
     periods = {p.name: p for p in Period.objects.filter(plan=plan)}
-    measures = {
-        m.code: m
-        for m in Measure.objects.filter(task__plan=plan).select_related("task").with_assignments()
-    }
+    measures = {m.code: m for m in Measure.objects.filter(task__plan=plan).select_related("task").with_assignments()}
     members = obligations.collective_members()
     written = {}
     for spec in specs:
@@ -115,7 +112,9 @@ def every_roles_export(plan, period, units):
     exports = [("coordinator", export_bytes(SheetScope(plan=plan, period=period, today=TODAY)), None)]
     for unit in units:
         mine = frozenset({unit.pk})
-        exports.append((unit.name, export_bytes(SheetScope(plan=plan, period=period, today=TODAY, unit_ids=mine)), mine))
+        exports.append(
+            (unit.name, export_bytes(SheetScope(plan=plan, period=period, today=TODAY, unit_ids=mine)), mine)
+        )
     return exports
 
 
@@ -175,7 +174,7 @@ def test_every_export_resaved_by_libreoffice_comes_back_as_no_change(plan, perio
         units = write_reports(plan, specs)
         exports = every_roles_export(plan, period, units)
         resaved = libreoffice.convert([content for _, content, _ in exports])
-        for (label, _, unit_ids), content in zip(exports, resaved):
+        for (label, _, unit_ids), content in zip(exports, resaved, strict=True):
             assert_nothing_changes(plan, period, f"{label} via LibreOffice", content, unit_ids)
 
 
@@ -196,11 +195,13 @@ def test_every_special_text_survives_libreoffice_in_every_state(plan, period, li
     ]
     units = write_reports(plan, specs)
     exports = every_roles_export(plan, period, units)
-    for (label, _, unit_ids), content in zip(exports, libreoffice.convert([c for _, c, _ in exports])):
+    for (label, _, unit_ids), content in zip(exports, libreoffice.convert([c for _, c, _ in exports]), strict=True):
         assert_nothing_changes(plan, period, f"{label} via LibreOffice", content, unit_ids)
 
 
-def test_browser_exports_of_every_role_come_back_unchanged(plan, period, client, coordinator, lead_staff, town_staff):
+def test_browser_exports_of_every_role_come_back_unchanged(
+    plan, period, client_for, coordinator, lead_staff, town_staff
+):
     write_reports(
         plan,
         [
@@ -218,7 +219,7 @@ def test_browser_exports_of_every_role_come_back_unchanged(plan, period, client,
         ],
     )
     for user in (coordinator, lead_staff, town_staff):
-        client.force_login(user)
+        client = client_for(user)
         content = client.get("/export/status.xlsx").content
         preview = preview_of(upload(client, content))
         assert (user.username, preview.errors, preview.changes, preview.ok) == (user.username, [], [], False)
