@@ -12,7 +12,6 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from departments import roles
@@ -85,16 +84,17 @@ EXPORT_COLUMNS = [
 
 def _audit_workbook(events):
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("审计日志")
+    sheet = xlsx.write_only_sheet(workbook, "审计日志")
     for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50], strict=True):
         sheet.column_dimensions[letter].width = width
+    # A write-only sheet writes its view with the first row: freeze before it.
+    sheet.freeze_panes = "A2"
     header = []
     for title, _ in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = xlsx.guarded_cell(sheet, title)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    sheet.freeze_panes = "A2"
     for event in events.iterator(chunk_size=2000):
         row = []
         for _, get in EXPORT_COLUMNS:

@@ -34,6 +34,22 @@ class Light(models.TextChoices):
 _SEVERITY = {Light.RED: 3, Light.YELLOW: 2, Light.GREEN: 1, Light.DONE: 0}
 
 
+class ChoiceLabels(dict):
+    """Choice labels by value, translated once per process instead of once per
+    row (the interface has one language); the 台账 writes thousands."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def __missing__(self, key):
+        value = self[key] = str(dict(self.choices)[key])
+        return value
+
+
+STATUS_LABELS = ChoiceLabels(Report.Status.choices)
+
+
 def expected_percent(plan, today):
     """序时进度: the share of the plan's days elapsed by the end of `today`, 0–100."""
     total = (plan.end_date - plan.start_date).days + 1
@@ -128,7 +144,7 @@ class MeasureState:
     @property
     def status_label(self):
         status = self.status
-        return Report.Status(status).label if status else "未填报"
+        return STATUS_LABELS[status] if status else "未填报"
 
     def lead_text(self, field_name):
         """A lead report field; with several leads, one line per reporting lead."""
@@ -153,7 +169,7 @@ class MeasureState:
         for s in self.supports:
             if s.latest:
                 lines.append(
-                    f"{s.obligation.unit.name}（{s.latest.get_status_display()} {s.latest.percent}%）：{s.latest.progress}"
+                    f"{s.obligation.unit.name}（{STATUS_LABELS[s.latest.status]} {s.latest.percent}%）：{s.latest.progress}"
                 )
         return "\n".join(lines)
 

@@ -10,11 +10,9 @@ Memory stays flat as the plan grows: rows are written as they are made.
 """
 
 import datetime
-from copy import copy
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
@@ -22,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
-from jiading_ads.xlsx import guarded_cell
+from jiading_ads.xlsx import CellStyle, guarded_cell, write_only_sheet
 
 from ..models import Measure, Period, Plan, Report
 from ..progress import PlanProgress
@@ -133,7 +131,7 @@ class _Sheet:
     """A write-only worksheet with the house styles, its row heights and merges."""
 
     def __init__(self, workbook, title, columns, paper):
-        self.ws = workbook.create_sheet(title)
+        self.ws = write_only_sheet(workbook, title)
         self.columns = columns
         self.paper = paper
         self.scale = layout.fit_scale(columns, paper)
@@ -143,35 +141,32 @@ class _Sheet:
             dimension.width = column.width
             if column.style == "key":
                 dimension.hidden = True
+        self._column_styles = [self.cell_style(column.style) for column in columns]
         self.row = 0
         self.title_height = 0.0
 
-    def cell(self, value, style):
-        if isinstance(value, Promise):
-            value = str(value)
-        cached = self._styles.get(style)
-        if cached is None:
-            probe = guarded_cell(self.ws, None)
-            probe.style = style  # looking a named style up for every cell costs more than writing it
-            cached = self._styles[style] = copy(probe._style)
-        return guarded_cell(self.ws, value, cached)
+    def cell_style(self, name):
+        """The named style ready for cells (xlsx.CellStyle), made once per sheet."""
+        prepared = self._styles.get(name)
+        if prepared is None:
+            prepared = self._styles[name] = CellStyle(self.ws, name)
+        return prepared
 
     def append(self, values, styles=None, height=None):
-        """Write a row; `styles` overrides the columns' styles by index."""
+        """Write a row of values (str, numbers or None); `styles` overrides the columns' styles by index."""
         self.row += 1
-        styles = styles or {}
-        columns = self.columns
         if height is None:
-            height = layout.row_height(values, columns)
+            height = layout.row_height(values, self.columns)
+        cell_styles = self._column_styles
+        if styles:
+            cell_styles = cell_styles.copy()
+            for index, style in styles.items():
+                cell_styles[index] = self.cell_style(style)
         # Write-only rows are written at once, so their height is set first:
         # neither Excel nor LibreOffice grows a row to fit wrapped text on opening.
-        self.ws.row_dimensions[self.row].height = round(height, 1)
-        self.ws.append(
-            [
-                self.cell(value, styles.get(i) or (columns[i].style if i < len(columns) else "body"))
-                for i, value in enumerate(values)
-            ]
-        )
+        ws = self.ws
+        ws.row_dimensions[self.row].height = round(height, 1)
+        ws.append([guarded_cell(ws, value, cell_styles[index]) for index, value in enumerate(values)])
         return height
 
     def banner(self, text, style, size):

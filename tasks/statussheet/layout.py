@@ -5,6 +5,7 @@ the fill-in sheet back by the same headers and compares its cells with what
 was exported through the same normalisation (`cell_value`, `fingerprint`).
 """
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from jiading_ads.xlsx import clean_text
 
 from ..models import Assignment, Report
-from ..progress import Light
+from ..progress import STATUS_LABELS, ChoiceLabels, Light
 
 READING_SHEET = "台账"
 FILL_IN_SHEET = "按单位"
@@ -184,21 +185,8 @@ def chart_text():
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=properties), endParaRPr=properties)])
 
 
-class _Labels(dict):
-    """Choice labels, translated once per process instead of once per cell."""
-
-    def __init__(self, choices):
-        super().__init__()
-        self.choices = choices
-
-    def __missing__(self, key):
-        value = self[key] = str(dict(self.choices)[key])
-        return value
-
-
-STATUS_LABELS = _Labels(Report.Status.choices)
-ROLE_LABELS = _Labels(Assignment.Role.choices)
-LIGHT_LABELS = _Labels(Light.choices)
+ROLE_LABELS = ChoiceLabels(Assignment.Role.choices)
+LIGHT_LABELS = ChoiceLabels(Light.choices)
 NOT_REPORTED = "未填报"
 
 REVIEW_LABELS = {
@@ -254,6 +242,11 @@ def page_height(paper, scale):
     return printable / scale
 
 
+@functools.cache
+def _ems_per_line(width, size):
+    return (column_points(width) - 10) / size - 1.5
+
+
 def text_lines(text, width, size=BODY_SIZE):
     """Lines a wrapped cell's text takes in a column `width` characters wide.
 
@@ -265,24 +258,24 @@ def text_lines(text, width, size=BODY_SIZE):
     """
     if not text or not isinstance(text, str):
         return 1
+    per_line = _ems_per_line(width, size)
+    if len(text) <= per_line / 1.25 and "\n" not in text and "\r" not in text:
+        return 1  # fits even if every character were an emoji
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # as clean_text writes it
-    per_line = (column_points(width) - 10) / size - 1.5
-    if len(text) <= per_line / 1.25 and "\n" not in text:
-        return 1  # fits even if every character were an emoji
+    lines = text.split("\n") if "\n" in text else (text,)
     return sum(
         max(1, math.ceil(((len(line.encode("utf-8")) + len(line)) / 4 + 2 * line.count("\t")) / per_line))
-        for line in text.split("\n")
+        for line in lines
     )
 
 
 def row_height(values, columns):
     """Points a row needs for its tallest wrapped cell; `values` may stop short of the last columns."""
-    lines = max(
-        text_lines(value, column.width)
-        for value, column in zip(values, columns[: len(values)], strict=True)
-        if column.style != "key"
-    )
+    lines = 1
+    for value, column in zip(values, columns[: len(values)], strict=True):
+        if isinstance(value, str) and column.style != "key":
+            lines = max(lines, text_lines(value, column.width))
     return max(MIN_ROW_PT, lines * LINE_PT + ROW_PADDING_PT)
 
 

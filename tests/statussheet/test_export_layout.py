@@ -29,6 +29,7 @@ from .helpers import (
     count_queries,
     data_rows,
     document_measures,
+    fill_in_row,
     fill_in_rows,
     measure_codes,
     raw_parts,
@@ -360,6 +361,16 @@ def test_text_that_looks_like_a_formula_stays_text(plan, as_coordinator, lead_st
     for name, xml in raw_parts(response.content).items():
         if name.startswith("xl/worksheets/"):
             assert not re.search(r"<f[\s>]", xml), name
+
+
+def test_text_that_looks_like_an_error_code_stays_text(plan, as_coordinator, lead_staff, current_period):
+    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, progress="#N/A", problems="#DIV/0!")
+
+    sheet = workbook_of(as_coordinator.get(URL))["按单位"]
+    row = fill_in_row(sheet, "1.(1)", "区科委")["row"]
+    cells = [sheet.cell(row, FILL_IN_HEADERS.index(name) + 1) for name in ("进展情况", "存在问题")]
+
+    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("#DIV/0!", "s")]
 
 
 # --- A past period --------------------------------------------------------------
