@@ -146,32 +146,10 @@ class MeasureState:
         status = self.status
         return STATUS_LABELS[status] if status else "未填报"
 
-    def lead_text(self, field_name):
-        """A lead report field; with several leads, one line per reporting lead."""
-        reported = [s for s in self.leads if s.latest and getattr(s.latest, field_name)]
-        if len(self.leads) == 1:
-            return getattr(reported[0].latest, field_name) if reported else ""
-        return "\n".join(f"{s.obligation.unit.name}：{getattr(s.latest, field_name)}" for s in reported)
-
-    @property
-    def reporters(self):
-        return "、".join(s.obligation.unit.name for s in self.leads if s.latest)
-
     @property
     def reported_at(self):
         latest = self.latest_report
         return latest.submitted_at if latest else None
-
-    @property
-    def support_summary(self):
-        """Co-organizers' latest contributions, one line each."""
-        lines = []
-        for s in self.supports:
-            if s.latest:
-                lines.append(
-                    f"{s.obligation.unit.name}（{STATUS_LABELS[s.latest.status]} {s.latest.percent}%）：{s.latest.progress}"
-                )
-        return "\n".join(lines)
 
 
 class PendingState:

@@ -10,6 +10,7 @@ Memory stays flat as the plan grows: rows are written as they are made.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -173,8 +174,7 @@ class _Sheet:
         """A title or note row merged across the printed columns, tall enough for its text."""
         printed = [c for c in self.columns if c.style != "key"]
         width = sum(c.width for c in printed)
-        lines = layout.text_lines(text, width, size)
-        height = lines * layout.LINE_PT * size / layout.BODY_SIZE + layout.ROW_PADDING_PT + 2
+        height = layout.text_height(text, width, size) + layout.ROW_PADDING_PT + 2
         self.append([text], {0: style}, height=height)
         self.ws.merged_cells.add(f"A{self.row}:{get_column_letter(len(printed))}{self.row}")
         self.title_height += height
@@ -246,15 +246,61 @@ def write_status_sheet(scope, target):
 
 
 READING_NOTE = (
-    "本表供阅读：每项措施一行，显示牵头单位{what}的进展，“审核状态”说明所示进展是否已经审核。"
-    "各单位填报请使用“按单位”工作表（每行一个单位的一项填报），本表的修改不会导入。"
+    "本表供阅读：每项措施一行，显示牵头单位{what}的进展，“审核状态”说明所示进展是否已经审核；配合单位只列状态和进度。"
+    "各单位的全部填报内容见“按单位”工作表（每行一个单位的一项填报），填报也请使用该表，本表的修改不会导入。"
 )
 
 
 def _measure_review(state, period):
+    """审核状态: the lead's, or with several leads how many are in each state."""
     if len(state.leads) == 1:
         return review_label(state.leads[0], period)
-    return "\n".join(f"{s.obligation.unit.name}：{review_label(s, period)}" for s in state.leads if s.latest)
+    counts = Counter(REVIEW_LABELS[s.latest.state] if s.latest else NOT_REPORTED for s in state.leads)
+    return "\n".join(f"{label} {counts[label]}" for label in [*REVIEW_LABELS.values(), NOT_REPORTED] if counts[label])
+
+
+def _lines_in_one_cell(texts, width):
+    """`texts` as the lines of one cell, the longest cut (and marked) so that the
+    row stays within the tallest row Excel prints; the 按单位 sheet has them whole."""
+    needs = [layout.text_lines(text, width) for text in texts]
+    if sum(needs) <= layout.MAX_LINES:
+        return "\n".join(texts)
+    shares = layout.share_lines(needs, layout.MAX_LINES)
+    return "\n".join(layout.clip_text(text, width, n) for text, n in zip(texts, shares, strict=True))
+
+
+def _lead_text(state, field, width):
+    """A field of the lead's report; with several leads, each reporting lead's on a line ("江桥镇：…")."""
+    reported = [s for s in state.leads if s.latest and getattr(s.latest, field)]
+    if len(state.leads) == 1:
+        texts = [getattr(s.latest, field) for s in reported]
+    else:
+        texts = [f"{s.obligation.unit.name}：{getattr(s.latest, field)}" for s in reported]
+    return _lines_in_one_cell(texts, width)
+
+
+def _reporters(state):
+    reporting = [s.obligation.unit.name for s in state.leads if s.latest]
+    if len(state.leads) == 1:
+        return reporting[0] if reporting else ""
+    return f"{len(reporting)}/{len(state.leads)} 个牵头单位"
+
+
+def _supports(state, width):
+    """配合单位进展: each reporting co-organizer's status and percent, a line each
+    (their texts are in 按单位), then those yet to report, on one line."""
+    texts = [
+        f"{s.obligation.unit.name}：{STATUS_LABELS[s.latest.status]} {s.latest.percent}%"
+        for s in state.supports
+        if s.latest
+    ]
+    missing = [s.obligation.unit.name for s in state.supports if not s.latest]
+    if missing:
+        texts.append(f"{NOT_REPORTED}：{'、'.join(missing)}")
+    return _lines_in_one_cell(texts, width)
+
+
+_TEXT_WIDTHS = {column.header: column.width for column in READING_COLUMNS}
 
 
 def _write_reading_sheet(workbook, scope, progress, states):
@@ -280,12 +326,12 @@ def _write_reading_sheet(workbook, scope, progress, states):
             layout.status_with_light(state.status, state.light),
             state.percent / 100,
             _measure_review(state, scope.period),
-            state.lead_text("progress"),
-            state.lead_text("problems"),
-            state.lead_text("next_steps"),
-            state.reporters,
+            _lead_text(state, "progress", _TEXT_WIDTHS["进展情况"]),
+            _lead_text(state, "problems", _TEXT_WIDTHS["存在问题"]),
+            _lead_text(state, "next_steps", _TEXT_WIDTHS["下一步计划"]),
+            _reporters(state),
             _time(state.reported_at),
-            state.support_summary,
+            _supports(state, _TEXT_WIDTHS["配合单位进展"]),
         ]
         height = layout.row_height(values, READING_COLUMNS)
         new_page = used > 0 and used + height > capacity
@@ -406,7 +452,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         chart.type = "bar"
         chart.style = 2
         chart.gapWidth = 60
-        chart.title = f"各项工作任务平均完成进度（序时进度 {progress.expected:g}%）"
+        chart.title = layout.chart_title(f"各项工作任务平均完成进度（序时进度 {progress.expected:g}%）")
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
         chart.y_axis.numFmt = "0%"
@@ -425,7 +471,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
             showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
         )
         series.dLbls.numFmt = "0%"
-        chart.txPr = layout.chart_text()
+        chart.txPr = chart.x_axis.txPr = chart.y_axis.txPr = series.dLbls.txPr = layout.chart_text()
         chart.height = SUMMARY_CHART_ROWS * layout.MIN_ROW_PT / 72 * 2.54
         chart.width = sum(layout.column_points(c.width) for c in SUMMARY_COLUMNS) / 72 * 2.54
         sheet.ws.add_chart(chart, f"A{sheet.row + 1}")

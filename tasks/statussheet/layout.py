@@ -10,6 +10,10 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils.indexed_list import IndexedList
 
@@ -34,19 +38,19 @@ class Column:
 # columns from A, then the progress). Not imported: a row may carry several
 # units' text.
 READING_COLUMNS = [
-    Column("工作任务", 12),
-    Column("具体措施", 36),
+    Column("工作任务", 11),
+    Column("具体措施", 34),
     Column("责任单位", 16),
     Column("牵头单位", 10),
     Column("状态", 9, "center"),
     Column("完成进度", 6, "percent"),
-    Column("审核状态", 8, "center"),
-    Column("进展情况", 36),
+    Column("审核状态", 9, "center"),
+    Column("进展情况", 42),
     Column("存在问题", 20),
     Column("下一步计划", 20),
     Column("填报单位", 9),
     Column("填报时间", 10, "center"),
-    Column("配合单位进展", 27),
+    Column("配合单位进展", 23),
 ]
 
 # 按单位: one row per (measure, unit) obligation with that unit's own report.
@@ -63,12 +67,12 @@ EDITABLE = {  # header: report field
 FILL_IN_COLUMNS = [
     Column("单位", 11),
     Column("角色", 5, "center"),
-    Column("具体措施", 40),
+    Column("具体措施", 50),
     Column("状态", 8, "editable_center"),
     Column("完成进度", 7, "editable_percent"),
-    Column("进展情况", 38, "editable"),
-    Column("存在问题", 24, "editable"),
-    Column("下一步计划", 24, "editable"),
+    Column("进展情况", 48, "editable"),
+    Column("存在问题", 22, "editable"),
+    Column("下一步计划", 22, "editable"),
     Column("信号灯", 7, "center"),
     Column("审核状态", 11, "center"),
     Column("填报时间", 11, "center"),
@@ -173,16 +177,26 @@ def styles():
     return named
 
 
-def chart_text():
-    """Chart text in 宋体, for Latin and East Asian script alike (a chart names no font otherwise)."""
-    from openpyxl.chart.text import RichText
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
-    from openpyxl.drawing.text import Font as DrawingFont
-
-    properties = CharacterProperties(
-        sz=BODY_SIZE * 100, latin=DrawingFont(typeface=BODY_FONT), ea=DrawingFont(typeface=BODY_FONT)
+def _chart_font(size, bold=False):
+    """Character properties naming the body font for Latin and East Asian script alike:
+    LibreOffice takes nothing from the chart's own text settings into its axes,
+    labels or title, and falls back to DejaVu Sans and a sans CJK face there."""
+    return CharacterProperties(
+        sz=round(size * 100), b=bold, latin=DrawingFont(typeface=BODY_FONT), ea=DrawingFont(typeface=BODY_FONT)
     )
+
+
+def chart_text(size=BODY_SIZE):
+    """Text properties for a chart part (axis, data labels) in the body font."""
+    properties = _chart_font(size)
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=properties), endParaRPr=properties)])
+
+
+def chart_title(text, size=BODY_SIZE + 1):
+    """A chart title in the body font, bold."""
+    properties = _chart_font(size, bold=True)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=properties), r=[RegularTextRun(rPr=properties, t=text)])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
 
 
 ROLE_LABELS = ChoiceLabels(Assignment.Role.choices)
@@ -210,23 +224,41 @@ _PAPER_MM = {PAPER_A3: (420, 297), PAPER_A4: (297, 210)}  # landscape: width, he
 MARGIN_SIDE_IN, MARGIN_TOP_IN, MARGIN_BOTTOM_IN = 0.4, 0.5, 0.6
 MIN_PRINTED_PT = 9  # body text on paper, after fit-to-width scaling
 
-# One line of 11-point text: LibreOffice's line height of Noto Serif CJK SC
-# (the 宋体 stand-in on Linux; 1.44 em) is the tallest of the fonts the sheet
-# meets, Excel's SimSun needs 14.25 points. Measured, see
-# tests/statussheet/test_print.py.
-LINE_PT = 16.0
 ROW_PADDING_PT = 3.0
 MIN_ROW_PT = 18.0
+MAX_ROW_PT = 409.0  # Excel's tallest row; LibreOffice ignores a height above 1,600 points
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a program lays wrapped text out in a column, for 11-point text.
+
+    `unit`: points of column a width unit gives; `margins`: points of it
+    text cannot use; `advance`: a CJK character's width; `line`: a line's
+    height (all in points).
+    """
+
+    unit: float
+    margins: float
+    advance: float
+    line: float
+
+
+# Measured with the fonts each program uses for 宋体 (tests/statussheet/test_print.py
+# checks the result on LibreOffice's own layout): LibreOffice with Noto Serif CJK SC
+# makes a column 6.15 points a unit and fits 20 characters of 11 points in a width
+# of 40, 2 in a width of 5, not 3 in a width of 6; its lines are 15.7 points.
+# Excel and WPS with SimSun: 7 pixels a unit plus 5, 15-pixel characters, lines
+# of 14.25 points. Each wrapped line leaves up to an em free, as line-breaking
+# rules (no closing punctuation at a line start, whole Latin words) end lines early.
+LIBREOFFICE = _Layout(unit=6.15, margins=3.5, advance=11.5, line=16.0)
+EXCEL = _Layout(unit=5.25, margins=-1.5, advance=11.25, line=14.5)
+LINE_PT = LIBREOFFICE.line  # the taller line, for rows whose lines both programs count alike
 
 
 def column_points(width):
-    """A column's printed width in points, at most.
-
-    A width counts digits of the default font plus 5 px of padding at 96 dpi:
-    7 px for Excel's SimSun, 8 px for LibreOffice's Noto Serif CJK SC (measured
-    in tests/statussheet/test_print.py); the wider one decides the scale.
-    """
-    return 0.75 * (8 * width + 5)
+    """A column's printed width in points (LibreOffice's, the wider: it decides the scale)."""
+    return LIBREOFFICE.unit * width
 
 
 def fit_scale(columns, paper):
@@ -243,40 +275,98 @@ def page_height(paper, scale):
 
 
 @functools.cache
-def _ems_per_line(width, size):
-    return (column_points(width) - 10) / size - 1.5
+def _line_ems(program, width, size):
+    """(ems a line holds unwrapped, ems a wrapped line holds) in a column `width` wide."""
+    one_line = (program.unit * width - program.margins) / (program.advance * size / BODY_SIZE)
+    return one_line, max(one_line - 1, one_line * 0.75)
 
 
-def text_lines(text, width, size=BODY_SIZE):
-    """Lines a wrapped cell's text takes in a column `width` characters wide.
+@functools.cache
+def _surely_one_line(width, size):
+    """Characters that fit on one line in every program, even if each were an emoji."""
+    return min(_line_ems(program, width, size)[0] for program in (LIBREOFFICE, EXCEL)) / 1.25
+
+
+def _line_widths(text):
+    """Each line's width in ems.
 
     A CJK character is one em wide, most Latin characters about half: the
     UTF-8 length (three bytes for CJK, one for ASCII) plus the character count,
-    divided by four, estimates the width in ems without looking at each
-    character. One em a line is kept free because line-breaking rules
-    (no closing punctuation at a line start, whole Latin words) end lines early.
+    divided by four, estimates the width without looking at each character.
     """
-    if not text or not isinstance(text, str):
-        return 1
-    per_line = _ems_per_line(width, size)
-    if len(text) <= per_line / 1.25 and "\n" not in text and "\r" not in text:
-        return 1  # fits even if every character were an emoji
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # as clean_text writes it
-    lines = text.split("\n") if "\n" in text else (text,)
-    return sum(
-        max(1, math.ceil(((len(line.encode("utf-8")) + len(line)) / 4 + 2 * line.count("\t")) / per_line))
-        for line in lines
-    )
+    return [(len(line.encode("utf-8")) + len(line)) / 4 + 2 * line.count("\t") for line in text.split("\n")]
+
+
+def _short(text, width, size):
+    return len(text) <= _surely_one_line(width, size) and "\n" not in text and "\r" not in text
+
+
+def _count_lines(widths, program, width, size):
+    one_line, wrapped = _line_ems(program, width, size)
+    return sum(1 if ems <= one_line else math.ceil(ems / wrapped) for ems in widths)
+
+
+def text_lines(text, width, size=BODY_SIZE, program=EXCEL):
+    """Lines a wrapped cell's text takes in a column `width` characters wide, in
+    `program` (Excel, the default, fits fewer characters on a line than LibreOffice)."""
+    if not text or not isinstance(text, str) or _short(text, width, size):
+        return 1
+    return _count_lines(_line_widths(text), program, width, size)
+
+
+def text_height(text, width, size=BODY_SIZE):
+    """Points a wrapped cell's text needs in the program that needs more."""
+    if not text or not isinstance(text, str) or _short(text, width, size):
+        return LINE_PT * size / BODY_SIZE
+    return _long_text_height(text, width, size)
+
+
+@functools.lru_cache(maxsize=256)  # a measure's text comes again in each of its units' rows
+def _long_text_height(text, width, size):
+    widths = _line_widths(text)
+    lines = max(_count_lines(widths, program, width, size) * program.line for program in (LIBREOFFICE, EXCEL))
+    return lines * size / BODY_SIZE
 
 
 def row_height(values, columns):
-    """Points a row needs for its tallest wrapped cell; `values` may stop short of the last columns."""
-    lines = 1
+    """Points a row needs for its tallest wrapped cell, at most MAX_ROW_PT;
+    `values` may stop short of the last columns."""
+    needed = LINE_PT
     for value, column in zip(values, columns[: len(values)], strict=True):
         if isinstance(value, str) and column.style != "key":
-            lines = max(lines, text_lines(value, column.width))
-    return max(MIN_ROW_PT, lines * LINE_PT + ROW_PADDING_PT)
+            needed = max(needed, text_height(value, column.width))
+    return min(MAX_ROW_PT, max(MIN_ROW_PT, needed + ROW_PADDING_PT))
+
+
+MAX_LINES = int((MAX_ROW_PT - ROW_PADDING_PT) // LINE_PT)  # lines the tallest row holds in every program
+CLIPPED = "…（全文见“按单位”表）"
+
+
+def clip_text(text, width, max_lines):
+    """`text`, cut to `max_lines` lines of a column `width` wide and marked CLIPPED where cut."""
+    if text_lines(text, width) <= max_lines:
+        return text
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text_lines(text[:middle].rstrip() + CLIPPED, width) <= max_lines:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + CLIPPED
+
+
+def share_lines(needs, budget):
+    """Lines for texts that together need more than `budget`: each keeps what it
+    needs up to an equal share of what the shorter ones leave, at least one."""
+    shares = [0] * len(needs)
+    left = budget
+    for done, index in enumerate(sorted(range(len(needs)), key=needs.__getitem__)):
+        shares[index] = max(1, min(needs[index], left // (len(needs) - done)))
+        left -= shares[index]
+    return shares
 
 
 # --- What a fill-in row held when it was exported ----------------------------------------

@@ -15,7 +15,7 @@ from jiading_ads.xlsx import CONTENT_TYPE
 from tasks import obligations
 from tasks.models import Report
 from tasks.progress import Light
-from tasks.statussheet.layout import LIGHT_COLOURS, PERCENT_FORMAT
+from tasks.statussheet.layout import CLIPPED, LIGHT_COLOURS, MAX_ROW_PT, PERCENT_FORMAT
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import unit
 
@@ -227,7 +227,10 @@ def test_co_organizer_contributions_are_summarised_beside_the_lead(
 
     assert row["进展情况"] == "区科委牵头推进。"
     assert row["填报单位"] == "区科委"
-    assert row["配合单位进展"] == "区委网信办（推进中 30%）：网信办配合完成调研。"
+    # Co-organizers by status and percent (their texts are in 按单位), those yet to report on a line.
+    reported, missing = row["配合单位进展"].split("\n")
+    assert reported == "区委网信办：推进中 30%"
+    assert missing.startswith("未填报：区经委、") and "江桥镇" in missing
 
 
 def test_5_2_shows_each_reporting_lead_on_its_own_line(plan, as_coordinator, town_staff, current_period):
@@ -239,9 +242,42 @@ def test_5_2_shows_each_reporting_lead_on_its_own_line(plan, as_coordinator, tow
     row = row_of(workbook_of(as_coordinator.get(URL))["台账"], "5.(2)")
 
     assert row["进展情况"] == "江桥镇：江桥孵化平台已挂牌。\n南翔镇：南翔完成选址。"
-    assert row["填报单位"] == "江桥镇、南翔镇"
-    assert row["审核状态"] == "江桥镇：待审核\n南翔镇：待审核"
+    assert row["填报单位"] == "2/4 个牵头单位"
+    assert row["审核状态"] == "待审核 2\n未填报 2"
     assert row["完成进度"] == 0.2  # (60 + 20 + 0 + 0) / 4 leads
+
+
+def test_text_too_long_for_a_printed_row_is_cut_in_the_reading_sheet_and_whole_in_the_fill_in_sheet(
+    plan, as_coordinator, lead_staff, current_period
+):
+    long = "长文本。" * 500
+    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, progress=long)
+
+    workbook = workbook_of(as_coordinator.get(URL))
+    row = row_of(workbook["台账"], "1.(1)")
+
+    assert row["进展情况"].endswith(CLIPPED)
+    assert long.startswith(row["进展情况"].removesuffix(CLIPPED))
+    assert workbook["台账"].row_dimensions[row["row"]].height <= MAX_ROW_PT
+    assert fill_in_row(workbook["按单位"], "1.(1)", "区科委")["进展情况"] == long
+
+
+def test_each_lead_keeps_its_line_when_the_leads_texts_are_too_long_for_a_printed_row(
+    plan, as_coordinator, lead_staff, current_period
+):
+    measure = measure_by_code(plan, 6, 1)  # led by 各街镇: each member town leads its part
+    leads = [o.unit.name for o in obligations.for_measure(measure) if o.is_lead]
+    for name in leads:
+        report(measure, name, current_period, lead_staff, progress=f"{name}推进。" * 60)
+
+    sheet = workbook_of(as_coordinator.get(URL))["台账"]
+    row = row_of(sheet, "6.(1)")
+    lines = row["进展情况"].split("\n")
+
+    assert len(leads) >= 10
+    assert [line.split("：", 1)[0] for line in lines] == leads
+    assert all(line.endswith(CLIPPED) for line in lines)
+    assert sheet.row_dimensions[row["row"]].height <= MAX_ROW_PT
 
 
 def test_status_cell_is_filled_with_the_colour_of_its_light(plan, as_coordinator, lead_staff, current_period):

@@ -14,6 +14,7 @@ import pytest
 
 from tasks.models import Report
 from tasks.statussheet import SheetScope
+from tasks.statussheet.layout import MAX_ROW_PT
 from tests.conftest import measure_by_code
 
 from .helpers import CURRENT_PERIOD, TODAY, export_bytes, report
@@ -98,6 +99,10 @@ def test_no_line_of_text_is_cut_off_in_libreoffice(printed, libreoffice):
     content, _ = printed
     for sheet, rows in libreoffice.row_heights(content).items():
         cut = [(row, height, needed) for row, height, needed in rows if needed > height + 0.5]
+        if sheet == "按单位":
+            # Its cells hold a report whole, to be edited and read back: 2,000 characters
+            # need more than the tallest row Excel prints, which such a row gets.
+            cut = [(row, height, needed) for row, height, needed in cut if height < MAX_ROW_PT - 0.5]
         assert cut == [], f"{sheet}: rows lower than LibreOffice needs (row, height, needed): {cut[:5]}"
 
 
