@@ -107,7 +107,8 @@ def ascii_filename(scope):
 
 
 def _time(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+    # The site's zone (nothing activates another), without localtime's lookup of the current one per row.
+    return f"{moment.astimezone(timezone.get_default_timezone()):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def review_label(state, period):
