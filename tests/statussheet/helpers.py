@@ -318,6 +318,29 @@ class LibreOffice:
         )
         return [(target / f"sheet{index}.{to}").read_bytes() for index in range(len(contents))]
 
+    def edit(self, content, edits):
+        """The xlsx (bytes) after typing `edits` into its 按单位 sheet in LibreOffice and saving it (see lo_edit.py)."""
+        self.count += 1
+        source, target = self.workdir / f"edit{self.count}.xlsx", self.workdir / f"edited{self.count}.xlsx"
+        spec = self.workdir / f"edit{self.count}.json"
+        source.write_bytes(content)
+        spec.write_text(json.dumps(edits, ensure_ascii=False), encoding="utf-8")
+        subprocess.run(
+            [
+                UNO_PYTHON,
+                str(Path(__file__).with_name("lo_edit.py")),
+                str(source),
+                str(target),
+                str(self.workdir / "uno"),
+                str(spec),
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        return target.read_bytes()
+
     def row_heights(self, content):
         """{sheet: [[row, height, height LibreOffice needs], ...]} (see lo_row_heights.py)."""
         self.count += 1

@@ -80,7 +80,8 @@ def test_preview_lists_every_changed_field_per_row_and_unit_and_writes_nothing(a
         ("存在问题", "（空）", "场地紧张。"),
     ]
     assert "将更新 <strong>4</strong> 条填报，<strong>0</strong> 行有错误" in body
-    assert "<strong>完成进度</strong>：（空） → 40%" in body
+    assert '<strong>完成进度</strong>：<span class="old">（空）</span> → <span class="new">40%</span>' in body
+    assert '<span class="old">原：（空）</span><span class="new">新：已建成众创空间两处。</span>' in body
     assert 'value="apply"' in body
     assert Report.objects.count() == 0
 
@@ -294,7 +295,7 @@ def assert_refused(client, response, *expected):
     body = response.content.decode()
     for row, text in expected:
         assert any(r == row and text in message for r, message in preview.errors), (row, text, preview.errors)
-        assert f'<td data-label="行号">第 {row} 行</td>' in body
+        assert f'<td data-label="行号" class="where">第 {row} 行</td>' in body
     assert 'value="apply"' not in body
     assert SESSION_KEY not in client.session
     assert "没有待导入的内容" in " ".join(messages_of(apply(client)))
