@@ -106,7 +106,11 @@ def _sniff(file):
 
 
 def _open(file):
-    """The workbook's fill-in sheet as rows of cells (values and formulas, with number formats)."""
+    """The workbook's fill-in sheet as rows of cells (values and formulas, with number formats).
+
+    Where reading an upload begins: every check of the file as a whole (its
+    name, format and limits) belongs here, before openpyxl opens it.
+    """
     name = str(getattr(file, "name", "") or "").lower()
     for extension, kind in OTHER_FORMATS.items():
         if name.endswith(extension):
