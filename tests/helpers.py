@@ -1,8 +1,11 @@
-"""Helpers that test packages share: looking up units and obligations, reading xlsx responses."""
+"""Helpers that test packages share: looking up units and obligations, reading xlsx responses,
+rolling back what each generated example wrote."""
 
+import contextlib
 import io
 
 import openpyxl
+from django.db import transaction
 
 from departments.models import Unit
 from tasks import obligations
@@ -23,3 +26,11 @@ def sheet_rows(response):
     """The rows of the first sheet of an xlsx response, header first, as lists of values."""
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """An atomic block that is always rolled back: one per example a property test generates."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -8,7 +8,6 @@ import string
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -20,6 +19,7 @@ from tasks import obligations, statussheet, workflow
 from tasks.models import Measure, Period, Plan, Report, ReportEvent
 from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 from tests.conftest import measure_by_code
+from tests.helpers import rolled_back
 
 EXAMPLES = hypothesis_settings(
     max_examples=40,
@@ -35,22 +35,6 @@ numberish = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     any_text,
 )
-
-
-def rolled_back():
-    """An atomic block that is always rolled back, one per example."""
-
-    class Block:
-        def __enter__(self):
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-
-        def __exit__(self, *exc):
-            transaction.set_rollback(True)
-            self.atomic.__exit__(*exc)
-            return False
-
-    return Block()
 
 
 @pytest.fixture

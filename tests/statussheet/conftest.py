@@ -64,6 +64,14 @@ def reported(plan, lead_staff, current_period, previous_period):
     )
 
 
+@pytest.fixture
+def two_quarters(plan, lead_staff, previous_period, current_period):
+    """区科委 reported 1.(1) at 30% in the first quarter and 40% in the second."""
+    measure = measure_by_code(plan, 1, 1)
+    report(measure, "区科委", previous_period, lead_staff, percent=30, progress="一季度：完成选址。")
+    report(measure, "区科委", current_period, lead_staff, percent=40, progress="二季度：空间开工。")
+
+
 @pytest.fixture(scope="package")
 def plain_export(_committed_plan, django_db_blocker):
     """The coordinator's /export/status.xlsx before anyone has reported, fetched once.

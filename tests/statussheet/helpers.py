@@ -227,6 +227,20 @@ def all_codes(client, params):
     return codes
 
 
+def queries_as_reports_grow(client, url, params, plan, user, pinned):
+    """(queries of a GET with a few reports, with every obligation reported in two
+    quarters, the last response). `pinned`: django_assert_max_num_queries(n), held
+    over the GET with a few reports."""
+    a_few_reports(plan, user)
+    client.get(url, params)  # the first request of a session sets up its security record
+    with pinned:
+        client.get(url, params)
+    _, few = count_queries(lambda: client.get(url, params))
+    assert bulk_reports(plan, [PREVIOUS_PERIOD, CURRENT_PERIOD]) > 150
+    response, many = count_queries(lambda: client.get(url, params))
+    return few, many, response
+
+
 def count_queries(function):
     """Run `function` and return (its result, the number of queries it made)."""
     with CaptureQueriesContext(connection) as queries:

@@ -13,23 +13,12 @@ percentage, "=…" a formula); columns are deleted after the typing. Prints
 """
 
 import json
-import os
-import subprocess
 import sys
-import time
-import uuid
 
-import uno
-from com.sun.star.beans import PropertyValue
+from lo_uno import document, save_as_xlsx
 
 FILL_IN_SHEET = "按单位"
 HEADER_ROW = 2  # 0-based: the sheet's third row
-
-
-def _property(name, value):
-    prop = PropertyValue()
-    prop.Name, prop.Value = name, value
-    return prop
 
 
 def _headers(sheet):
@@ -65,46 +54,10 @@ def edit(document, edits):
 def main(source, target, profile, edits_path):
     with open(edits_path, encoding="utf-8") as file:
         edits = json.load(file)
-    pipe = f"lo-edit-{uuid.uuid4().hex}"
-    office = subprocess.Popen(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--invisible",
-            "--norestore",
-            f"--accept=pipe,name={pipe};urp;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        for _ in range(120):
-            try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:  # not listening yet
-                time.sleep(0.5)
-        else:
-            raise SystemExit("LibreOffice did not start")
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        url = uno.systemPathToFileUrl(os.path.abspath(source))
-        document = desktop.loadComponentFromURL(url, "_blank", 0, (_property("Hidden", True),))
-        typed = edit(document, edits)
-        document.storeToURL(
-            uno.systemPathToFileUrl(os.path.abspath(target)), (_property("FilterName", "Calc MS Excel 2007 XML"),)
-        )
-        document.close(True)
-        print(json.dumps(typed, ensure_ascii=False))
-    finally:
-        try:
-            desktop.terminate()
-        except Exception:
-            pass
-        office.terminate()
-        office.wait(30)
+    with document(source, profile) as opened:
+        typed = edit(opened, edits)
+        save_as_xlsx(opened, target)
+    print(json.dumps(typed, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -14,11 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tasks.models import Period, Plan
-from tests.conftest import measure_by_code
 from tests.tasks.plan_facts import MEASURE_COUNTS
 from tests.tasks.seed import attachment_rows
 
-from .helpers import report, row_of
+from .helpers import row_of
 
 
 def export(tmp_path, *args):
@@ -234,14 +233,6 @@ def test_unwritable_path_is_refused_with_the_path_named(plan, tmp_path):
     assert not target.exists()
     del excinfo  # its traceback holds the workbook
     gc.collect()
-
-
-@pytest.fixture
-def two_quarters(plan, lead_staff, previous_period, current_period):
-    """区科委 reported 1.(1) at 30% in the first quarter and 40% in the second."""
-    measure = measure_by_code(plan, 1, 1)
-    report(measure, "区科委", previous_period, lead_staff, percent=30, progress="一季度：完成选址。")
-    report(measure, "区科委", current_period, lead_staff, percent=40, progress="二季度：空间开工。")
 
 
 def test_command_exports_a_named_past_period_as_of_its_due_date(plan, two_quarters, tmp_path):

@@ -11,13 +11,13 @@ saves it again.
 import datetime
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks import obligations
 from tasks.models import Measure, Period, Report
 from tasks.statussheet import SheetScope
+from tests.helpers import rolled_back
 
 from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, export_bytes, preview_of, read_back, upload
 
@@ -129,19 +129,6 @@ def assert_nothing_changes(plan, period, label, content, unit_ids, *, also_as=No
         assert (label, preview.errors, preview.changes) == (label, [], [])
 
 
-class RolledBack:
-    """One database transaction per generated example, always rolled back."""
-
-    def __enter__(self):
-        self.atomic = transaction.atomic()
-        self.atomic.__enter__()
-
-    def __exit__(self, *exc):
-        transaction.set_rollback(True)
-        self.atomic.__exit__(*exc)
-        return False
-
-
 PROPERTY = settings(
     max_examples=25,
     deadline=None,
@@ -157,7 +144,7 @@ def period(current_period):
 @PROPERTY
 @given(specs=report_specs)
 def test_every_unmodified_export_comes_back_as_no_change(plan, period, specs):
-    with RolledBack():
+    with rolled_back():
         units = write_reports(plan, specs)
         for label, content, unit_ids in every_roles_export(plan, period, units):
             also = frozenset({units[0].pk}) if unit_ids is None else None
@@ -171,7 +158,7 @@ def test_every_unmodified_export_comes_back_as_no_change(plan, period, specs):
 )
 @given(specs=report_specs)
 def test_every_export_resaved_by_libreoffice_comes_back_as_no_change(plan, period, libreoffice, specs):
-    with RolledBack():
+    with rolled_back():
         units = write_reports(plan, specs)
         exports = every_roles_export(plan, period, units)
         resaved = libreoffice.convert([content for _, content, _ in exports])
