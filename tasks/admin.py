@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from .obligations import default_owed_from
+
 from .models import Assignment, Evidence, Measure, Period, Plan, ReminderLog, Report, ReportEvent, Task
 
 
@@ -22,9 +24,15 @@ class MeasureInline(admin.TabularInline):
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     extra = 0
-    fields = ["position", "unit", "printed_name", "role"]
+    fields = ["position", "unit", "printed_name", "role", "owed_from"]
     ordering = ["position"]
     autocomplete_fields = ["unit"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # A unit added to a measure owes from the next period unless the admin says otherwise.
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["owed_from"].initial = default_owed_from
+        return formset
 
 
 @admin.register(Plan)
@@ -72,7 +80,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["measure", "printed_name", "unit", "role", "position"]
+    list_display = ["measure", "printed_name", "unit", "role", "position", "owed_from"]
     list_filter = ["role", "unit__kind", "measure__task", "unit"]
     search_fields = ["printed_name", "unit__name", "measure__text"]
     list_select_related = ["measure__task", "unit"]

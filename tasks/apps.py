@@ -11,3 +11,10 @@ class TasksConfig(AppConfig):
         from .access import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self)
+
+        from departments.admin import CollectiveMembershipInline
+
+        from .obligations import default_owed_from
+
+        # A member added in the admin owes from the next period by default.
+        CollectiveMembershipInline.owed_from_default = staticmethod(default_owed_from)

@@ -139,6 +139,12 @@ class Assignment(models.Model):
     position = models.PositiveSmallIntegerField(_("排列位置"), help_text=_("在原文中的次序，从 1 开始。"))
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
     printed_name = models.CharField(_("原文名称"), max_length=100)
+    owed_from = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日期或之后开始的填报周期起须填报；留空表示自方案开始即须填报。"),
+    )
 
     class Meta:
         verbose_name = _("责任分工")

@@ -15,9 +15,10 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from departments.models import Unit, UnitAlias
+from departments.models import CollectiveMembership, Unit, UnitAlias
 
 from .models import Assignment, Measure, Plan, Task
+from .obligations import default_owed_from
 from .periods import ensure_quarterly_periods
 
 DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
@@ -83,6 +84,7 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     warnings: list = field(default_factory=list)
+    members_added: list = field(default_factory=list)  # (collective, [member names], owed_from)
 
     @property
     def changed(self):
@@ -318,9 +320,14 @@ def _check_names(reader, spec):
         return resolved[name]
 
     for unit in spec.units:
+        seen = set()
         for member in unit.members:
-            if kinds.get(resolve(member, f"集合单位“{unit.name}”的成员")) == Unit.Kind.COLLECTIVE:
+            canonical = resolve(member, f"集合单位“{unit.name}”的成员")
+            if kinds.get(canonical) == Unit.Kind.COLLECTIVE:
                 reader.fail(f"集合单位“{unit.name}”的成员“{member}”本身也是集合单位")
+            if canonical in seen:
+                reader.fail(f"集合单位“{unit.name}”的成员“{canonical}”列出了不止一次")
+            seen.add(canonical)
     for task in spec.tasks:
         for name in task.departments:
             resolve(name, f"工作任务 {task.number} 的责任部门")
@@ -336,11 +343,17 @@ def _check_names(reader, spec):
                         reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
 
 
-def load_plan(spec):
-    """Write a checked spec to the database, atomically; returns a LoadResult."""
+def load_plan(spec, *, sync_members=False, today=None):
+    """Write a checked spec to the database, atomically; returns a LoadResult.
+
+    Members of a collective unit are set only when the load creates it. With
+    `sync_members`, the file's default members missing from an existing
+    collective are added (never removed), owing reports from the next period
+    (obligations.default_owed_from); `result.members_added` lists them.
+    """
     result = LoadResult()
     with transaction.atomic():
-        units = _load_units(spec, result)
+        units = _load_units(spec, result, sync_members=sync_members, today=today)
         plan = _sync(
             result,
             Plan,
@@ -373,7 +386,7 @@ def load_plan(spec):
                     each_lead_own_part=m_spec.each_lead_own_part,
                 )
                 seen_measures.add(measure.pk)
-                _sync_assignments(result, measure, m_spec, units)
+                _sync_assignments(result, measure, m_spec, units, today)
         result.created += ensure_quarterly_periods(plan)
         stale = Measure.objects.filter(task__plan=plan).exclude(pk__in=seen_measures).select_related("task")
         for measure in stale:
@@ -399,9 +412,10 @@ def _sync(result, model, lookup, **values):
     return obj
 
 
-def _load_units(spec, result):
+def _load_units(spec, result, *, sync_members=False, today=None):
     """Create missing units and aliases; existing units are left as admins set them."""
     new_collectives = []
+    existing_collectives = []
     for order, u_spec in enumerate(spec.units, start=1):
         unit = Unit.objects.filter(name=u_spec.name).first()
         if unit is None:
@@ -411,6 +425,8 @@ def _load_units(spec, result):
                 new_collectives.append((unit, u_spec.members))
         else:
             result.unchanged += 1
+            if u_spec.members:
+                existing_collectives.append((unit, u_spec.members))
         existing = set(unit.aliases.values_list("name", flat=True))
         for alias in u_spec.aliases:
             if alias not in existing:
@@ -420,11 +436,40 @@ def _load_units(spec, result):
     for unit, members in new_collectives:
         resolved = Unit.objects.resolve_names(members)
         unit.members.set([resolved[name] for name in members])
+    _compare_members(existing_collectives, result, sync_members, today)
     names = {n for t in spec.tasks for m in t.measures for n in m.units}
     return Unit.objects.resolve_names(names)
 
 
-def _sync_assignments(result, measure, m_spec, units):
+def _compare_members(collectives, result, sync, today):
+    """Default members missing from existing collectives: added with `sync`, else a warning.
+
+    Members an admin added stay; members the file lists are never removed.
+    """
+    owed_from = None
+    for unit, members in collectives:
+        resolved = Unit.objects.resolve_names(members)
+        present = set(CollectiveMembership.objects.filter(collective=unit).values_list("member_id", flat=True))
+        missing = [resolved[name] for name in members if resolved[name].pk not in present]
+        if not missing:
+            continue
+        names = [m.name for m in missing]
+        if not sync:
+            result.warnings.append(
+                f"集合单位“{unit.name}”缺少文件列出的默认成员：{'、'.join(names)}"
+                "（未改动；如需补充，请运行 load_plan --sync-members）"
+            )
+            continue
+        if owed_from is None:
+            owed_from = default_owed_from(today)
+        CollectiveMembership.objects.bulk_create(
+            CollectiveMembership(collective=unit, member=member, owed_from=owed_from) for member in missing
+        )
+        result.created += len(missing)
+        result.members_added.append((unit.name, names, owed_from))
+
+
+def _sync_assignments(result, measure, m_spec, units, today=None):
     wanted = [
         (
             units[name].pk,
@@ -434,15 +479,30 @@ def _sync_assignments(result, measure, m_spec, units):
         )
         for position, name in enumerate(m_spec.units, start=1)
     ]
-    current = list(measure.assignments.order_by("position").values_list("unit_id", "position", "role", "printed_name"))
+    rows = measure.assignments.order_by("position").values_list(
+        "unit_id", "position", "role", "printed_name", "owed_from"
+    )
+    current = [row[:4] for row in rows]
     if current == wanted:
         result.unchanged += 1
         return
-    # Assignments carry no data of their own (reports hang on measure and
-    # unit), so replacing them is safe and sidesteps position swaps.
+    # Reports hang on measure and unit, and each unit's start date is carried
+    # over, so replacing the rows is safe and sidesteps position swaps. A unit
+    # new to a measure that already had units owes from the next period.
+    owed_from = {row[0]: row[4] for row in rows}
+    if current:
+        start = default_owed_from(today)
+        owed_from = {unit_id: owed_from.get(unit_id, start) for unit_id, *_ in wanted}
     measure.assignments.all().delete()
     Assignment.objects.bulk_create(
-        Assignment(measure=measure, unit_id=unit_id, position=position, role=role, printed_name=name)
+        Assignment(
+            measure=measure,
+            unit_id=unit_id,
+            position=position,
+            role=role,
+            printed_name=name,
+            owed_from=owed_from.get(unit_id),
+        )
         for unit_id, position, role, name in wanted
     )
     if current:

@@ -9,20 +9,11 @@ from tasks.models import Assignment, Report
 from tasks.progress import Light, PlanProgress, expected_percent, light_for
 from tests.conftest import measure_by_code
 
+from tests.tasks.plan_facts import TWELVE_JIEZHEN
+
 from .helpers import TODAY, period, put_report, unit
 
-TEN = {
-    "新成路街道",
-    "真新街道",
-    "嘉定镇街道",
-    "南翔镇",
-    "安亭镇",
-    "马陆镇",
-    "徐行镇",
-    "华亭镇",
-    "外冈镇",
-    "江桥镇",
-}
+TWELVE = TWELVE_JIEZHEN
 D = datetime.date
 
 
@@ -188,7 +179,7 @@ def test_measure_with_four_leads_is_the_mean_of_the_four(plan):
     assert state.percent == 50.0
 
 
-def test_collective_lead_is_the_mean_over_its_ten_members(plan):
+def test_collective_lead_is_the_mean_over_its_twelve_members(plan):
     measure = measure_by_code(plan, 6, 1)  # led by 各街镇
     put_report(plan, measure, "江桥镇", percent=100)
     put_report(plan, measure, "南翔镇", percent=50)
@@ -196,8 +187,8 @@ def test_collective_lead_is_the_mean_over_its_ten_members(plan):
 
     state = progress_at(plan).states[measure.pk]
 
-    assert {s.obligation.unit.name for s in state.leads} == TEN
-    assert state.percent == 17.0
+    assert {s.obligation.unit.name for s in state.leads} == TWELVE
+    assert state.percent == 14.2  # 170 / 12
 
 
 def test_measure_is_done_only_when_every_lead_is_done(plan):
@@ -270,7 +261,7 @@ def test_missing_report_after_the_due_date_is_red_and_a_submitted_one_is_not(pla
 # --- obligations ---------------------------------------------------------------------------------
 
 
-def test_collective_co_organizer_expands_to_its_ten_members_as_co_organizers(plan):
+def test_collective_co_organizer_expands_to_its_twelve_members_as_co_organizers(plan):
     measure = measure_by_code(plan, 2, 1)
 
     owed = obligations.for_measure(measure)
@@ -283,17 +274,17 @@ def test_collective_co_organizer_expands_to_its_ten_members_as_co_organizers(pla
         ("区行政服务中心（大数据中心）", "support"),
     ]
     via = [o for o in owed if o.collective is not None]
-    assert {o.unit.name for o in via} == TEN
+    assert {o.unit.name for o in via} == TWELVE
     assert {(o.role, o.collective.name) for o in via} == {("support", "各街镇")}
-    assert len(owed) == 14
+    assert len(owed) == 16
 
 
-def test_collective_lead_expands_to_ten_lead_obligations(plan):
+def test_collective_lead_expands_to_twelve_lead_obligations(plan):
     owed = obligations.for_measure(measure_by_code(plan, 6, 1))
 
-    assert {o.unit.name for o in owed} == TEN
+    assert {o.unit.name for o in owed} == TWELVE
     assert all(o.is_lead and o.get_role_display() == "牵头" for o in owed)
-    assert len(owed) == 10
+    assert len(owed) == 12
 
 
 def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_direct_role(plan):
@@ -304,7 +295,7 @@ def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_dire
     owed = obligations.for_measure(measure)
 
     names = [o.unit.name for o in owed]
-    assert len(names) == len(set(names)) == 8 + 7
+    assert len(names) == len(set(names)) == 8 + 9  # twelve members, three of them listed directly
     jiangqiao = [o for o in owed if o.unit.name == "江桥镇"]
     assert [(o.role, o.collective) for o in jiangqiao] == [("lead", None)]
     assert [(o.role, o.collective.name) for o in owed if o.unit.name == "马陆镇"] == [("support", "各街镇")]
