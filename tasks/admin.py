@@ -4,7 +4,22 @@ from django.utils.translation import gettext_lazy as _
 
 from .obligations import default_owed_from
 
-from .models import Assignment, Evidence, Measure, Period, Plan, ReminderLog, Report, ReportEvent, Task
+from . import indicators
+from .models import (
+    Assignment,
+    Evidence,
+    Indicator,
+    IndicatorEvent,
+    IndicatorEvidence,
+    IndicatorValue,
+    Measure,
+    Period,
+    Plan,
+    ReminderLog,
+    Report,
+    ReportEvent,
+    Task,
+)
 
 
 class TaskInline(admin.TabularInline):
@@ -141,3 +156,43 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_display = ["sent_on", "unit", "period", "obligation_count", "recipients"]
     list_filter = ["sent_on", "period"]
     list_select_related = ["unit", "period"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """Targets ("若干", "一批") and baselines are set here; every change is audited."""
+
+    list_display = ["number", "name", "plan", "target_kind", "target_value", "target_year", "baseline_year", "unit"]
+    list_display_links = ["number", "name"]
+    list_filter = ["plan", "target_kind"]
+    list_select_related = ["plan", "unit"]
+    search_fields = ["name", "goal_text"]
+    autocomplete_fields = ["unit", "data_unit"]
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            before = Indicator.objects.filter(pk=obj.pk).values(
+                "baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "unit_id"
+            )[0]
+        super().save_model(request, obj, form, change)
+        indicators.record_target_change(request.user, obj, before)
+
+
+class IndicatorEventInline(ReportEventInline):
+    model = IndicatorEvent
+
+
+class IndicatorEvidenceInline(EvidenceInline):
+    model = IndicatorEvidence
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(ReportAdmin):
+    """Values change only through the indicators module, so the admin shows them read-only."""
+
+    list_display = ["indicator", "year", "value", "source", "state", "updated_at"]
+    list_filter = ["state", "indicator__plan", "indicator"]
+    search_fields = ["indicator__name", "source"]
+    list_select_related = ["indicator"]
+    inlines = [IndicatorEvidenceInline, IndicatorEventInline]

@@ -8,6 +8,7 @@ attached to measures survive a reload.
 """
 
 import datetime
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from departments.models import CollectiveMembership, Unit, UnitAlias
 
-from .models import Assignment, Measure, Plan, Task
+from .models import Assignment, Indicator, Measure, Plan, Task
 from .obligations import default_owed_from
 from .periods import ensure_quarterly_periods
 
@@ -76,6 +77,25 @@ class PlanSpec:
     lead_note: str
     units: list
     tasks: list
+    notice: dict = field(default_factory=dict)  # the other Plan text fields: NOTICE_FIELDS
+    headings: dict = field(default_factory=dict)
+    indicators: list = field(default_factory=list)
+
+
+@dataclass
+class IndicatorSpec:
+    number: int
+    name: str
+    goal: str
+    measure_unit: str
+    baseline_year: int | None
+    baseline_value: Decimal | None
+    target_kind: str
+    target_value: Decimal | None
+    target_year: int
+    target_note: str
+    unit: str  # printed name
+    data_unit: str
 
 
 @dataclass
@@ -161,6 +181,111 @@ def _departments(reader, item, where):
     return names
 
 
+# The notice's other sections, all optional, stored verbatim on Plan.
+NOTICE_FIELDS = [
+    "header",
+    "notice_title",
+    "addressees",
+    "notice_text",
+    "notice_attachment",
+    "preamble",
+    "guidance",
+    "key_points",
+    "attachment_note",
+    "attachment_title",
+]
+HEADING_LENGTH = 50
+
+
+def _notice(reader, plan):
+    where = "“plan”部分"
+    return {
+        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name))
+        for name in NOTICE_FIELDS
+    }
+
+
+def _headings(reader, plan):
+    raw = plan.get("headings")
+    if raw is None:
+        return {}
+    where = "“plan”部分的“headings”"
+    raw = reader.mapping(raw, where)
+    unknown = set(raw) - set(Plan.SECTION_KEYS)
+    if unknown:
+        reader.fail(f"{where}中有未知的部分“{'、'.join(sorted(map(str, unknown)))}”，应为 {'、'.join(Plan.SECTION_KEYS)} 之一")
+    return {key: reader.text(raw, key, where, max_length=HEADING_LENGTH) for key in raw}
+
+
+YEARS = (1900, 2100)
+
+
+def _year(reader, data, key, where, required=True):
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not YEARS[0] <= value <= YEARS[1]:
+        reader.fail(f"{where}的“{key}”应为 {YEARS[0]} 到 {YEARS[1]} 之间的年份，实为 {value!r}")
+    return value
+
+
+def _amount(reader, data, key, where):
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        reader.fail(f"{where}的“{key}”应为数字，实为 {value!r}")
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e14"):
+        reader.fail(f"{where}的“{key}”应为不小于 0 的数字，实为 {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _read_indicators(reader, value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        reader.fail("“indicators”应为列表")
+    indicators, numbers = [], set()
+    for index, item in enumerate(value, start=1):
+        item = reader.mapping(item, f"第 {index} 个指标")
+        number = reader.number(item, "number", f"第 {index} 个指标")
+        where = f"指标 {number}"
+        if number in numbers:
+            reader.fail(f"指标编号 {number} 重复")
+        numbers.add(number)
+        target = reader.mapping(item.get("target"), f"{where}的“target”")
+        kind = reader.text(target, "kind", f"{where}的“target”")
+        if kind not in Indicator.TargetKind.values:
+            reader.fail(f"{where}的目标类型“{kind}”无效，应为 {'、'.join(Indicator.TargetKind.values)} 之一")
+        spec = IndicatorSpec(
+            number=number,
+            name=reader.text(item, "name", where, max_length=_length(Indicator, "name")),
+            goal=reader.text(item, "goal", where, required=False, max_length=_length(Indicator, "goal_text")),
+            measure_unit=reader.text(item, "measure_unit", where, max_length=_length(Indicator, "measure_unit")),
+            baseline_year=_year(reader, item, "baseline_year", where, required=False),
+            baseline_value=_amount(reader, item, "baseline_value", where),
+            target_kind=kind,
+            target_value=_amount(reader, target, "value", f"{where}的“target”"),
+            target_year=_year(reader, target, "year", f"{where}的“target”"),
+            target_note=reader.text(item, "target_note", where, required=False, max_length=_length(Indicator, "target_note")),
+            unit=reader.text(item, "unit", where, max_length=NAME_LENGTH),
+            data_unit=reader.text(item, "data_unit", where, required=False, max_length=NAME_LENGTH),
+        )
+        if spec.baseline_year is not None and spec.baseline_year >= spec.target_year:
+            reader.fail(f"{where}的基期年份应早于目标年份")
+        if kind != Indicator.TargetKind.ABSOLUTE:
+            if spec.baseline_year is None:
+                reader.fail(f"{where}是增长类目标，须给出基期年份（baseline_year）")
+            if spec.target_value is None:
+                reader.fail(f"{where}是增长类目标，须给出增长百分比（target.value）")
+        indicators.append(spec)
+    return indicators
+
+
 def read_plan_file(path):
     """Parse and check a plan file. Reads unit names from the database too."""
     path = Path(path)
@@ -196,6 +321,9 @@ def read_plan_file(path):
         lead_note=reader.text(plan, "lead_note", "“plan”部分", required=False),
         units=units,
         tasks=tasks,
+        notice=_notice(reader, plan),
+        headings=_headings(reader, plan),
+        indicators=_read_indicators(reader, data.get("indicators")),
     )
     if spec.end_date < spec.start_date:
         reader.fail("结束日期早于开始日期")
@@ -305,6 +433,7 @@ def _check_names(reader, spec):
         wanted.update(task.departments)
         for measure in task.measures:
             wanted.update(measure.units)
+    wanted.update(n for i in spec.indicators for n in (i.unit, i.data_unit) if n)
     missing = wanted - resolved.keys()
     if missing:
         for name, unit in Unit.objects.resolve_names(missing).items():
@@ -328,6 +457,10 @@ def _check_names(reader, spec):
             if canonical in seen:
                 reader.fail(f"集合单位“{unit.name}”的成员“{canonical}”列出了不止一次")
             seen.add(canonical)
+    for indicator in spec.indicators:
+        for name in (indicator.unit, indicator.data_unit):
+            if name and kinds.get(resolve(name, f"指标 {indicator.number}")) == Unit.Kind.COLLECTIVE:
+                reader.fail(f"指标 {indicator.number} 的责任单位不能是集合单位“{name}”")
     for task in spec.tasks:
         for name in task.departments:
             resolve(name, f"工作任务 {task.number} 的责任部门")
@@ -365,6 +498,8 @@ def load_plan(spec, *, sync_members=False, today=None):
             goals=spec.goals,
             safeguards=spec.safeguards,
             lead_note=spec.lead_note,
+            headings=spec.headings,
+            **spec.notice,
         )
         seen_measures = set()
         for task_spec in spec.tasks:
@@ -387,6 +522,7 @@ def load_plan(spec, *, sync_members=False, today=None):
                 )
                 seen_measures.add(measure.pk)
                 _sync_assignments(result, measure, m_spec, units, today)
+        _load_indicators(spec, plan, result)
         result.created += ensure_quarterly_periods(plan)
         stale = Measure.objects.filter(task__plan=plan).exclude(pk__in=seen_measures).select_related("task")
         for measure in stale:
@@ -509,3 +645,27 @@ def _sync_assignments(result, measure, m_spec, units, today=None):
         result.updated += 1
     else:
         result.created += 1
+
+
+def _load_indicators(spec, plan, result):
+    """Indicators by number; a target or baseline value the file leaves out keeps what an admin set."""
+    if not spec.indicators:
+        return
+    names = {n for i in spec.indicators for n in (i.unit, i.data_unit) if n}
+    units = Unit.objects.resolve_names(names)
+    for i_spec in spec.indicators:
+        values = {
+            "name": i_spec.name,
+            "goal_text": i_spec.goal,
+            "measure_unit": i_spec.measure_unit,
+            "baseline_year": i_spec.baseline_year,
+            "target_kind": i_spec.target_kind,
+            "target_year": i_spec.target_year,
+            "target_note": i_spec.target_note,
+            "unit": units[i_spec.unit],
+            "data_unit": units[i_spec.data_unit] if i_spec.data_unit else None,
+        }
+        for name in ("baseline_value", "target_value"):
+            if getattr(i_spec, name) is not None:
+                values[name] = getattr(i_spec, name)
+        _sync(result, Indicator, {"plan": plan, "number": i_spec.number}, **values)

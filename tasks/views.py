@@ -1,4 +1,5 @@
 import io
+import re
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 from departments.models import Unit
 from security import audit
 
-from . import access, statussheet, workflow
+from . import access, bulletin, documents, statussheet, workflow
+from . import indicators as indicator_rules
+from . import periods as periods_rules
 from . import obligations as obligation_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
@@ -99,12 +102,7 @@ def _get_evidence_for_user(request, pk):
 
 def _as_of(period):
     """The day progress is computed for: today, or a past period's due date."""
-    today = _today()
-    if period is not None and period.due_date < today and period.end_date < today:
-        current = Period.objects.current(period.plan, today)
-        if current is not None and current.pk != period.pk:
-            return period.due_date
-    return today
+    return periods_rules.as_of(period, _today())
 
 
 def _xlsx_response(scope, what):
@@ -160,6 +158,8 @@ def dashboard(request):
             lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
             statuses=counts["statuses"].items(),
             goals=plan.goals.splitlines(),
+            reporting=progress.reporting(),
+            indicator_rows=indicator_rules.evaluations(plan),
         )
     return render(request, "tasks/dashboard.html", context)
 
@@ -280,6 +280,32 @@ def export_status(request):
     return _xlsx_response(scope, "台账")
 
 
+@access.reader_required
+def export_bulletin(request):
+    """The period's 通报 as a Word draft, for the coordinator."""
+    access.require_review(request.user)
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    wanted = request.GET.get("period")
+    if wanted:
+        period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+    else:
+        period = Period.objects.current(plan, _today())
+        if period is None:
+            raise Http404("没有可通报的填报周期。")
+    draft = bulletin.collect(plan, period, _as_of(period))
+    buffer = io.BytesIO()
+    bulletin.write(draft, buffer)
+    audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
+    response = HttpResponse(buffer.getvalue(), content_type=documents.CONTENT_TYPE)
+    fallback = f"tongbao_{draft.today:%Y-%m-%d}.docx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(bulletin.filename(draft))}"
+    )
+    return response
+
+
 IMPORT_SESSION_KEY = "statussheet_import"
 
 
@@ -331,15 +357,41 @@ def import_status(request):
     )
 
 
+_POINT = re.compile(r"^(\d+\.\s*[^。]*。)(.*)$")
+
+
+def _paragraphs(text):
+    """[(lead, rest)] per line: a numbered point's first sentence is its lead, shown bold as printed."""
+    rows = []
+    for line in text.splitlines():
+        match = _POINT.match(line)
+        rows.append(match.groups() if match else ("", line))
+    return rows
+
+
 @access.reader_required
 def plan(request):
-    """The whole plan as the attachment shows it. A fixed number of queries."""
+    """The whole notice in order, each task's narrative beside its measures and their
+    live state (the current period's). A fixed number of queries."""
     current = _selected_plan(request)
-    tasks = []
+    context = {"plan": current, "tasks": []}
     if current is not None:
+        period = Period.objects.current(current, _today())
         measures = Measure.objects.with_assignments().order_by("number")
-        tasks = current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures))
-    return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
+        tasks = list(current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures)))
+        progress = PlanProgress(
+            current, period, today=_today(), measures=[m for t in tasks for m in t.measures.all()]
+        )
+        for task in tasks:
+            task.rows = [(m, progress.states[m.pk]) for m in task.measures.all()]
+        context.update(
+            tasks=tasks,
+            period=period,
+            expected=progress.expected,
+            tasks_heading=current.heading("tasks"),
+            sections=[(key, heading, _paragraphs(text)) for key, heading, text in current.body_sections()],
+        )
+    return render(request, "tasks/plan.html", context)
 
 
 @access.reader_required
