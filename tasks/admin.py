@@ -170,11 +170,7 @@ class IndicatorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["unit", "data_unit"]
 
     def save_model(self, request, obj, form, change):
-        before = {}
-        if change:
-            before = Indicator.objects.filter(pk=obj.pk).values(
-                "baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "unit_id"
-            )[0]
+        before = indicators.target_snapshot(Indicator.objects.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
         indicators.record_target_change(request.user, obj, before)
 

@@ -240,7 +240,10 @@ def _plain(value):
 def _audit(user, row, what, changes=None, comment=""):
     detail = f"{row.indicator.name} {row.year}年：{what}"
     if changes:
-        detail += "；" + "；".join(f"{name}：{old if old not in (None, '') else '（空）'} → {new}" for name, (old, new) in changes.items())
+        detail += "；" + "；".join(
+            f"{IndicatorValue._meta.get_field(name).verbose_name}：{old if old not in (None, '') else '（空）'} → {new}"
+            for name, (old, new) in changes.items()
+        )
     if comment:
         detail += f"；意见：{comment}"
     audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=row, detail=detail)
@@ -373,13 +376,25 @@ def describe_changes(event):
     return [(labels[name], "" if old is None else old, new) for name, (old, new) in event.changes.items()]
 
 
+TARGET_FIELDS = ["baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "unit"]
+
+
+def target_snapshot(indicator):
+    """The fields of an indicator an admin sets, to compare before and after a change."""
+    return {name: getattr(indicator, name) for name in TARGET_FIELDS}
+
+
 def record_target_change(user, indicator, before):
     """Audit an admin's change of an indicator's target or baseline (before → after)."""
-    names = ["baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "unit_id"]
+
+    def shown(value):
+        return "（空）" if value is None else _plain(value)
+
+    after = target_snapshot(indicator)
     changed = [
-        f"{Indicator._meta.get_field(n).verbose_name}：{_plain(before.get(n))} → {_plain(getattr(indicator, n))}"
-        for n in names
-        if before.get(n) != getattr(indicator, n)
+        f"{Indicator._meta.get_field(n).verbose_name}：{shown(before.get(n))} → {shown(after[n])}"
+        for n in TARGET_FIELDS
+        if before.get(n) != after[n]
     ]
     if changed:
         audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=indicator, detail="；".join(changed))
