@@ -122,7 +122,7 @@ def _light_rows(states):
         rows.append(
             [
                 str(index),
-                f"{state.measure.code} {_clip(state.measure.text, 60)}",
+                f"{state.measure.code} {_clip(state.measure.text, 40)}",
                 state.measure.printed_leads(),
                 f"{state.status_label}\n{state.percent:g}%",
                 _clip(reason, 80) or "—",
@@ -183,7 +183,7 @@ def write(bulletin, target):
         f"黄灯措施{len(b.yellow)}条（临近截止未报或落后序时进度10至30个百分点）。",
     )
     header = ["序号", "措施", "牵头单位", "状态/进度", "存在问题"]
-    widths = [12, 60, 32, 22, 30]
+    widths = [14, 56, 30, 26, 30]
     documents.heading(doc, "（一）红灯措施", level=2)
     if b.red:
         documents.table(doc, header, _light_rows(b.red), widths)
@@ -238,7 +238,8 @@ def write(bulletin, target):
 
     doc.add_paragraph("", style="落款")
     doc.add_paragraph(ISSUER, style="落款")
-    doc.add_paragraph(f"{b.today.year}年{b.today.month}月{b.today.day}日", style="落款")
+    date = doc.add_paragraph(f"{b.today.year}年{b.today.month}月{b.today.day}日", style="落款")
+    date.paragraph_format.keep_with_next = False
     doc.save(target)
 
 

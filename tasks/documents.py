@@ -129,8 +129,9 @@ def new_document(title):
     _paragraph_style(document, "一级标题", HEADING_FONT, SANHAO, indent=True)
     _paragraph_style(document, "二级标题", SUBHEADING_FONT, SANHAO, indent=True)
     _paragraph_style(document, "主送", BODY_FONT, SANHAO)
-    _paragraph_style(document, "落款", BODY_FONT, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    table_text = _paragraph_style(document, "表格文字", BODY_FONT, SIHAO)
+    # The signature block stays on one page with its date.
+    _paragraph_style(document, "落款", BODY_FONT, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.keep_with_next = True
+    table_text = _paragraph_style(document, "表格文字", BODY_FONT, SIHAO, align=WD_ALIGN_PARAGRAPH.LEFT)
     table_text.paragraph_format.line_spacing = Pt(20)
     table_head = _paragraph_style(document, "表头", HEADING_FONT, SIHAO, align=WD_ALIGN_PARAGRAPH.CENTER)
     table_head.paragraph_format.line_spacing = Pt(20)
