@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .obligations import default_owed_from
-
 from . import indicators
 from .models import (
     Assignment,
@@ -20,6 +18,7 @@ from .models import (
     ReportEvent,
     Task,
 )
+from .obligations import default_owed_from
 
 
 class TaskInline(admin.TabularInline):

@@ -124,13 +124,17 @@ def new_document(title):
 
     body = _paragraph_style(document, "Normal", BODY_FONT, SANHAO, indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     body.paragraph_format.first_line_indent = SANHAO * 2
-    _paragraph_style(document, "公文标题", TITLE_FONT, ERHAO, align=WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.line_spacing = Pt(36)
+    _paragraph_style(
+        document, "公文标题", TITLE_FONT, ERHAO, align=WD_ALIGN_PARAGRAPH.CENTER
+    ).paragraph_format.line_spacing = Pt(36)
     _paragraph_style(document, "公文副标题", SUBHEADING_FONT, SANHAO, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph_style(document, "一级标题", HEADING_FONT, SANHAO, indent=True)
     _paragraph_style(document, "二级标题", SUBHEADING_FONT, SANHAO, indent=True)
     _paragraph_style(document, "主送", BODY_FONT, SANHAO)
     # The signature block stays on one page with its date.
-    _paragraph_style(document, "落款", BODY_FONT, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.keep_with_next = True
+    _paragraph_style(
+        document, "落款", BODY_FONT, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT
+    ).paragraph_format.keep_with_next = True
     table_text = _paragraph_style(document, "表格文字", BODY_FONT, SIHAO, align=WD_ALIGN_PARAGRAPH.LEFT)
     table_text.paragraph_format.line_spacing = Pt(20)
     table_head = _paragraph_style(document, "表头", HEADING_FONT, SIHAO, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -143,7 +147,7 @@ def new_document(title):
 
 
 def _page_numbers(section):
-    """"— 1 —" centred in the footer, 宋体 四号, as a PAGE field."""
+    """ "— 1 —" centred in the footer, 宋体 四号, as a PAGE field."""
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.first_line_indent = Pt(0)

@@ -94,7 +94,10 @@ class Evaluation:
         if i.target_kind == Indicator.TargetKind.OVER_BASELINE:
             return [(i.baseline_year, self.baseline), (i.target_year, self.threshold)]
         rate = 1 + i.target_value / HUNDRED
-        return [(year, self.baseline * rate ** (year - i.baseline_year)) for year in range(i.baseline_year, i.target_year + 1)]
+        return [
+            (year, self.baseline * rate ** (year - i.baseline_year))
+            for year in range(i.baseline_year, i.target_year + 1)
+        ]
 
 
 def number(value):
@@ -160,7 +163,8 @@ def evaluations(plan):
 
 # --- the chart ---------------------------------------------------------------------------------
 
-CHART = {"width": 560, "height": 260, "left": 64, "right": 24, "top": 40, "bottom": 40}
+# Small enough that its 13–14 px text stays legible when a phone scales it down.
+CHART = {"width": 420, "height": 240, "left": 52, "right": 28, "top": 40, "bottom": 36}
 NICE_STEPS = [Decimal(m) for m in ("1", "1.2", "1.6", "2", "2.4", "3", "4", "6", "8", "10")]
 
 
@@ -199,13 +203,13 @@ def chart(evaluation):
     return {
         **c,
         "axis_y": c["top"] + inner_h,
-        "year_label_y": c["top"] + inner_h + 18,
+        "year_label_y": c["top"] + inner_h + 20,
         "tick_label_x": c["left"] - 6,
         "right_x": c["width"] - c["right"],
         "years": [{"year": year, "x": x(year)} for year in years],
         "ticks": [{"y": y(t), "label": number(t)} for t in ticks],
         "actual": [
-            {"x": x(yr), "y": y(v), "label_y": round(y(v) - 10, 1), "label": number(v), "year": yr} for yr, v in actual
+            {"x": x(yr), "y": y(v), "label_y": round(y(v) - 11, 1), "label": number(v), "year": yr} for yr, v in actual
         ],
         "actual_points": " ".join(f"{x(yr)},{y(v)}" for yr, v in actual),
         "target": [

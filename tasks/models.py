@@ -25,14 +25,18 @@ class Plan(models.Model):
     issuer = models.CharField(_("发文机关"), max_length=100)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
-    header = models.CharField(_("发文机关标志"), max_length=100, blank=True, help_text=_("如“上海市嘉定区人民政府文件”。"))
+    header = models.CharField(
+        _("发文机关标志"), max_length=100, blank=True, help_text=_("如“上海市嘉定区人民政府文件”。")
+    )
     notice_title = models.CharField(_("通知标题"), max_length=300, blank=True)
     addressees = models.TextField(_("主送机关"), blank=True)
-    notice_text = models.TextField(_("通知正文"), blank=True, help_text=_("印发说明，如“经区政府同意，现将……印发给你们”。"))
+    notice_text = models.TextField(
+        _("通知正文"), blank=True, help_text=_("印发说明，如“经区政府同意，现将……印发给你们”。")
+    )
     notice_attachment = models.CharField(_("附件说明"), max_length=300, blank=True)
     preamble = models.TextField(_("前言"), blank=True)
     headings = models.JSONField(
-        _("各部分标题"), default=dict, blank=True, help_text=_("正文各部分的标题，如 {\"guidance\": \"一、指导思想\"}。")
+        _("各部分标题"), default=dict, blank=True, help_text=_('正文各部分的标题，如 {"guidance": "一、指导思想"}。')
     )
     guidance = models.TextField(_("指导思想"), blank=True)
     goals = models.TextField(_("主要目标"), blank=True)
@@ -431,12 +435,18 @@ class Indicator(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("达到目标值：目标年份应达到的数值；增长类：百分比（如 40 表示 40%）。原文为“若干”“一批”的，由管理员设定。"),
+        help_text=_(
+            "达到目标值：目标年份应达到的数值；增长类：百分比（如 40 表示 40%）。原文为“若干”“一批”的，由管理员设定。"
+        ),
     )
     target_year = models.PositiveSmallIntegerField(_("目标年份"))
     target_note = models.CharField(_("目标说明"), max_length=200, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+", help_text=_("其联络员填报实际值。")
+        Unit,
+        verbose_name=_("责任单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("其联络员填报实际值。"),
     )
     data_unit = models.ForeignKey(
         Unit,

@@ -8,8 +8,8 @@ attached to measures survive a reload.
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
@@ -200,8 +200,7 @@ HEADING_LENGTH = 50
 def _notice(reader, plan):
     where = "“plan”部分"
     return {
-        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name))
-        for name in NOTICE_FIELDS
+        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name)) for name in NOTICE_FIELDS
     }
 
 
@@ -213,7 +212,9 @@ def _headings(reader, plan):
     raw = reader.mapping(raw, where)
     unknown = set(raw) - set(Plan.SECTION_KEYS)
     if unknown:
-        reader.fail(f"{where}中有未知的部分“{'、'.join(sorted(map(str, unknown)))}”，应为 {'、'.join(Plan.SECTION_KEYS)} 之一")
+        reader.fail(
+            f"{where}中有未知的部分“{'、'.join(sorted(map(str, unknown)))}”，应为 {'、'.join(Plan.SECTION_KEYS)} 之一"
+        )
     return {key: reader.text(raw, key, where, max_length=HEADING_LENGTH) for key in raw}
 
 
@@ -271,7 +272,9 @@ def _read_indicators(reader, value):
             target_kind=kind,
             target_value=_amount(reader, target, "value", f"{where}的“target”"),
             target_year=_year(reader, target, "year", f"{where}的“target”"),
-            target_note=reader.text(item, "target_note", where, required=False, max_length=_length(Indicator, "target_note")),
+            target_note=reader.text(
+                item, "target_note", where, required=False, max_length=_length(Indicator, "target_note")
+            ),
             unit=reader.text(item, "unit", where, max_length=NAME_LENGTH),
             data_unit=reader.text(item, "data_unit", where, required=False, max_length=NAME_LENGTH),
         )

@@ -19,8 +19,8 @@ from security import audit
 
 from . import access, bulletin, documents, statussheet, workflow
 from . import indicators as indicator_rules
-from . import periods as periods_rules
 from . import obligations as obligation_rules
+from . import periods as periods_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
 from .models import Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
@@ -379,9 +379,7 @@ def plan(request):
         period = Period.objects.current(current, _today())
         measures = Measure.objects.with_assignments().order_by("number")
         tasks = list(current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures)))
-        progress = PlanProgress(
-            current, period, today=_today(), measures=[m for t in tasks for m in t.measures.all()]
-        )
+        progress = PlanProgress(current, period, today=_today(), measures=[m for t in tasks for m in t.measures.all()])
         for task in tasks:
             task.rows = [(m, progress.states[m.pk]) for m in task.measures.all()]
         context.update(

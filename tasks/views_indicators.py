@@ -54,10 +54,7 @@ def indicator_list(request):
         rows = [(e, rules.chart(e)) for e in rules.evaluations(plan)]
         if access.can_review(request.user):
             pending = [
-                (e.indicator, row)
-                for e, _ in rows
-                for row in e.pending.values()
-                if row.state == Report.State.SUBMITTED
+                (e.indicator, row) for e, _ in rows for row in e.pending.values() if row.state == Report.State.SUBMITTED
             ]
     own_units = {u.pk for u in access.user_units(request.user)}
     return render(
@@ -85,9 +82,7 @@ def indicator_detail(request, pk):
         for year in indicator.years
     ]
     events = [
-        (e, rules.describe_changes(e))
-        for e in rules.timeline(indicator)
-        if see_files or e.action != "draft_saved"
+        (e, rules.describe_changes(e)) for e in rules.timeline(indicator) if see_files or e.action != "draft_saved"
     ]
     return render(
         request,

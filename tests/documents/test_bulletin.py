@@ -35,7 +35,13 @@ def owed(plan, code, unit_name):
 
 
 def report(plan, code, unit_name, user, *, period=Q1, percent=40, status="in_progress", submit=True, **text):
-    fields = {"status": status, "percent": percent, "progress": f"{unit_name}推进情况", "problems": "", "next_steps": ""}
+    fields = {
+        "status": status,
+        "percent": percent,
+        "progress": f"{unit_name}推进情况",
+        "problems": "",
+        "next_steps": "",
+    }
     fields.update(text)
     target = Period.objects.get(plan=plan, name=period)
     return workflow.save_report(owed(plan, code, unit_name), target, fields, user, submit=submit, version=0)
@@ -89,7 +95,10 @@ def q1(plan, known_data):
 
 def test_title_names_the_plan_and_the_period(q1):
     _, document = q1
-    assert document.paragraphs[0].text == "关于《嘉定区数字广告业高质量发展行动方案（2023—2025年）》2024年第一季度推进情况的通报"
+    assert (
+        document.paragraphs[0].text
+        == "关于《嘉定区数字广告业高质量发展行动方案（2023—2025年）》2024年第一季度推进情况的通报"
+    )
     assert document.paragraphs[0].style.name == "公文标题"
 
 
@@ -117,7 +126,9 @@ def test_overview_counts_are_those_of_progress(plan, q1):
     overview = document.tables[0]
     rows = [[c.text for c in row.cells] for row in overview.rows[1:]]
     assert {r[1]: int(r[2]) for r in rows if r[0] == "按状态"} == counts["statuses"]
-    assert {r[1]: int(r[2]) for r in rows if r[0] == "按预警灯"} == {str(k.label): v for k, v in counts["lights"].items()}
+    assert {r[1]: int(r[2]) for r in rows if r[0] == "按预警灯"} == {
+        str(k.label): v for k, v in counts["lights"].items()
+    }
     text = all_text(document)
     assert f"平均完成进度{progress.plan_percent:g}%" in text
     assert f"红灯{counts['lights'][Light.RED]}条" in text
@@ -225,7 +236,9 @@ def test_command_refuses_an_unknown_period_and_lists_the_choices(plan, tmp_path)
 # --- the button -----------------------------------------------------------------------------------
 
 
-def test_coordinator_downloads_the_current_periods_bulletin_agreeing_with_the_dashboard(client, plan, lead_staff, coordinator):
+def test_coordinator_downloads_the_current_periods_bulletin_agreeing_with_the_dashboard(
+    client, plan, lead_staff, coordinator
+):
     report(plan, (1, 1), "区科委", lead_staff, period="2025年第四季度", percent=80)
     client.force_login(coordinator)
     dashboard = client.get("/")

@@ -77,7 +77,14 @@ def test_staff_submits_a_value_with_evidence(client, businesses, market_staff, m
     upload = SimpleUploadedFile("2021年统计报表.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     response = logged_in(client, market_staff).post(
         form_url(businesses, 2021),
-        {"version": 0, "value": "1234.5", "source": "区统计局", "note": "年末数", "evidence_files": upload, "submit": ""},
+        {
+            "version": 0,
+            "value": "1234.5",
+            "source": "区统计局",
+            "note": "年末数",
+            "evidence_files": upload,
+            "submit": "",
+        },
     )
     assert response.status_code == 302
     row = IndicatorValue.objects.get(indicator=businesses, year=2021)
@@ -157,7 +164,7 @@ def test_detail_shows_values_growth_and_timeline(client, plan, market_staff, coo
     body = logged_in(client, viewer).get(reverse("tasks:indicator_detail", args=[revenue.pk])).content.decode()
     assert "10.0%" in body  # 2023 over 2022
     assert "审核通过" in body
-    assert "2022年<span class=\"muted small\">（基期）</span>" in body
+    assert '2022年<span class="muted small">（基期）</span>' in body
 
 
 # --- evidence ----------------------------------------------------------------------------------
@@ -257,4 +264,7 @@ def test_unit_staff_of_another_plan_unit_sees_no_entry_link(client, businesses):
     body = logged_in(client, staff).get(reverse("tasks:indicator_detail", args=[businesses.pk])).content.decode()
     assert form_url(businesses, 2021) not in body
     client.force_login(make_user("shichangjianguan2", units=["区市场监管局"]))
-    assert form_url(businesses, 2021) in client.get(reverse("tasks:indicator_detail", args=[businesses.pk])).content.decode()
+    assert (
+        form_url(businesses, 2021)
+        in client.get(reverse("tasks:indicator_detail", args=[businesses.pk])).content.decode()
+    )

@@ -24,7 +24,12 @@ def businesses(plan):
 
 def test_bundled_plan_holds_the_four_goal_indicators_with_no_values(plan):
     rows = list(plan.indicators.order_by("number").select_related("unit", "data_unit"))
-    assert [i.name for i in rows] == ["中广国际广告产业园分园", "在全国具有影响力的数字广告企业", "全区广告经营主体", "广告年营收"]
+    assert [i.name for i in rows] == [
+        "中广国际广告产业园分园",
+        "在全国具有影响力的数字广告企业",
+        "全区广告经营主体",
+        "广告年营收",
+    ]
     assert [i.target_kind for i in rows] == ["absolute", "absolute", "over_baseline", "annual_growth"]
     assert [i.target_value for i in rows] == [None, None, Decimal("40.00"), Decimal("10.00")]
     assert [i.baseline_year for i in rows] == [2022, 2022, 2020, 2022]

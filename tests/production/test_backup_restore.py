@@ -19,9 +19,7 @@ def snapshot():
             Measure.objects.order_by("task__number", "number").values_list("task__number", "number", "text")
         ),
         "units": sorted(Unit.objects.values_list("name", "kind")),
-        "members": sorted(
-            CollectiveMembership.objects.values_list("collective__name", "member__name", "owed_from")
-        ),
+        "members": sorted(CollectiveMembership.objects.values_list("collective__name", "member__name", "owed_from")),
         "periods": list(Period.objects.order_by("end_date").values_list("name", "due_date", "is_closed")),
         "reports": list(
             Report.objects.order_by("pk").values_list(

@@ -222,3 +222,16 @@ def test_member_in_its_first_owed_period_is_not_red_for_being_behind_before_its_
 
     assert before_due.light == Light.YELLOW  # due within 7 days, not 40 points behind
     assert next_period.light == Light.RED  # Q2 missed
+
+
+def test_pages_say_when_a_not_yet_owed_obligation_starts(client, plan):
+    set_member_start("各街镇", "菊园新区管委会", D(2099, 1, 1))
+    staff = make_user("juyuan", units=["菊园新区管委会"])
+    client.force_login(staff)
+    measure = measure_by_code(plan, 6, 1)
+
+    my_page = client.get("/my/").content.decode()
+    measure_page = client.get(f"/measures/{measure.pk}/").content.decode()
+
+    assert "自2099-01-01起填报" in my_page
+    assert "尚未到起报日期的单位" in measure_page and "菊园新区管委会（自 2099-01-01 起，牵头）" in measure_page

@@ -8,7 +8,6 @@ from tasks import obligations
 from tasks.models import Assignment, Report
 from tasks.progress import Light, PlanProgress, expected_percent, light_for
 from tests.conftest import measure_by_code
-
 from tests.tasks.plan_facts import TWELVE_JIEZHEN
 
 from .helpers import TODAY, period, put_report, unit

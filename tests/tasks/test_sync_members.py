@@ -54,12 +54,8 @@ def test_sync_members_adds_the_two_committees_to_both_collectives_and_reports_it
 def test_synced_members_owe_from_the_next_period(loaded_before):
     run("--sync-members")
 
-    starts = set(
-        CollectiveMembership.objects.filter(member__name__in=COMMITTEES).values_list("owed_from", flat=True)
-    )
-    others = set(
-        CollectiveMembership.objects.exclude(member__name__in=COMMITTEES).values_list("owed_from", flat=True)
-    )
+    starts = set(CollectiveMembership.objects.filter(member__name__in=COMMITTEES).values_list("owed_from", flat=True))
+    others = set(CollectiveMembership.objects.exclude(member__name__in=COMMITTEES).values_list("owed_from", flat=True))
     assert len(starts) == 1
     (start,) = starts
     # The bundled plan's periods are all past: the duty starts after today.

@@ -35,5 +35,7 @@ class Command(BaseCommand):
             bulletin.write(draft, path)
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc}") from exc
-        audit.record(audit.Kind.BULLETIN_EXPORTED, obj=chosen, detail=f"{path}：{draft.title}（截至 {draft.today:%Y-%m-%d}）")
+        audit.record(
+            audit.Kind.BULLETIN_EXPORTED, obj=chosen, detail=f"{path}：{draft.title}（截至 {draft.today:%Y-%m-%d}）"
+        )
         self.stdout.write(self.style.SUCCESS(f"已生成通报：{path}（{draft.title}，截至 {draft.today:%Y-%m-%d}）"))
