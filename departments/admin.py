@@ -51,6 +51,12 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["name", "aliases__name"]
     inlines = [UnitAliasInline, CollectiveMembershipInline, MembershipInline]
 
+    def get_inlines(self, request, obj):
+        # Only a collective unit (各街镇) has members; a new unit may become one.
+        if obj is not None and not obj.is_collective:
+            return [UnitAliasInline, MembershipInline]
+        return self.inlines
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases", "members")
 

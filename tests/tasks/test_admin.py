@@ -258,3 +258,10 @@ def test_collective_unit_page_offers_the_next_period_as_a_new_members_start(admi
     assert f'name="member_links-__prefix__-owed_from" value="{expected:%Y/%m/%d}"' in body
     # Each of the twelve members is listed with its (blank) start date.
     assert body.count('name="member_links-') >= 12
+
+
+def test_only_collective_units_offer_members(admin_client):
+    town = admin_client.get(change(Unit.objects.get(name="江桥镇"))).content.decode()
+    collective = admin_client.get(change(Unit.objects.get(name="各街镇"))).content.decode()
+    assert "member_links-TOTAL_FORMS" not in town
+    assert "member_links-TOTAL_FORMS" in collective
