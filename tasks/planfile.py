@@ -463,7 +463,7 @@ def _check_names(reader, spec):
     for indicator in spec.indicators:
         for name in (indicator.unit, indicator.data_unit):
             if name and kinds.get(resolve(name, f"指标 {indicator.number}")) == Unit.Kind.COLLECTIVE:
-                reader.fail(f"指标 {indicator.number} 的责任单位不能是集合单位“{name}”")
+                reader.fail(f"指标 {indicator.number}的责任单位不能是集合单位“{name}”")
     for task in spec.tasks:
         for name in task.departments:
             resolve(name, f"工作任务 {task.number} 的责任部门")
