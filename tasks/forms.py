@@ -44,16 +44,18 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
-class ReportForm(forms.ModelForm):
-    version = forms.IntegerField(
+def version_field():
+    """The hidden version a form was based on, for the optimistic version check."""
+    stale = _("表单已过期，请刷新页面后重新填写。")
+    return forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=0,
-        error_messages={
-            "required": _("表单已过期，请刷新页面后重新填写。"),
-            "invalid": _("表单已过期，请刷新页面后重新填写。"),
-            "min_value": _("表单已过期，请刷新页面后重新填写。"),
-        },
+        error_messages={"required": stale, "invalid": stale, "min_value": stale},
     )
+
+
+class ReportForm(forms.ModelForm):
+    version = version_field()
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
         min_value=0,
@@ -166,15 +168,7 @@ class FastSelect(forms.Select):
 class IndicatorValueForm(forms.ModelForm):
     """One year's actual value of an indicator, with its source and evidence."""
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        error_messages={
-            "required": _("表单已过期，请刷新页面后重新填写。"),
-            "invalid": _("表单已过期，请刷新页面后重新填写。"),
-            "min_value": _("表单已过期，请刷新页面后重新填写。"),
-        },
-    )
+    version = version_field()
     value = forms.DecimalField(
         label=_("实际值"),
         min_value=0,
