@@ -65,10 +65,6 @@ class Unit(models.Model):
     def is_collective(self):
         return self.kind == self.Kind.COLLECTIVE
 
-    @property
-    def is_district_department(self):
-        return self.kind in (self.Kind.PARTY, self.Kind.GOVERNMENT)
-
 
 class CollectiveMembership(models.Model):
     """A unit is a member of a collective unit (各街镇) and owes its part of the collective's measures.

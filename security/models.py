@@ -108,6 +108,7 @@ class AccountSecurity(models.Model):
     class Meta:
         verbose_name = _("账号安全状态")
         verbose_name_plural = _("账号安全状态")
+        permissions = [("unlock_account", _("可解除登录锁定"))]
 
     def __str__(self):
         return str(self.user)

@@ -1,7 +1,9 @@
 """Audit receivers for events Django and django-axes signal on their own."""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -11,6 +13,7 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import audit, policy
+from .middleware import SESSION_EPOCH
 from .models import AuditEvent
 
 User = get_user_model()
@@ -21,8 +24,6 @@ def on_login(sender, request, user, **kwargs):
     # Stamp the session now, so "log out everywhere" also ends a session
     # that has logged in but not opened a page yet.
     if request is not None and hasattr(request, "session"):
-        from .middleware import SESSION_EPOCH
-
         request.session[SESSION_EPOCH] = policy.account_security(user).session_epoch
     audit.record(audit.Kind.LOGIN, user=user, request=request)
 
@@ -35,8 +36,6 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    from django.conf import settings
-
     username = (credentials or {}).get("username", "")
     # django-axes has already counted this attempt; more failures than the
     # limit means the account or address was locked before it.
@@ -52,8 +51,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
-    from django.conf import settings
-
     # django-axes signals again on every failure during a lockout; one
     # record per lockout period is what an assessor wants to see.
     since = timezone.now() - settings.AXES_COOLOFF_TIME
@@ -104,8 +101,6 @@ def audit_account_changes(sender, instance, created, **kwargs):
 def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    from django.contrib.auth.models import Group
-
     verb = {"post_add": "加入", "post_remove": "移出", "post_clear": "清空"}[action]
     if reverse:  # group.user_set changed
         users = User.objects.filter(pk__in=pk_set or [])

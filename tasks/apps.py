@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,10 +7,6 @@ class TasksConfig(AppConfig):
     verbose_name = _("行动方案")
 
     def ready(self):
-        from .access import ensure_roles
-
-        post_migrate.connect(ensure_roles, sender=self)
-
         from departments.admin import CollectiveMembershipInline
 
         from .obligations import default_owed_from

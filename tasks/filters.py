@@ -10,8 +10,12 @@ from .progress import Light
 
 
 class MeasureFilter(django_filters.FilterSet):
-    """Filters of /measures/. Status, light and period depend on the reports,
-    so they filter nothing here: the view applies them after computing progress."""
+    """Filters of /measures/.
+
+    Status and light depend on the reports: `qs` leaves them out and
+    `filter_states` applies them to the measures' computed states. The period
+    chooses which states are computed.
+    """
 
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text")
     task = django_filters.ModelChoiceFilter(label=_("工作任务"), queryset=Task.objects.none())
@@ -64,4 +68,23 @@ class MeasureFilter(django_filters.FilterSet):
         return queryset.filter(condition).distinct()
 
     def computed(self, queryset, name, value):
-        return queryset
+        return queryset  # applied by filter_states, or by the caller (period)
+
+    def _choices(self):
+        return self.form.cleaned_data if self.is_valid() else {}
+
+    @property
+    def needs_states(self):
+        """Whether filtering needs every measure's computed state (status or light chosen)."""
+        choices = self._choices()
+        return bool(choices.get("status") or choices.get("light"))
+
+    def filter_states(self, states):
+        """The computed states (progress.MeasureState) that pass the status and light filters."""
+        choices = self._choices()
+        states = list(states)
+        if choices.get("status"):
+            states = [s for s in states if (s.status or "none") == choices["status"]]
+        if choices.get("light"):
+            states = [s for s in states if s.light == choices["light"]]
+        return states

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from security import audit
 
-from .models import Indicator, IndicatorEvent, IndicatorValue, Report, ReportEvent
+from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Report, ReportEvent
 from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed
 
 FIELDS = ["value", "source", "note"]
@@ -253,11 +253,13 @@ def _audit(user, row, what, changes=None, comment=""):
     audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=row, detail=detail)
 
 
-def save_value(indicator, year, data, user, *, submit, version):
+def save_value(indicator, year, data, user, *, submit, version, evidence=()):
     """Create or update the indicator's value for `year`, as a draft or submitted.
 
-    `version` is the version the form was based on (0 for a new value).
-    Raises NotAllowed or Conflict; returns the saved IndicatorValue.
+    `version` is the version the form was based on (0 for a new value);
+    `evidence` are uploaded files (already checked by the form) to keep with
+    the value. Raises NotAllowed or Conflict, and then keeps nothing; returns
+    the saved IndicatorValue.
     """
     if year not in indicator.years:
         raise NotAllowed(f"{year}年不在该指标的填报年份（{indicator.years[0]}—{indicator.years[-1]}年）之内。")
@@ -310,6 +312,10 @@ def save_value(indicator, year, data, user, *, submit, version):
                 raise Conflict(CONFLICT_MESSAGE)
             row = IndicatorValue.objects.select_related("indicator").get(pk=existing.pk)
         IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, changes=changes)
+        for upload in evidence:
+            IndicatorEvidence.objects.create(
+                value=row, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
+            )
         _audit(user, row, ReportEvent.Action(action).label, changes)
     return row
 

@@ -1,10 +1,19 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
+
+
+class PlanQuerySet(models.QuerySet):
+    def default(self):
+        """The plan shown when none is chosen: settings.DEFAULT_PLAN_DOC_NUMBER,
+        else the most recent; None without any plan. One or two queries."""
+        chosen = self.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER).first()
+        return chosen or self.order_by("-start_date", "-pk").first()
 
 
 class Plan(models.Model):
@@ -45,6 +54,8 @@ class Plan(models.Model):
     attachment_note = models.CharField(_("正文末附件说明"), max_length=300, blank=True)
     attachment_title = models.CharField(_("附件标题"), max_length=300, blank=True)
     lead_note = models.TextField(_("备注"), blank=True, help_text=_("任务分工表的备注，说明牵头单位的确定规则。"))
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("行动方案")
@@ -200,9 +211,6 @@ class Assignment(models.Model):
 
 
 class PeriodQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(is_closed=False)
-
     def current(self, plan, today):
         """The period units report on today. One query.
 
@@ -253,12 +261,6 @@ class Period(models.Model):
         return self.name
 
 
-class ReportQuerySet(models.QuerySet):
-    def official(self):
-        """Reports that count for progress: submitted or approved, not drafts."""
-        return self.filter(state__in=[Report.State.SUBMITTED, Report.State.APPROVED])
-
-
 class Report(models.Model):
     """One unit's progress on one measure for one period."""
 
@@ -273,6 +275,9 @@ class Report(models.Model):
         SUBMITTED = "submitted", _("已提交")
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已通过")
+
+    # Submitted or approved reports count for progress; drafts and returned ones do not.
+    OFFICIAL_STATES = (State.SUBMITTED, State.APPROVED)
 
     measure = models.ForeignKey(Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports")
     unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports")
@@ -292,8 +297,6 @@ class Report(models.Model):
         "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-
-    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("进展填报")
@@ -320,8 +323,9 @@ class Report(models.Model):
         return reverse("tasks:measure_detail", args=[self.measure_id])
 
     @property
-    def is_lead(self):
-        return self.role == Assignment.Role.LEAD
+    def is_official(self):
+        """Whether the report counts for progress: submitted or approved."""
+        return self.state in self.OFFICIAL_STATES
 
 
 class ReportEvent(models.Model):

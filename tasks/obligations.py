@@ -118,9 +118,10 @@ def for_units(units, plan=None):
     )
 
 
-def find(measure, unit):
-    """The obligation of `unit` on `measure`, or None."""
-    for obligation in for_measure(measure):
+def find(measure, unit, members=None):
+    """The obligation of `unit` on `measure`, or None: the one rule for whether
+    and in which role a unit reports on a measure."""
+    for obligation in for_measure(measure, members):
         if obligation.unit.pk == unit.pk:
             return obligation
     return None

@@ -54,6 +54,7 @@ class MeasureSpec:
     leads: list  # printed names of the lead units
     each_lead_own_part: bool
     due_date: datetime.date | None
+    leads_as_marked: bool = False
 
 
 @dataclass
@@ -77,9 +78,15 @@ class PlanSpec:
     lead_note: str
     units: list
     tasks: list
-    notice: dict = field(default_factory=dict)  # the other Plan text fields: NOTICE_FIELDS
-    headings: dict = field(default_factory=dict)
+    # The notice's other sections (NOTICE_FIELDS) the data gives, and its
+    # headings (None: not given). A plan loaded from its task table gives
+    # none of them, nor indicators, and keeps what it has.
+    notice: dict = field(default_factory=dict)
+    headings: dict | None = None
     indicators: list = field(default_factory=list)
+    # Printed names resolved to a unit for this plan only (no alias is kept):
+    # what an admin chose when loading a plan from its task table.
+    name_map: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -198,14 +205,19 @@ HEADING_LENGTH = 50
 
 
 def _notice(reader, plan):
+    """The notice sections the data gives; a section it leaves out is kept as it is."""
     where = "“plan”部分"
     return {
-        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name)) for name in NOTICE_FIELDS
+        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name))
+        for name in NOTICE_FIELDS
+        if name in plan
     }
 
 
 def _headings(reader, plan):
-    raw = plan.get("headings")
+    if "headings" not in plan:
+        return None
+    raw = plan["headings"]
     if raw is None:
         return {}
     where = "“plan”部分的“headings”"
@@ -305,6 +317,17 @@ def read_plan_file(path):
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行附近" if mark else ""
         reader.fail(f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}")
+    return read_plan_data(data, path)
+
+
+def read_plan_data(data, source, name_map=None):
+    """Check plan data shaped as a plan file (YAML parsed, or a task table read
+    by tasks/plantable.py); PlanFileError names `source` and the problem.
+
+    `name_map` ({printed name: unit name}) resolves printed names to units
+    for this plan only.
+    """
+    reader = _Reader(source)
     data = reader.mapping(data, "文件内容")
     for key in ("plan", "units", "tasks", "totals"):
         if key not in data:
@@ -327,6 +350,7 @@ def read_plan_file(path):
         notice=_notice(reader, plan),
         headings=_headings(reader, plan),
         indicators=_read_indicators(reader, data.get("indicators")),
+        name_map=dict(name_map or {}),
     )
     if spec.end_date < spec.start_date:
         reader.fail("结束日期早于开始日期")
@@ -395,7 +419,12 @@ def _read_tasks(reader, value):
             each_lead_own_part = m_item.get("each_lead_own_part", False)
             if not isinstance(each_lead_own_part, bool):
                 reader.fail(f"{m_where}的“each_lead_own_part”应为 true 或 false")
-            if leads != units[: len(leads)]:
+            # A task table may mark its leads explicitly (（牵头）, a 牵头单位
+            # column); a marked lead need not be listed first.
+            leads_as_marked = m_item.get("leads_as_marked", False) is True
+            if leads_as_marked and not set(leads) <= set(units):
+                reader.fail(f"{m_where}的牵头单位应是其责任单位之一")
+            elif not leads_as_marked and leads != units[: len(leads)]:
                 reader.fail(f"{m_where}的牵头单位应为责任单位中排在最前的单位（备注：排名第一的是牵头单位）")
             if len(leads) > 1 and not each_lead_own_part:
                 reader.fail(f"{m_where}列出了多个牵头单位，但没有标明“each_lead_own_part”（各自牵头）")
@@ -409,6 +438,7 @@ def _read_tasks(reader, value):
                     leads=leads,
                     each_lead_own_part=each_lead_own_part,
                     due_date=reader.date(m_item, "due_date", m_where, required=False),
+                    leads_as_marked=leads_as_marked,
                 )
             )
         tasks.append(
@@ -437,11 +467,14 @@ def _check_names(reader, spec):
         for measure in task.measures:
             wanted.update(measure.units)
     wanted.update(n for i in spec.indicators for n in (i.unit, i.data_unit) if n)
-    missing = wanted - resolved.keys()
+    missing = (wanted | set(spec.name_map.values())) - resolved.keys()
     if missing:
         for name, unit in Unit.objects.resolve_names(missing).items():
             resolved[name] = unit.name
             kinds[unit.name] = unit.kind
+    for printed, target in spec.name_map.items():
+        if target in resolved:
+            resolved.setdefault(printed, resolved[target])
     for alias in UnitAlias.objects.filter(name__in=resolved.keys()).select_related("unit"):
         if alias.unit.name != resolved[alias.name]:
             reader.fail(f"别名“{alias.name}”在数据库中属于“{alias.unit.name}”，文件却指向“{resolved[alias.name]}”")
@@ -473,7 +506,7 @@ def _check_names(reader, spec):
             duplicates = {c for c in canonical if canonical.count(c) > 1}
             if duplicates:
                 reader.fail(f"{where}中单位“{'、'.join(sorted(duplicates))}”出现了不止一次")
-            if measure.each_lead_own_part:
+            if measure.each_lead_own_part and not measure.leads_as_marked:
                 for name in measure.leads:
                     if kinds[resolved[name]] in (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT):
                         reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
@@ -501,7 +534,7 @@ def load_plan(spec, *, sync_members=False, today=None):
             goals=spec.goals,
             safeguards=spec.safeguards,
             lead_note=spec.lead_note,
-            headings=spec.headings,
+            **({} if spec.headings is None else {"headings": spec.headings}),
             **spec.notice,
         )
         seen_measures = set()
@@ -577,7 +610,11 @@ def _load_units(spec, result, *, sync_members=False, today=None):
         unit.members.set([resolved[name] for name in members])
     _compare_members(existing_collectives, result, sync_members, today)
     names = {n for t in spec.tasks for m in t.measures for n in m.units}
-    return Unit.objects.resolve_names(names)
+    found = Unit.objects.resolve_names(names | set(spec.name_map.values()))
+    for printed, target in spec.name_map.items():
+        if target in found:
+            found.setdefault(printed, found[target])
+    return found
 
 
 def _compare_members(collectives, result, sync, today):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("import/", views.import_status, name="import_status"),
     path("export/bulletin.docx", views.export_bulletin, name="export_bulletin"),
     path("plans/select/", views.select_plan, name="select_plan"),
+    path("plans/import/", views.plan_import, name="plan_import"),
     path("indicators/", views_indicators.indicator_list, name="indicators"),
     path("indicators/<int:pk>/", views_indicators.indicator_detail, name="indicator_detail"),
     path("indicators/<int:pk>/<int:year>/", views_indicators.indicator_value_form, name="indicator_value_form"),

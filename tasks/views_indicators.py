@@ -34,7 +34,7 @@ def _get_indicator_for_entry(request, pk, year):
 
 
 def _get_value_for_review(request, pk):
-    access.require_review(request.user)
+    """An indicator value, for the coordinator (see review_required). 404 if none."""
     return get_object_or_404(IndicatorValue.objects.select_related("indicator__plan"), pk=pk)
 
 
@@ -45,7 +45,7 @@ def _get_indicator_evidence_for_user(request, pk):
     return evidence
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def indicator_list(request):
     plan = _selected_plan(request)
     rows = []
@@ -64,7 +64,7 @@ def indicator_list(request):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def indicator_detail(request, pk):
     indicator = _get_indicator(request, pk)
     rows = list(indicator.values.select_related("updated_by").prefetch_related("evidence"))
@@ -100,7 +100,7 @@ def indicator_detail(request, pk):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def indicator_value_form(request, pk, year):
     indicator = _get_indicator_for_entry(request, pk, year)
     row = IndicatorValue.objects.filter(indicator=indicator, year=year).prefetch_related("evidence").first()
@@ -120,6 +120,7 @@ def indicator_value_form(request, pk, year):
                     request.user,
                     submit="submit" in request.POST,
                     version=form.cleaned_data["version"],
+                    evidence=form.cleaned_data["evidence_files"],
                 )
             except Conflict as exc:
                 messages.error(request, str(exc))
@@ -133,14 +134,6 @@ def indicator_value_form(request, pk, year):
                 messages.error(request, str(exc))
                 return redirect(request.path)
             else:
-                for upload in form.cleaned_data["evidence_files"]:
-                    IndicatorEvidence.objects.create(
-                        value=saved,
-                        file=upload,
-                        original_name=upload.name[:200],
-                        size=upload.size,
-                        uploaded_by=request.user,
-                    )
                 if saved.state == Report.State.SUBMITTED:
                     messages.success(request, f"{year}年数值已提交，等待协调人审核。")
                 else:
@@ -161,8 +154,9 @@ def indicator_value_form(request, pk, year):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 @require_POST
+@access.review_required
 def indicator_review(request, pk):
     row = _get_value_for_review(request, pk)
     form = ReviewForm(request.POST)
@@ -185,7 +179,7 @@ def indicator_review(request, pk):
     return redirect("tasks:indicator_detail", pk=row.indicator_id)
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def indicator_evidence(request, pk):
     evidence = _get_indicator_evidence_for_user(request, pk)
     try:

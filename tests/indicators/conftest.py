@@ -25,10 +25,3 @@ def market_staff(plan):
 def statistics_staff(plan):
     """Staff of 区统计局, which supplies statistics but does not enter values."""
     return make_user("tongjiju", units=["区统计局"])
-
-
-@pytest.fixture
-def auditor(plan):
-    from departments import roles
-
-    return make_user("auditor", groups=[roles.AUDITOR])

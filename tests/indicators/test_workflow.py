@@ -4,16 +4,21 @@ the timeline and the audit trail."""
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from security.models import AuditEvent
 from tasks import indicators
-from tasks.models import Indicator, IndicatorEvent, IndicatorValue, Report, ReportEvent
+from tasks.models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Report, ReportEvent
 from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
 from tasks.workflow import Conflict, NotAllowed
 
 
 def data(value="1200", source="区统计局年度统计", note=""):
     return {"value": Decimal(value), "source": source, "note": note}
+
+
+def upload(name):
+    return SimpleUploadedFile(name, b"%PDF-1.4 test", content_type="application/pdf")
 
 
 @pytest.fixture
@@ -98,6 +103,20 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(businesses, market_
     with pytest.raises(Conflict):
         indicators.save_value(businesses, 2024, data("999"), market_staff, submit=False, version=row.version)
     assert IndicatorValue.objects.get(pk=row.pk).value == Decimal("1100")
+
+
+def test_evidence_is_kept_with_a_saved_value_and_not_with_a_refused_one(businesses, market_staff, media_root):
+    row = indicators.save_value(
+        businesses, 2024, data(), market_staff, submit=False, version=0, evidence=[upload("2024年报表.pdf")]
+    )
+    with pytest.raises(Conflict):
+        indicators.save_value(
+            businesses, 2024, data(), market_staff, submit=False, version=0, evidence=[upload("重复.pdf")]
+        )
+
+    assert [e.original_name for e in IndicatorEvidence.objects.all()] == ["2024年报表.pdf"]
+    assert IndicatorEvidence.objects.get().value == row
+    assert [p.name for p in media_root.rglob("*.pdf")] == [IndicatorEvidence.objects.get().file.name.rsplit("/", 1)[1]]
 
 
 def test_a_second_new_value_for_the_same_year_is_a_conflict(businesses, market_staff):

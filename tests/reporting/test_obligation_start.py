@@ -224,10 +224,9 @@ def test_member_in_its_first_owed_period_is_not_red_for_being_behind_before_its_
     assert next_period.light == Light.RED  # Q2 missed
 
 
-def test_pages_say_when_a_not_yet_owed_obligation_starts(client, plan):
+def test_pages_say_when_a_not_yet_owed_obligation_starts(client_for, plan):
     set_member_start("各街镇", "菊园新区管委会", D(2099, 1, 1))
-    staff = make_user("juyuan", units=["菊园新区管委会"])
-    client.force_login(staff)
+    client = client_for(make_user("juyuan", units=["菊园新区管委会"]))
     measure = measure_by_code(plan, 6, 1)
 
     my_page = client.get("/my/").content.decode()

@@ -1,20 +1,17 @@
 """Reading the source notice (嘉府发〔2023〕2号) that the bundled plan was transcribed from.
 
-The seed lives outside the repository (`../shared/seed/`), so tests that compare
-against it skip when it is absent. The text was extracted from a PDF: spaces inside
-task titles and unit names are line-break artefacts and are removed here; measure
-texts are kept verbatim (they contain real spaces, e.g. "5G 等").
+The notice's text is kept in the repository (fixtures/source/), so the tests that
+compare the plan against it always run. The text was extracted from a PDF: spaces
+inside task titles and unit names are line-break artefacts and are removed here;
+measure texts are kept verbatim (they contain real spaces, e.g. "5G 等").
 """
 
 import re
 from dataclasses import dataclass
 
-import pytest
 from django.conf import settings
 
-SEED_PATH = settings.BASE_DIR.parent / "shared" / "seed" / "000_c225274d5004a409.txt"
-
-requires_seed = pytest.mark.skipif(not SEED_PATH.exists(), reason=f"source document not available at {SEED_PATH}")
+SEED_PATH = settings.BASE_DIR / "fixtures" / "source" / "jiafufa-2023-2.txt"
 
 _TASK_CELL = re.compile(r"^(\d+)\.\s*(.+)$")
 _MEASURE_CELL = re.compile(r"^\((\d+)\)\s*(.+)$")

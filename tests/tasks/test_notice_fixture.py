@@ -8,9 +8,9 @@ the attachment's title and note.
 import pytest
 
 from tasks.models import Plan
-from tasks.planfile import PlanFileError, read_plan_file
+from tasks.planfile import PlanFileError, load_plan, read_plan_file
 
-from .seed import notice_sections, printed_headings, requires_seed
+from .seed import notice_sections, printed_headings
 from .test_load_plan import bundled_data, write_yaml
 
 FIELDS = [
@@ -30,18 +30,11 @@ FIELDS = [
 ]
 
 
-@pytest.fixture
-def plan(plan_from_module):
-    return plan_from_module
-
-
-@requires_seed
 @pytest.mark.parametrize("name", FIELDS)
 def test_section_is_the_source_verbatim(plan, name):
     assert getattr(plan, name) == notice_sections()[name]
 
 
-@requires_seed
 def test_section_headings_are_the_printed_ones_in_order(plan):
     headings = [heading for _, heading, _ in plan.body_sections()]
     assert [plan.heading(key) for key in Plan.SECTION_KEYS] == headings
@@ -106,18 +99,38 @@ def test_overlong_notice_title_is_refused(tmp_path, db):
         read_plan_file(write_yaml(tmp_path, data))
 
 
-def test_notice_sections_are_optional(tmp_path, db):
+OPTIONAL = ["header", "notice_title", "preamble", "guidance", "key_points", "headings"]
+
+
+def test_notice_sections_are_optional_and_a_new_plan_without_them_has_them_blank(tmp_path, db):
     data = bundled_data()
-    for name in ["header", "notice_title", "preamble", "guidance", "key_points", "headings"]:
+    data["plan"]["doc_number"] = "嘉府发〔2099〕1号"
+    for name in OPTIONAL:
         del data["plan"][name]
     spec = read_plan_file(write_yaml(tmp_path, data))
-    assert spec.notice["preamble"] == ""
-    assert spec.headings == {}
+    assert "preamble" not in spec.notice and spec.headings is None
+
+    load_plan(spec)
+
+    plan = Plan.objects.get(doc_number="嘉府发〔2099〕1号")
+    assert (plan.header, plan.preamble, plan.key_points, plan.headings) == ("", "", "", {})
+    assert plan.heading("guidance") == "一、指导思想"
+
+
+def test_a_file_that_leaves_sections_out_keeps_those_the_plan_has(plan, tmp_path):
+    data = bundled_data()
+    for name in OPTIONAL:
+        del data["plan"][name]
+
+    result = load_plan(read_plan_file(write_yaml(tmp_path, data)))
+
+    reloaded = Plan.objects.get(pk=plan.pk)
+    assert [getattr(reloaded, name) for name in OPTIONAL] == [getattr(plan, name) for name in OPTIONAL]
+    assert reloaded.preamble and reloaded.headings
+    assert result.changed == 0
 
 
 def test_reload_updates_a_corrected_section_in_place(plan, tmp_path):
-    from tasks.planfile import load_plan
-
     data = bundled_data()
     data["plan"]["guidance"] = "修订后的指导思想。"
     result = load_plan(read_plan_file(write_yaml(tmp_path, data)))

@@ -1,30 +1,23 @@
 """/tasks/ as the whole notice: every section in the document's order, each task's narrative and
 责任部门 beside its measures, and each measure's live state."""
 
+import datetime
 import html
 import re
 
 import pytest
 
-from tasks import obligations, views, workflow
+from tasks import obligations, workflow
 from tasks.models import Period, Plan
 from tasks.progress import PlanProgress
-from tests.conftest import make_user, measure_by_code
+from tests.conftest import measure_by_code
 
-from .seed import body_tasks, notice_sections, requires_seed
-
-pytestmark = pytest.mark.usefixtures("fast_password_hasher")
+from .seed import body_tasks, notice_sections
 
 
 @pytest.fixture
-def plan(plan_from_module):
-    return plan_from_module
-
-
-@pytest.fixture
-def page(client, lead_staff):
-    client.force_login(lead_staff)
-    response = client.get("/tasks/")
+def page(client_for, lead_staff):
+    response = client_for(lead_staff).get("/tasks/")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -55,7 +48,6 @@ SECTION_ORDER = [
 ]
 
 
-@requires_seed
 def test_every_section_of_the_source_is_on_the_page_in_the_documents_order(page):
     shown = text_of(page[page.index('id="notice"') :])  # after the table of contents
     sections = notice_sections()
@@ -67,7 +59,6 @@ def test_every_section_of_the_source_is_on_the_page_in_the_documents_order(page)
     assert positions == sorted(positions)
 
 
-@requires_seed
 def test_headings_one_to_five_appear_in_order_with_the_tasks_under_four(page, plan):
     shown = text_of(page[page.index('id="plan-body"') :])  # after the table of contents
     headings = list(notice_sections()["headings"].values())
@@ -78,7 +69,6 @@ def test_headings_one_to_five_appear_in_order_with_the_tasks_under_four(page, pl
         assert four < shown.index(squeezed(task.heading)) < five
 
 
-@requires_seed
 @pytest.mark.parametrize("number", range(1, 12))
 def test_each_tasks_narrative_and_departments_sit_beside_its_measures(page, plan, number):
     narrative, departments = body_tasks()[number]
@@ -108,7 +98,8 @@ def measure_state(page, measure):
     return fragment[fragment.index('class="measure-state"') :]
 
 
-def test_each_measure_shows_its_live_state_from_progress(client, plan, lead_staff, coordinator):
+def test_each_measure_shows_its_live_state_from_progress(clock, client_for, plan, lead_staff, coordinator):
+    today = clock(datetime.date(2025, 12, 20))
     measure = measure_by_code(plan, 1, 1)  # led by 区科委
     period = Period.objects.get(plan=plan, name="2025年第四季度")
     owed = [o for o in obligations.for_measure(measure) if o.is_lead][0]
@@ -116,11 +107,9 @@ def test_each_measure_shows_its_live_state_from_progress(client, plan, lead_staf
     report = workflow.save_report(owed, period, fields, lead_staff, submit=True, version=0)
     workflow.approve(report, coordinator, report.version)
 
-    client.force_login(lead_staff)
-    page = client.get("/tasks/").content.decode()
+    page = client_for(lead_staff).get("/tasks/").content.decode()
     state = measure_state(page, measure)
-    views_today = views._today()
-    expected = PlanProgress(plan, Period.objects.current(plan, views_today), today=views_today).states[measure.pk]
+    expected = PlanProgress(plan, Period.objects.current(plan, today), today=today).states[measure.pk]
 
     assert "完成 65.0%" in state
     assert f'<span class="light {expected.light}">{expected.light.label}</span>' in state
@@ -139,16 +128,12 @@ def test_page_reads_on_a_phone(page):
     assert 'class="toc"' in page
 
 
-def test_notice_sections_left_empty_are_not_shown_as_blank_headings(client, plan, lead_staff):
+def test_notice_sections_left_empty_are_not_shown_as_blank_headings(client_for, plan, lead_staff):
     Plan.objects.filter(pk=plan.pk).update(header="", notice_title="", key_points="")
-    client.force_login(lead_staff)
-    page = client.get("/tasks/").content.decode()
+    page = client_for(lead_staff).get("/tasks/").content.decode()
     assert 'class="red-header"' not in page
     assert "<h1" in page
 
 
-def test_auditor_gets_403(client, plan):
-    from departments import roles
-
-    client.force_login(make_user("auditor", groups=[roles.AUDITOR]))
-    assert client.get("/tasks/").status_code == 403
+def test_auditor_gets_403(client_for, auditor):
+    assert client_for(auditor).get("/tasks/").status_code == 403

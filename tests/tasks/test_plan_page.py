@@ -15,21 +15,12 @@ from tests.conftest import PASSWORD, measure_by_code
 
 from .plan_facts import TASK_TITLES
 
-pytestmark = pytest.mark.usefixtures("fast_password_hasher")
-
 LEAD_MARK = '<span class="role lead">牵头</span>'
 
 
 @pytest.fixture
-def plan(plan_from_module):
-    """Read-only tests: the plan is loaded once for the module."""
-    return plan_from_module
-
-
-@pytest.fixture
-def staff_client(client, lead_staff):
-    client.force_login(lead_staff)
-    return client
+def staff_client(client_for, lead_staff):
+    return client_for(lead_staff)
 
 
 @pytest.fixture

@@ -51,16 +51,25 @@ def test_sync_members_adds_the_two_committees_to_both_collectives_and_reports_it
         assert "起开始的填报周期须填报" in line
 
 
-def test_synced_members_owe_from_the_next_period(loaded_before):
+def test_synced_members_owe_from_the_day_after_today_once_the_plans_periods_are_past(clock, loaded_before):
+    clock(datetime.date(2026, 11, 28))
+
     run("--sync-members")
 
     starts = set(CollectiveMembership.objects.filter(member__name__in=COMMITTEES).values_list("owed_from", flat=True))
     others = set(CollectiveMembership.objects.exclude(member__name__in=COMMITTEES).values_list("owed_from", flat=True))
-    assert len(starts) == 1
-    (start,) = starts
-    # The bundled plan's periods are all past: the duty starts after today.
-    assert start > datetime.date.today() - datetime.timedelta(days=1)
+    assert starts == {datetime.date(2026, 11, 29)}
     assert others == {None}
+
+
+def test_synced_members_owe_from_the_next_period_when_run_during_the_plan(clock, loaded_before):
+    clock(datetime.date(2024, 5, 6))
+
+    out, _ = run("--sync-members")
+
+    starts = set(CollectiveMembership.objects.filter(member__name__in=COMMITTEES).values_list("owed_from", flat=True))
+    assert starts == {datetime.date(2024, 7, 1)}
+    assert "自 2024-07-01 起开始的填报周期须填报" in out
 
 
 def test_sync_members_uses_the_start_of_the_next_period_within_the_plan(loaded_before):

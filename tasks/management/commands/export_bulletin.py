@@ -5,7 +5,6 @@ from security import audit
 from tasks import bulletin
 from tasks.models import Period, Plan
 from tasks.periods import as_of
-from tasks.statussheet import default_plan
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", help="填报周期名称（如“2025年第四季度”），默认为当前周期")
 
     def handle(self, path, plan=None, period=None, **options):
-        found = Plan.objects.filter(doc_number=plan).first() if plan else default_plan()
+        found = Plan.objects.filter(doc_number=plan).first() if plan else Plan.objects.default()
         if found is None:
             raise CommandError(f"找不到文号为“{plan}”的行动方案" if plan else "尚未载入行动方案（请先运行 load_plan）")
         today = timezone.localdate()

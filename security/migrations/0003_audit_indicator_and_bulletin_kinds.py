@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('security', '0001_initial'),
+        ('security', '0002_accountsecurity_unlock_permission'),
     ]
 
     operations = [
