@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from departments import roles
 from departments.models import CollectiveMembership, Membership, Unit, UnitAlias
 from tasks.models import Assignment, Measure, Plan, Task
 from tasks.obligations import default_owed_from
-from tests.conftest import measure_by_code
+from tests.conftest import make_user, measure_by_code
 
 
 @pytest.fixture
@@ -239,6 +240,17 @@ def test_superuser_can_add_a_member_to_a_collective_unit_with_its_start_date(sup
     link = CollectiveMembership.objects.get(collective=collective, member=extra)
     assert link.owed_from == datetime.date(2024, 7, 1)
     assert collective.members.count() == 13
+
+
+def test_admin_role_adds_a_member_to_a_collective_unit(client_for, plan):
+    admin = make_user("guanliyuan", groups=[roles.ADMIN])
+    admin.is_staff = True
+    admin.save()
+    collective = Unit.objects.get(name="各街镇")
+    extra = Unit.objects.get(name="北虹办")
+    response = client_for(admin).post(change(collective), add_member_form(collective, extra, "2024-07-01"))
+    assert response.status_code == 302
+    assert CollectiveMembership.objects.get(collective=collective, member=extra).owed_from == datetime.date(2024, 7, 1)
 
 
 def test_collective_unit_page_offers_the_next_period_as_a_new_members_start(superuser_client, plan):
