@@ -401,7 +401,12 @@ def plan(request):
             period=period,
             expected=progress.expected,
             tasks_heading=current.heading("tasks"),
-            sections=[(key, heading, _paragraphs(text)) for key, heading, text in current.body_sections()],
+            # A plan loaded from its task table has only 四; sections without text are left out.
+            sections=[
+                (key, heading, _paragraphs(text))
+                for key, heading, text in current.body_sections()
+                if key == "tasks" or text
+            ],
         )
     return render(request, "tasks/plan.html", context)
 

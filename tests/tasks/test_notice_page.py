@@ -135,5 +135,20 @@ def test_notice_sections_left_empty_are_not_shown_as_blank_headings(client_for, 
     assert "<h1" in page
 
 
+def test_a_plan_without_the_notices_sections_shows_its_tasks_alone(client_for, plan, lead_staff):
+    """As a plan loaded from its task table: no empty headings, no empty narrative column."""
+    Plan.objects.filter(pk=plan.pk).update(guidance="", goals="", key_points="", safeguards="")
+    plan.tasks.filter(number=1).update(narrative="", departments="")
+
+    page = client_for(lead_staff).get("/tasks/").content.decode()
+
+    for key in ["guidance", "goals", "key_points", "safeguards"]:
+        assert f'id="section-{key}"' not in page and f'href="#section-{key}"' not in page
+    assert 'id="section-tasks"' in page
+    first, second = page[page.index('id="task-1"') : page.index('id="task-2"')], page[page.index('id="task-2"') :]
+    assert 'class="task-body measures-only"' in first and "task-narrative" not in first
+    assert 'class="task-narrative"' in second[: second.index('class="measures"')]
+
+
 def test_auditor_gets_403(client_for, auditor):
     assert client_for(auditor).get("/tasks/").status_code == 403
