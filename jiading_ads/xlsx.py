@@ -1,4 +1,5 @@
-"""What every xlsx download of the tracker shares: the cell guard and the response.
+"""What every xlsx download of the tracker shares: the cell guard and the response (the
+Word downloads use the response too).
 
 Used by the status sheet (tasks.statussheet) and the audit-trail export
 (security.views); it imports neither, so both may import it.
@@ -110,8 +111,9 @@ def write_only_sheet(workbook, title):
     return sheet
 
 
-def download(content, filename, ascii_fallback):
-    """An xlsx attachment named `filename`, with an ASCII name for old clients (RFC 6266/5987)."""
-    response = HttpResponse(content, content_type=CONTENT_TYPE)
+def download(content, filename, ascii_fallback, content_type=CONTENT_TYPE):
+    """An attachment (xlsx unless `content_type` says otherwise) named `filename`,
+    with an ASCII name for old clients (RFC 6266/5987)."""
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename)}"
     return response

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Period, Report
+from .models import IndicatorValue, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -48,20 +48,22 @@ class EvidenceField(forms.FileField):
 REPORT_TEXT_MAX = 5000  # characters per text field; an xlsx cell holds 32,767
 
 
+def version_field():
+    """The hidden version a form was based on, for the optimistic version check."""
+    stale = _("表单已过期，请刷新页面后重新填写。")
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": stale, "invalid": stale, "min_value": stale},
+    )
+
+
 class ReportForm(forms.ModelForm):
     """A report's fields and their rules, for the report page and the 台账 import alike."""
 
     TEXT_FIELDS = ["progress", "problems", "next_steps"]
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        error_messages={
-            "required": _("表单已过期，请刷新页面后重新填写。"),
-            "invalid": _("表单已过期，请刷新页面后重新填写。"),
-            "min_value": _("表单已过期，请刷新页面后重新填写。"),
-        },
-    )
+    version = version_field()
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
         min_value=0,
@@ -183,6 +185,42 @@ class FastSelect(forms.Select):
             options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
+
+
+class IndicatorValueForm(forms.ModelForm):
+    """One year's actual value of an indicator, with its source and evidence."""
+
+    version = version_field()
+    value = forms.DecimalField(
+        label=_("实际值"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "required": _("请填写实际值。"),
+            "invalid": _("实际值应为数字。"),
+            "min_value": _("实际值不能为负数。"),
+            "max_digits": _("实际值位数过多。"),
+            "max_decimal_places": _("实际值最多保留两位小数。"),
+            "max_whole_digits": _("实际值位数过多。"),
+        },
+    )
+    evidence_files = EvidenceField(
+        label=_("佐证材料"),
+        help_text=_("可选，可多选，如统计报表、部门文件。单个文件不超过 %(limit)s。")
+        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["value", "source", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"source": {"required": _("请填写数据来源（如“区统计局年度统计报表”）。")}}
+
+    def _post_clean(self):
+        # The indicators module saves the value; the indicator and year are the view's.
+        pass
 
 
 class PlanTableForm(forms.Form):

@@ -1,4 +1,5 @@
 import io
+import re
 
 import django_tables2 as tables
 from django.contrib import messages
@@ -18,7 +19,8 @@ from departments.models import Unit
 from jiading_ads import xlsx
 from security import audit
 
-from . import access, plantable, statussheet, workflow
+from . import access, bulletin, documents, plantable, statussheet, workflow
+from . import indicators as indicator_rules
 from . import obligations as obligation_rules
 from . import periods as periods_rules
 from .filters import MeasureFilter
@@ -181,6 +183,8 @@ def dashboard(request):
             lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
             statuses=counts["statuses"].items(),
             goals=plan.goals.splitlines(),
+            reporting=progress.reporting(),
+            indicator_rows=indicator_rules.evaluations(plan),
         )
     return render(request, "tasks/dashboard.html", context)
 
@@ -304,6 +308,32 @@ def export_status(request):
     return _xlsx_response(scope, "台账（仅已审核）" if approved_only else "台账")
 
 
+@access.non_auditor_login_required
+@access.review_required
+def export_bulletin(request):
+    """The period's 通报 as a Word draft, for the coordinator."""
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    wanted = request.GET.get("period")
+    if wanted:
+        period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+    else:
+        period = Period.objects.current(plan, timezone.localdate())
+        if period is None:
+            raise Http404("没有可通报的填报周期。")
+    draft = bulletin.collect(plan, period, _as_of(period))
+    buffer = io.BytesIO()
+    bulletin.write(draft, buffer)
+    audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
+    return xlsx.download(
+        buffer.getvalue(),
+        bulletin.filename(draft),
+        f"tongbao_{draft.today:%Y-%m-%d}.docx",
+        content_type=documents.CONTENT_TYPE,
+    )
+
+
 IMPORT_SESSION_KEY = "statussheet_import"
 
 
@@ -355,15 +385,45 @@ def import_status(request):
     )
 
 
+_POINT = re.compile(r"^(\d+\.\s*[^。]*。)(.*)$")
+
+
+def _paragraphs(text):
+    """[(lead, rest)] per line: a numbered point's first sentence is its lead, shown bold as printed."""
+    rows = []
+    for line in text.splitlines():
+        match = _POINT.match(line)
+        rows.append(match.groups() if match else ("", line))
+    return rows
+
+
 @access.non_auditor_login_required
 def plan(request):
-    """The whole plan as the attachment shows it. A fixed number of queries."""
+    """The whole notice in order, each task's narrative beside its measures and their
+    live state (the current period's). A fixed number of queries."""
     current = _selected_plan(request)
-    tasks = []
+    context = {"plan": current, "tasks": []}
     if current is not None:
+        today = timezone.localdate()
+        period = Period.objects.current(current, today)
         measures = Measure.objects.with_assignments().order_by("number")
-        tasks = current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures))
-    return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
+        tasks = list(current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures)))
+        progress = PlanProgress(current, period, today=today, measures=[m for t in tasks for m in t.measures.all()])
+        for task in tasks:
+            task.rows = [(m, progress.states[m.pk]) for m in task.measures.all()]
+        context.update(
+            tasks=tasks,
+            period=period,
+            expected=progress.expected,
+            tasks_heading=current.heading("tasks"),
+            # A plan loaded from its task table has only 四; sections without text are left out.
+            sections=[
+                (key, heading, _paragraphs(text))
+                for key, heading, text in current.body_sections()
+                if key == "tasks" or text
+            ],
+        )
+    return render(request, "tasks/plan.html", context)
 
 
 @access.non_auditor_login_required

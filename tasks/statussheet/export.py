@@ -272,12 +272,7 @@ def _lines_in_one_cell(texts, width):
 
 def _lead_text(state, field, width):
     """A field of the lead's report; with several leads, each reporting lead's on a line ("江桥镇：…")."""
-    reported = [s for s in state.leads if s.latest and getattr(s.latest, field)]
-    if len(state.leads) == 1:
-        texts = [getattr(s.latest, field) for s in reported]
-    else:
-        texts = [f"{s.obligation.unit.name}：{getattr(s.latest, field)}" for s in reported]
-    return _lines_in_one_cell(texts, width)
+    return _lines_in_one_cell(state.lead_texts(field), width)
 
 
 def _reporters(state):

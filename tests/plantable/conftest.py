@@ -14,7 +14,7 @@ import pytest
 from departments import roles
 from departments.models import Unit, UnitAlias
 from tasks import plantable
-from tasks.models import Assignment, Measure, Period, Plan, Task
+from tasks.models import Assignment, Indicator, Measure, Period, Plan, Task
 from tests.conftest import make_user, package_plan_fixtures
 
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
@@ -22,7 +22,7 @@ _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 NEW_DOC = "嘉府发〔2026〕7号"
 NEW_TITLE = "嘉定区数字广告业高质量发展行动方案（2026—2028年）"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-SNAPSHOT_MODELS = [Plan, Task, Measure, Assignment, Period, Unit, UnitAlias, Unit.members.through]
+SNAPSHOT_MODELS = [Plan, Task, Measure, Assignment, Period, Indicator, Unit, UnitAlias, Unit.members.through]
 
 
 def signature(plan):

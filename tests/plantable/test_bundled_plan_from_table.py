@@ -7,7 +7,9 @@ import re
 import pytest
 
 from tasks import plantable
-from tasks.models import Period, Plan
+from tasks.models import Assignment, Period, Plan
+from tasks.planfile import NOTICE_FIELDS
+from tasks.progress import PlanProgress
 from tests.tasks.seed import SEED_PATH
 
 from .conftest import NEW_DOC, build, load, resave, signature, snapshot
@@ -71,6 +73,32 @@ def test_the_bundled_table_under_the_bundled_number_leaves_the_bundled_plan_as_i
     _, result = plantable.load_table_plan(built)
     assert result.changed == 0
     assert snapshot() == before
+
+
+def test_a_table_keeps_the_notice_sections_and_indicators_it_does_not_carry(plan, tmp_path):
+    """A table has no preamble, 工作重点, headings or indicators: loading it over a plan keeps them."""
+    Plan.objects.filter(pk=plan.pk).update(title="旧标题")
+    built = build(LAYOUTS["word"](tmp_path), doc_number=plan.doc_number, title=plan.title)
+    _, result = plantable.load_table_plan(built)
+
+    reloaded = Plan.objects.get(pk=plan.pk)
+    assert result.updated == 1  # the title
+    assert reloaded.title == plan.title
+    for name in [*NOTICE_FIELDS, "headings", "goals", "safeguards"]:
+        assert getattr(reloaded, name) == getattr(plan, name), name
+    assert reloaded.preamble and reloaded.headings
+    assert reloaded.indicators.count() == 4
+
+
+def test_a_new_plan_from_a_table_owes_everything_from_its_start_and_has_no_notice(plan, tmp_path):
+    new, _ = load(LAYOUTS["word"](tmp_path))
+    assert set(Assignment.objects.filter(measure__task__plan=new).values_list("owed_from", flat=True)) == {None}
+    assert (new.preamble, new.key_points, new.headings) == ("", "", {})
+    assert not new.indicators.exists()
+    # Its measures are owed by their units in its first period.
+    progress = PlanProgress(new, Period.objects.filter(plan=new).order_by("start_date").first(), today=new.start_date)
+    assert all(s.owed for state in progress.states.values() for s in state.leads + state.supports)
+    assert not any(state.pending for state in progress.states.values())
 
 
 def test_loading_a_new_plan_never_touches_another_plan(plan, tmp_path):

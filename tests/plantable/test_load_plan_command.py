@@ -154,6 +154,20 @@ def test_a_yaml_file_takes_no_table_options(plan):
         run("fixtures/jiading_ads_2023.yaml", "--doc-number", NEW_DOC)
 
 
+def test_sync_members_is_for_plan_files_only(plan, tmp_path):
+    path = write_docx(tmp_path / "任务分工.docx", bundled_rows())
+    before = snapshot()
+    with pytest.raises(CommandError, match="--sync-members 只用于 YAML 方案文件"):
+        run(path, "--doc-number", NEW_DOC, "--title", NEW_TITLE, "--sync-members")
+    assert snapshot() == before
+
+
+def test_sync_members_on_the_bundled_plan_file_adds_nothing_here(plan):
+    out, _ = run("--sync-members")
+    assert "集合单位的默认成员均已存在，未新增成员。" in out
+    assert "新建 0 条记录，更新 0 条" in out
+
+
 def test_without_arguments_the_bundled_plan_loads_as_before(plan):
     out, _ = run()
     assert "已载入《嘉定区数字广告业高质量发展行动方案（2023—2025年）》" in out

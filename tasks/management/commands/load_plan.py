@@ -35,6 +35,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=str(DEFAULT_PLAN_FILE))
+        parser.add_argument(
+            "--sync-members",
+            action="store_true",
+            help="为已存在的集合单位（各街镇等）补充文件列出、数据库中缺少的默认成员（只增不删），"
+            "新成员自下一填报周期起须填报",
+        )
         table = parser.add_argument_group("任务分工表（.docx/.xlsx）")
         table.add_argument("--doc-number", help="文号，如 嘉府发〔2026〕1号")
         table.add_argument("--title", help="方案标题")
@@ -57,8 +63,10 @@ class Command(BaseCommand):
         table.add_argument("--accept-note", action="store_true", help="已核对无法自动理解的备注，按预览的牵头单位载入")
         table.add_argument("--dry-run", action="store_true", help="只显示预览和问题，不写入")
 
-    def handle(self, path, **options):
+    def handle(self, path, sync_members=False, **options):
         if Path(path).suffix.lower() in TABLE_SUFFIXES:
+            if sync_members:
+                raise CommandError("--sync-members 只用于 YAML 方案文件：任务分工表不列集合单位的默认成员。")
             return self.load_table(path, options)
         if options["doc_number"] or options["title"]:
             raise CommandError("--doc-number 和 --title 只用于 Word/Excel 任务分工表；YAML 方案文件自带文号和标题。")
@@ -67,11 +75,20 @@ class Command(BaseCommand):
         except PlanFileError as exc:
             audit.record(audit.Kind.PLAN_LOADED, result=audit.Result.FAILURE, detail=str(exc))
             raise CommandError(f"未载入：{exc}") from exc
-        result = load_plan(spec)
+        result = load_plan(spec, sync_members=sync_members)
+        added = [
+            f"集合单位“{collective}”新增成员：{'、'.join(names)}（自 {owed_from:%Y-%m-%d} 起开始的填报周期须填报）"
+            for collective, names, owed_from in result.members_added
+        ]
         audit.record(
             audit.Kind.PLAN_LOADED,
-            detail=f"{path}：{spec.doc_number}，新建 {result.created}，更新 {result.updated}，未变 {result.unchanged}",
+            detail=f"{path}：{spec.doc_number}，新建 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
+            + "".join(f"；{line}" for line in added),
         )
+        for line in added:
+            self.stdout.write(line)
+        if sync_members and not added:
+            self.stdout.write("集合单位的默认成员均已存在，未新增成员。")
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         measures = sum(len(t.measures) for t in spec.tasks)
