@@ -260,19 +260,19 @@ def _measure_review(state, period):
     return "\n".join(f"{label} {counts[label]}" for label in [*REVIEW_LABELS.values(), NOT_REPORTED] if counts[label])
 
 
-def _lines_in_one_cell(texts, width):
-    """`texts` as the lines of one cell, the longest cut (and marked) so that the
-    row stays within the tallest row Excel prints; the 按单位 sheet has them whole."""
+def _lines_in_one_cell(texts, width, max_lines):
+    """`texts` as the lines of one cell, the longest cut (and marked) to fit
+    `max_lines`; the 按单位 sheet has them whole."""
     needs = [layout.text_lines(text, width) for text in texts]
-    if sum(needs) <= layout.MAX_LINES:
+    if sum(needs) <= max_lines:
         return "\n".join(texts)
-    shares = layout.share_lines(needs, layout.MAX_LINES)
+    shares = layout.share_lines(needs, max_lines)
     return "\n".join(layout.clip_text(text, width, n) for text, n in zip(texts, shares, strict=True))
 
 
-def _lead_text(state, field, width):
+def _lead_text(state, field, width, max_lines):
     """A field of the lead's report; with several leads, each reporting lead's on a line ("江桥镇：…")."""
-    return _lines_in_one_cell(state.lead_texts(field), width)
+    return _lines_in_one_cell(state.lead_texts(field), width, max_lines)
 
 
 def _reporters(state):
@@ -282,7 +282,7 @@ def _reporters(state):
     return f"{len(reporting)}/{len(state.leads)} 个牵头单位"
 
 
-def _supports(state, width):
+def _supports(state, width, max_lines):
     """配合单位进展: each reporting co-organizer's status and percent, a line each
     (their texts are in 按单位), then those yet to report, on one line."""
     texts = [
@@ -293,7 +293,7 @@ def _supports(state, width):
     missing = [s.obligation.unit.name for s in state.supports if not s.latest]
     if missing:
         texts.append(f"{NOT_REPORTED}：{'、'.join(missing)}")
-    return _lines_in_one_cell(texts, width)
+    return _lines_in_one_cell(texts, width, max_lines)
 
 
 _TEXT_WIDTHS = {column.header: column.width for column in READING_COLUMNS}
@@ -309,6 +309,9 @@ def _write_reading_sheet(workbook, scope, progress, states):
     sheet.banner(note, "note", layout.BODY_SIZE)
     sheet.header()
     capacity, used = sheet.capacity(), 0.0
+    # At most half a page a row (and never past Excel's tallest row), so that
+    # measures with a dozen leads still print two to a page.
+    max_lines = min(layout.MAX_LINES, int((capacity / 2 - layout.ROW_PADDING_PT) // layout.LINE_PT))
     task_start, current_task = None, None
     status_styles = {}
     for state in states:
@@ -322,12 +325,12 @@ def _write_reading_sheet(workbook, scope, progress, states):
             layout.status_with_light(state.status, state.light),
             state.percent / 100,
             _measure_review(state, scope.period),
-            _lead_text(state, "progress", _TEXT_WIDTHS["进展情况"]),
-            _lead_text(state, "problems", _TEXT_WIDTHS["存在问题"]),
-            _lead_text(state, "next_steps", _TEXT_WIDTHS["下一步计划"]),
+            _lead_text(state, "progress", _TEXT_WIDTHS["进展情况"], max_lines),
+            _lead_text(state, "problems", _TEXT_WIDTHS["存在问题"], max_lines),
+            _lead_text(state, "next_steps", _TEXT_WIDTHS["下一步计划"], max_lines),
             _reporters(state),
             _time(state.reported_at),
-            _supports(state, _TEXT_WIDTHS["配合单位进展"]),
+            _supports(state, _TEXT_WIDTHS["配合单位进展"], max_lines),
         ]
         height = layout.row_height(values, READING_COLUMNS)
         new_page = used > 0 and used + height > capacity

@@ -341,7 +341,7 @@ def row_height(values, columns):
 
 
 MAX_LINES = int((MAX_ROW_PT - ROW_PADDING_PT) // LINE_PT)  # lines the tallest row holds in every program
-CLIPPED = "…（全文见“按单位”表）"
+CLIPPED = "…（见“按单位”）"
 
 
 def clip_text(text, width, max_lines):
