@@ -43,6 +43,8 @@ class Unit(models.Model):
         "self",
         verbose_name=_("成员单位"),
         symmetrical=False,
+        through="CollectiveMembership",
+        through_fields=("collective", "member"),
         related_name="collectives",
         blank=True,
         help_text=_("仅对集合单位（如“各街镇”）有效：每个成员单位各自填报其承担的部分。"),
@@ -87,8 +89,9 @@ def check_collective_members(collective, members):
     collective unit, or a member is the collective itself, another collective,
     or a district department (区委/区政府部门): a collective stands for towns,
     sub-districts and units at their level, which each report their own part.
-    Called by the admin's unit form, by Unit.clean and before any change to
-    the membership rows (the m2m_changed receiver below).
+    Called by Unit.clean, by CollectiveMembership.clean and .save (the admin's
+    member inline) and before Unit.members.add()/set() (the m2m_changed
+    receiver below).
     """
     members = list(members)
     if not members:
@@ -126,8 +129,63 @@ def _check_members_before_adding(sender, instance, action, reverse, model, pk_se
         check_collective_members(instance, Unit.objects.filter(pk__in=pk_set))
 
 
+class CollectiveMembership(models.Model):
+    """A unit is a member of a collective unit (各街镇) and owes its part of the collective's measures.
+
+    `owed_from` is when that duty starts: blank for members since the plan's
+    start; a member added later owes its first report for the periods that
+    start on or after this date (tasks/obligations.py applies it).
+    """
+
+    collective = models.ForeignKey(
+        Unit, verbose_name=_("集合单位"), on_delete=models.CASCADE, related_name="member_links"
+    )
+    member = models.ForeignKey(Unit, verbose_name=_("成员单位"), on_delete=models.CASCADE, related_name="+")
+    owed_from = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日期或之后开始的填报周期起须填报；留空表示自方案开始即须填报。"),
+    )
+
+    class Meta:
+        verbose_name = _("集合单位成员")
+        verbose_name_plural = _("集合单位成员")
+        ordering = ["collective", "member__sort_order", "member__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collective", "member"], name="collective_member_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.collective.name} ⊃ {self.member.name}"
+
+    def clean(self):
+        """check_collective_members on this row: the admin's member inline and any model form.
+
+        In the inline the collective is the unit as the form will save it, so
+        a collective turned into a town while it keeps members is refused here.
+        """
+        try:
+            collective, member = self.collective, self.member
+        except Unit.DoesNotExist:
+            return  # the missing field is reported by its own validation
+        try:
+            check_collective_members(collective, [member])
+        except ValidationError as exc:
+            if collective.is_collective:
+                raise ValidationError({"member": exc.messages}) from None
+            raise
+
+    def save(self, *args, **kwargs):
+        # The rule holds for every path that writes a row, not only for forms;
+        # Unit.members.add()/set() are checked by the m2m_changed receiver above.
+        check_collective_members(self.collective, [self.member])
+        super().save(*args, **kwargs)
+
+
+# Unit.members.add()/set() insert CollectiveMembership rows in bulk, without save().
 m2m_changed.connect(
-    _check_members_before_adding, sender=Unit.members.through, dispatch_uid="departments.check_collective_members"
+    _check_members_before_adding, sender=CollectiveMembership, dispatch_uid="departments.check_collective_members"
 )
 
 

@@ -28,6 +28,17 @@ REVIEW_REPORTS = "tasks.review_report"  # review reports, manage reporting perio
 SEE_ALL_PROGRESS = "tasks.view_all_progress"  # every unit's progress, drafts and evidence; export any 台账
 READ_AUDIT_TRAIL = "security.view_audit_trail"  # /audit/ and its export
 UNLOCK_ACCOUNTS = "security.unlock_account"  # /security/lockouts/
+# Loading a plan from its task table (/plans/import/, staff only) writes all of these.
+LOAD_PLANS = [
+    "tasks.add_plan",
+    "tasks.change_plan",
+    "tasks.add_task",
+    "tasks.change_task",
+    "tasks.add_measure",
+    "tasks.change_measure",
+    "tasks.add_assignment",
+    "tasks.delete_assignment",
+]
 
 PERMISSIONS = {
     COORDINATOR: [
@@ -45,15 +56,16 @@ PERMISSIONS = {
     ADMIN: [
         SEE_ALL_PROGRESS,
         UNLOCK_ACCOUNTS,
+        *LOAD_PLANS,
         "tasks.view_plan",
-        "tasks.change_plan",
         "tasks.view_task",
-        "tasks.change_task",
         "tasks.view_measure",
-        "tasks.change_measure",
         "tasks.view_assignment",
         "tasks.change_assignment",
         "tasks.view_reminderlog",
+        "tasks.view_indicator",
+        "tasks.change_indicator",
+        "tasks.view_indicatorvalue",
         "departments.view_unit",
         "departments.add_unit",
         "departments.change_unit",
@@ -61,6 +73,10 @@ PERMISSIONS = {
         "departments.add_unitalias",
         "departments.change_unitalias",
         "departments.delete_unitalias",
+        "departments.view_collectivemembership",
+        "departments.add_collectivemembership",
+        "departments.change_collectivemembership",
+        "departments.delete_collectivemembership",
         "departments.view_membership",
         "departments.add_membership",
         "departments.change_membership",

@@ -61,6 +61,8 @@ class AuditEvent(models.Model):
         SHEET_EXPORTED = "sheet_exported", _("导出台账")
         SHEET_IMPORTED = "sheet_imported", _("导入台账")
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
+        INDICATOR_CHANGED = "indicator_changed", _("指标变更")
+        BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")

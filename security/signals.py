@@ -10,7 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
-from departments.models import Membership, Unit, UnitAlias
+from departments.models import CollectiveMembership, Membership, Unit, UnitAlias
 
 from . import audit, policy, tracking
 from .middleware import SESSION_EPOCH
@@ -139,5 +139,6 @@ tracking.track(
 )
 tracking.track(Unit, audit.Kind.UNIT_CHANGED, fields=["name", "kind", "sort_order"])
 tracking.track(UnitAlias, audit.Kind.UNIT_CHANGED, fields=["unit", "name"])
+tracking.track(CollectiveMembership, audit.Kind.UNIT_CHANGED, fields=["collective", "member", "owed_from"])
 tracking.track_members(Unit.members, audit.Kind.UNIT_CHANGED)
 tracking.track_members(Group.permissions, audit.Kind.ROLE_CHANGED)

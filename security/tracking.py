@@ -7,8 +7,12 @@ fields); after it one AuditEvent lists each changed field as
 by name. A new row lists what it was created with, a deleted row is named.
 A save that changes none of the tracked fields writes nothing.
 
-`track_members(through, kind)` does the same for a many-to-many relation
-(a collective unit's members).
+`track_members(relation, kind)` does the same for a many-to-many relation
+(a role's permissions). When the relation's through model is itself tracked
+(a collective unit's members, CollectiveMembership), every row is recorded
+as that model's own: saves and deletes (remove() and clear() delete row by
+row) by its tracking, and the rows add() inserts in bulk, without post_save,
+from here — every change once, in one form.
 
 Whatever path the change takes — Django admin, a page, the shell — it is
 recorded once, with the user and address of the current request (see
@@ -24,6 +28,7 @@ import contextlib
 import contextvars
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -73,6 +78,18 @@ def track_members(relation, kind):
 
     def changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         if _untracked.get() or action not in ("post_add", "post_remove", "pre_clear"):
+            return
+        if sender in _registry:
+            # A tracked through model (CollectiveMembership) records its own
+            # deletions, which remove() and clear() send row by row; add() is
+            # a bulk insert without post_save, so its new rows are recorded
+            # here as the through model's tracking would record them.
+            if action == "post_add":
+                source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+                if reverse:
+                    source, target = target, source
+                for row in sender._base_manager.filter(**{source: instance, f"{target}__in": pk_set}):
+                    _saved(sender, row, created=True)
             return
         if action == "pre_clear":
             # Before the rows go, so the record can name them.
@@ -156,5 +173,7 @@ def display(instance, field):
         value = value.strftime("%Y-%m-%d %H:%M")
     elif isinstance(value, datetime.date):
         value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = format(value.normalize(), "f")  # 1400, not 1400.00 or 1.4E+3
     text = str(value)
     return text if len(text) <= MAX_VALUE_LENGTH else text[:MAX_VALUE_LENGTH] + "…"

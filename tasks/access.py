@@ -97,6 +97,11 @@ def see_everything_required(view):
     return roles.check_required(can_see_everything, "只有协调人、查看人员和管理员可以切换行动方案。")(view)
 
 
+def can_load_plans(user):
+    """Admins (staff with the plan permissions) load plans from task tables."""
+    return user.is_authenticated and user.is_staff and user.has_perms(roles.LOAD_PLANS)
+
+
 def nav_context(request):
     """Role flags for the navigation bar."""
     user = request.user
@@ -116,4 +121,5 @@ def nav_context(request):
         "nav_reads_audit_trail": roles.reads_audit_trail(user),
         "nav_is_auditor_only": roles.is_auditor_only(user),
         "nav_can_unlock": roles.can_unlock(user),
+        "nav_can_load_plans": can_load_plans(user),
     }

@@ -2,29 +2,32 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _editable_fields(model):
+    """Every field of `model` a person sets: a field added later is tracked too."""
+    return [f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key]
+
+
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("行动方案")
 
     def ready(self):
+        from departments.admin import CollectiveMembershipInline
         from security import audit, tracking
 
-        from .models import Assignment, Measure, Period, Plan, Task
+        from .models import Assignment, Indicator, Measure, Period, Plan, Task
+        from .obligations import default_owed_from
+
+        # A member added in the admin owes from the next period by default.
+        CollectiveMembershipInline.owed_from_default = staticmethod(default_owed_from)
 
         # Every change to the plan's data and the periods, by admin, page or
         # shell, is one before → after audit record (security/tracking.py).
-        # Reports are recorded by tasks/workflow.py; load_plan writes one summary.
-        plan_fields = ["title", "doc_number", "issuer", "start_date", "end_date", "goals", "safeguards", "lead_note"]
-        tracking.track(Plan, audit.Kind.PLAN_CHANGED, fields=plan_fields)
-        tracking.track(Task, audit.Kind.PLAN_CHANGED, fields=["plan", "number", "title", "narrative", "departments"])
-        tracking.track(
-            Measure, audit.Kind.PLAN_CHANGED, fields=["task", "number", "text", "due_date", "each_lead_own_part"]
-        )
-        tracking.track(
-            Assignment, audit.Kind.PLAN_CHANGED, fields=["measure", "unit", "position", "role", "printed_name"]
-        )
-        tracking.track(
-            Period,
-            audit.Kind.PERIOD_CHANGED,
-            fields=["plan", "name", "kind", "start_date", "end_date", "due_date", "is_closed"],
-        )
+        # Reports and indicator values are recorded by tasks/workflow.py and
+        # tasks/indicators.py; load_plan writes one summary.
+        for model in (Plan, Task, Measure, Assignment):
+            tracking.track(model, audit.Kind.PLAN_CHANGED, fields=_editable_fields(model))
+        tracking.track(Period, audit.Kind.PERIOD_CHANGED, fields=_editable_fields(Period))
+        # An admin's change of a target or baseline ("若干" set to a number) is
+        # one 指标变更 record; the yearly values are recorded by tasks/indicators.py.
+        tracking.track(Indicator, audit.Kind.INDICATOR_CHANGED, fields=_editable_fields(Indicator))

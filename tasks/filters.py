@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Unit
+from departments.models import CollectiveMembership, Unit
 
 from .forms import FastSelect
 from .models import Assignment, Measure, Period, Report, Task
@@ -42,7 +42,7 @@ class MeasureFilter(django_filters.FilterSet):
         self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
         # The units this plan concerns: listed on its measures, or members of a listed collective.
         listed = Assignment.objects.filter(measure__task__plan=plan).values("unit_id")
-        members = Unit.members.through.objects.filter(from_unit_id__in=listed).values("to_unit_id")
+        members = CollectiveMembership.objects.filter(collective_id__in=listed).values("member_id")
         self.filters["unit"].queryset = Unit.objects.filter(Q(pk__in=listed) | Q(pk__in=members)).order_by(
             "sort_order", "name"
         )

@@ -2,6 +2,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.core import validators
 from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import escape
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Membership
 
-from .models import NotificationSettings, Period, Report
+from .models import IndicatorValue, NotificationSettings, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,16 +52,25 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
-class ReportForm(forms.ModelForm):
-    version = forms.IntegerField(
+REPORT_TEXT_MAX = 5000  # characters per text field; an xlsx cell holds 32,767
+
+
+def version_field():
+    """The hidden version a form was based on, for the optimistic version check."""
+    stale = _("表单已过期，请刷新页面后重新填写。")
+    return forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=0,
-        error_messages={
-            "required": _("表单已过期，请刷新页面后重新填写。"),
-            "invalid": _("表单已过期，请刷新页面后重新填写。"),
-            "min_value": _("表单已过期，请刷新页面后重新填写。"),
-        },
+        error_messages={"required": stale, "invalid": stale, "min_value": stale},
     )
+
+
+class ReportForm(forms.ModelForm):
+    """A report's fields and their rules, for the report page and the 台账 import alike."""
+
+    TEXT_FIELDS = ["progress", "problems", "next_steps"]
+
+    version = version_field()
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
         min_value=0,
@@ -92,7 +102,21 @@ class ReportForm(forms.ModelForm):
             "problems": forms.Textarea(attrs={"rows": 3}),
             "next_steps": forms.Textarea(attrs={"rows": 3}),
         }
-        error_messages = {"progress": {"required": _("请填写进展情况。")}}
+        error_messages = {
+            "status": {
+                "required": _("请选择状态。"),
+                "invalid_choice": _("状态无效，应为未启动、推进中、已完成或滞后之一。"),
+            },
+            "progress": {"required": _("请填写进展情况。")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.TEXT_FIELDS:
+            field = self.fields[name]
+            field.max_length = REPORT_TEXT_MAX
+            field.validators.append(validators.MaxLengthValidator(REPORT_TEXT_MAX))
+            field.widget.attrs["maxlength"] = str(REPORT_TEXT_MAX)
 
     def clean(self):
         cleaned = super().clean()
@@ -145,15 +169,15 @@ class DueDateForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
+    """The upload; statussheet.read_upload tells a wrong format apart and says how to save as .xlsx."""
+
     file = forms.FileField(
         label=_("填好的台账（.xlsx）"),
-        help_text=_("请使用本系统导出的台账，只修改进度各列；不要改动措施文字和表头。"),
+        help_text=_("请在本系统导出的台账的“按单位”工作表中修改本单位各行的黄色单元格，不要改动其他列和表头。"),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("只能上传 .xlsx 格式的台账。"))
         if upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("文件超过 10 MB。"))
         return upload
@@ -190,3 +214,73 @@ class ContactForm(forms.ModelForm):
             "office_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel-national"}),
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         }
+
+
+class IndicatorValueForm(forms.ModelForm):
+    """One year's actual value of an indicator, with its source and evidence."""
+
+    version = version_field()
+    value = forms.DecimalField(
+        label=_("实际值"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "required": _("请填写实际值。"),
+            "invalid": _("实际值应为数字。"),
+            "min_value": _("实际值不能为负数。"),
+            "max_digits": _("实际值位数过多。"),
+            "max_decimal_places": _("实际值最多保留两位小数。"),
+            "max_whole_digits": _("实际值位数过多。"),
+        },
+    )
+    evidence_files = EvidenceField(
+        label=_("佐证材料"),
+        help_text=_("可选，可多选，如统计报表、部门文件。单个文件不超过 %(limit)s。")
+        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["value", "source", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"source": {"required": _("请填写数据来源（如“区统计局年度统计报表”）。")}}
+
+    def _post_clean(self):
+        # The indicators module saves the value; the indicator and year are the view's.
+        pass
+
+
+class PlanTableForm(forms.Form):
+    """The 导入行动方案 upload: the task table and what the table does not say."""
+
+    file = forms.FileField(
+        label=_("任务分工表（Word .docx 或 Excel .xlsx）"),
+        help_text=_("表头应有“工作任务”“具体措施”“责任单位”三列；备注写在表下或“备注”列。"),
+    )
+    doc_number = forms.CharField(
+        label=_("文号"), max_length=50, help_text=_("如 嘉府发〔2026〕1号；同一文号再次导入即更新该方案。")
+    )
+    title = forms.CharField(label=_("方案标题"), max_length=200)
+    issuer = forms.CharField(label=_("发文机关"), max_length=100, required=False)
+    start_date = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("空着则取标题中的年份。"),
+    )
+    end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_doc_number(self):
+        return self.cleaned_data["doc_number"].strip()
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            raise forms.ValidationError(_("结束日期早于开始日期。"))
+        return cleaned

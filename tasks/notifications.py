@@ -5,6 +5,7 @@
 | a report returned, with the comment | the staff of the report's unit | workflow.return_for_revision |
 | a report approved | the staff of the report's unit | workflow.approve (one, or a batch) |
 | a report reopened | the staff of the report's unit | workflow.reopen |
+| an indicator's yearly value returned, approved or reopened | the staff of the indicator's unit | indicators.return_for_revision, approve, reopen |
 | 催报 | the staff of the chased unit | reminders.chase (the coordinator's pages) |
 | a period open | the staff of every unit owing reports in it, once per period | a period added or reopened at /periods/; send_reminders once it is current |
 | a due date within 7 days | the staff of units with reports outstanding, once per period | send_reminders |
@@ -119,18 +120,34 @@ def _send(messages):
 # The events
 
 
-def report_reviewed(report, kind, comment=""):
-    """The unit's staff hear that `report` was returned, approved or reopened."""
-    what = f"{report.measure.code} {report.unit.name} {report.period.name}的填报"
+def _reviewed(what, kind, comment):
+    """The title and body of a review decision on `what` (a report, an indicator's value)."""
     titles = {
         Kind.RETURNED: f"{what}被退回，请修改后重新提交",
         Kind.APPROVED: f"{what}已审核通过",
         Kind.REOPENED: f"{what}已被协调人重新打开，请修改后重新提交",
     }
     label = "退回意见" if kind == Kind.RETURNED else "审核意见"
-    body = f"{label}：{comment}" if comment else ""
+    return titles[kind], f"{label}：{comment}" if comment else ""
+
+
+def report_reviewed(report, kind, comment=""):
+    """The unit's staff hear that `report` was returned, approved or reopened."""
+    title, body = _reviewed(f"{report.measure.code} {report.unit.name} {report.period.name}的填报", kind, comment)
     staff = staff_of([report.unit_id]).get(report.unit_id, [])
-    return notify(staff, kind, title=titles[kind], body=body, url=report_url(report), report=report)
+    return notify(staff, kind, title=title, body=body, url=report_url(report), report=report)
+
+
+def indicator_reviewed(row, kind, comment=""):
+    """The indicator's unit's staff hear that a yearly value was returned, approved or reopened."""
+    indicator = row.indicator
+    title, body = _reviewed(f"指标“{indicator.name}”{row.year}年的实际值", kind, comment)
+    if kind == Kind.APPROVED:
+        url = reverse("tasks:indicator_detail", args=[indicator.pk])
+    else:
+        url = reverse("tasks:indicator_value_form", args=[indicator.pk, row.year])
+    staff = staff_of([indicator.unit_id]).get(indicator.unit_id, [])
+    return notify(staff, kind, title=title, body=body, url=url)
 
 
 def chased(unit, period, obligation_states, staff):

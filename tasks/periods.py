@@ -61,3 +61,19 @@ def ensure_quarterly_periods(plan):
     ]
     Period.objects.bulk_create(new)
     return len(new)
+
+
+def as_of(period, today):
+    """The day progress is computed for when looking at `period`: today, or a
+    past period's due date (a period that is no longer the current one is shown
+    as it stood then; the plan's last quarter stays current past its due date).
+    One query for a past period.
+
+    The pages, the 台账 export (browser and command), its import and the 通报
+    all ask here, so that a sheet and a page of the same period agree.
+    """
+    if period is not None and period.due_date < today and period.end_date < today:
+        current = Period.objects.current(period.plan, today)
+        if current is not None and current.pk != period.pk:
+            return period.due_date
+    return today

@@ -8,12 +8,21 @@
 - Red: a report missing after its period's due date, status 滞后, or more
   than 30 points behind expected. Yellow: due within 7 days and not yet
   submitted, or 10 to 30 points behind. Green otherwise; 已完成 is done.
-- Outstanding: this period's report is owed and not in (submitted or
-  approved); an obligation whose measure it already reported done owes
-  nothing. Overdue: outstanding after this period's due date, or while the
-  last period's report, past its due date, is missing too — the missing
-  report that makes the light red. 待办, 催报, the reminders and the
-  units' 逾期未报 counts all ask PlanProgress.is_outstanding / is_overdue.
+- Outstanding: this period's report is owed (Obligation.owes, below) and
+  not in (submitted or approved); an obligation whose measure it already
+  reported done owes nothing. Overdue: outstanding after this period's due
+  date, or while the last period's report, past its due date and owed, is
+  missing too — the missing report that makes the light red. 待办, 催报, the
+  reminders, the units' 逾期未报 counts (dashboard, unit pages, 台账) and the
+  通报's late units all ask PlanProgress.is_outstanding / is_overdue.
+- An obligation not yet owed in the period (obligations.Obligation.owes: a
+  unit added later owes from the next period) is neither expected nor
+  overdue nor red: it stays out of its measure's leads, lights and percent
+  (listed apart as `pending`) until it is owed or has reported; in its
+  first owed period it is not measured against 序时进度 before it reports.
+- On-time reporting rate (按时报送率): of the obligations owed in the period,
+  the share whose report for it was submitted (or approved) by the end of
+  its due date, judged by the latest submission.
 """
 
 import datetime
@@ -39,6 +48,22 @@ class Light(models.TextChoices):
 
 
 _SEVERITY = {Light.RED: 3, Light.YELLOW: 2, Light.GREEN: 1, Light.DONE: 0}
+
+
+class ChoiceLabels(dict):
+    """Choice labels by value, translated once per process instead of once per
+    row (the interface has one language); the 台账 writes thousands."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def __missing__(self, key):
+        value = self[key] = str(dict(self.choices)[key])
+        return value
+
+
+STATUS_LABELS = ChoiceLabels(Report.Status.choices)
 
 
 def expected_percent(plan, today):
@@ -91,6 +116,7 @@ class ObligationState:
     current: Report | None  # this period's report, any state
     light: Light
     missed_previous: bool = False  # the last period past its due date has no report from it
+    owed: bool = True  # a report is owed for the period (obligations.Obligation.owes)
 
     @property
     def percent(self):
@@ -107,6 +133,7 @@ class MeasureState:
     measure: Measure
     leads: list = field(default_factory=list)  # ObligationState of the lead(s)
     supports: list = field(default_factory=list)  # ObligationState of co-organizers
+    pending: list = field(default_factory=list)  # not yet owed and not reported: counted nowhere
     percent: float = 0.0
     light: Light = Light.GREEN
 
@@ -136,34 +163,23 @@ class MeasureState:
     @property
     def status_label(self):
         status = self.status
-        return Report.Status(status).label if status else "未填报"
+        return STATUS_LABELS[status] if status else "未填报"
+
+    def lead_texts(self, field_name):
+        """A lead report field, or with several leads each reporting lead's as "江桥镇：…"."""
+        reported = [s for s in self.leads if s.latest and getattr(s.latest, field_name)]
+        if len(self.leads) == 1:
+            return [getattr(s.latest, field_name) for s in reported]
+        return [f"{s.obligation.unit.name}：{getattr(s.latest, field_name)}" for s in reported]
 
     def lead_text(self, field_name):
         """A lead report field; with several leads, one line per reporting lead."""
-        reported = [s for s in self.leads if s.latest and getattr(s.latest, field_name)]
-        if len(self.leads) == 1:
-            return getattr(reported[0].latest, field_name) if reported else ""
-        return "\n".join(f"{s.obligation.unit.name}：{getattr(s.latest, field_name)}" for s in reported)
-
-    @property
-    def reporters(self):
-        return "、".join(s.obligation.unit.name for s in self.leads if s.latest)
+        return "\n".join(self.lead_texts(field_name))
 
     @property
     def reported_at(self):
         latest = self.latest_report
         return latest.submitted_at if latest else None
-
-    @property
-    def support_summary(self):
-        """Co-organizers' latest contributions, one line each."""
-        lines = []
-        for s in self.supports:
-            if s.latest:
-                lines.append(
-                    f"{s.obligation.unit.name}（{s.latest.get_status_display()} {s.latest.percent}%）：{s.latest.progress}"
-                )
-        return "\n".join(lines)
 
 
 class PendingState:
@@ -220,6 +236,22 @@ def periods_closing(plan, today, days=DUE_SOON_DAYS):
 
 
 @dataclass
+class ReportingSummary:
+    """How the period's owed reports came in (see 按时报送率 above)."""
+
+    period: object
+    owed: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    returned: int = 0
+
+    @property
+    def on_time_rate(self):
+        return round(100 * self.on_time / self.owed, 1) if self.owed else 0.0
+
+
+@dataclass
 class UnitSummary:
     unit: object
     obligations: int = 0
@@ -239,10 +271,13 @@ class PlanProgress:
 
     Loads the plan's measures (with units), its collective members, every
     official report up to `period` and the period's own reports.
+    `shown_states`: the report states that count as an obligation's latest
+    report, official ones (submitted, approved) unless the 台账 asks otherwise.
     """
 
-    def __init__(self, plan, period, today=None, measures=None):
+    def __init__(self, plan, period, today=None, measures=None, shown_states=None):
         self.plan = plan
+        self.shown_states = set(shown_states or Report.OFFICIAL_STATES)
         self.period = period
         self.today = today or timezone.localdate()
         self.expected = expected_percent(plan, self.today)
@@ -253,7 +288,8 @@ class PlanProgress:
         self.measures = list(measures)
         members = obligation_rules.collective_members()
         self.obligations = {m.pk: obligation_rules.for_measure(m, members) for m in self.measures}
-        self.previous_period = None
+        self.previous_period = None  # the last period past its due date before this one
+        self.prior_period = None  # the period just before this one
         self.previous_reported = set()
         self._load_reports()
         self.states = {m.pk: self._measure_state(m) for m in self.measures}
@@ -268,6 +304,8 @@ class PlanProgress:
             return
         plan_periods = {p.pk: p for p in Period.objects.filter(plan=self.plan)}
         if self.period is not None:
+            before = [p for p in plan_periods.values() if p.end_date < self.period.start_date]
+            self.prior_period = max(before, key=lambda p: (p.end_date, p.pk)) if before else None
             eligible = [pk for pk, p in plan_periods.items() if p.end_date <= self.period.end_date]
             earlier = [
                 (p.end_date, pk)
@@ -282,23 +320,24 @@ class PlanProgress:
         # an obligation has one report per period, so the latest is the one
         # in the latest period), then only the latest reports as objects.
         latest = {}
-        # Report.OFFICIAL_STATES is checked here rather than in SQL: with the
-        # state in the WHERE clause SQLite walks the state index over every
-        # plan's reports, 8x slower on the benchmark's 70,000 reports.
+        # States are checked here rather than in SQL: with the state in the
+        # WHERE clause SQLite walks the state index over every plan's reports,
+        # 8x slower on the benchmark's 70,000 reports.
+        shown = self.shown_states
         rows = (
             Report.objects.filter(measure_id__in=measure_ids, period_id__in=eligible)
             .order_by()
             .values_list("measure_id", "unit_id", "pk", "period_id", "state")
         )
         for measure_id, unit_id, pk, period_id, state in rows.iterator(chunk_size=5000):
-            if state not in Report.OFFICIAL_STATES:
-                continue
             key = (measure_id, unit_id)
+            if period_id == previous_id and state in Report.OFFICIAL_STATES:
+                self.previous_reported.add(key)
+            if state not in shown:
+                continue
             end = plan_periods[period_id].end_date
             if key not in latest or end > latest[key][0]:
                 latest[key] = (end, pk)
-            if period_id == previous_id:
-                self.previous_reported.add(key)
         wanted = {pk for _, pk in latest.values()}
         latest_pk = {key: pk for key, (_, pk) in latest.items()}
         if self.period is not None:
@@ -317,12 +356,33 @@ class PlanProgress:
     def obligation_state(self, obligation):
         latest = self.latest.get(obligation.key)
         current = self.current.get(obligation.key)
-        missed_previous = self.previous_period is not None and obligation.key not in self.previous_reported
+        submitted = current is not None and current.is_official
+        if not obligation.owes(self.period):
+            # Not expected yet: no light from missing reports, only from what it reported.
+            light = Light.GREEN
+            if latest is not None:
+                light = light_for(
+                    status=latest.status,
+                    percent=latest.percent,
+                    expected=self.expected,
+                    submitted=True,
+                    due_date=None,
+                    today=self.today,
+                )
+            return ObligationState(obligation, latest, current, light, owed=False)
+        # A unit in its first owed period is not measured against 序时进度
+        # before its first report: it could not have reported earlier.
+        newcomer = latest is None and obligation.owed_from is not None and not obligation.owes(self.prior_period)
+        missed_previous = (
+            self.previous_period is not None
+            and obligation.owes(self.previous_period)
+            and obligation.key not in self.previous_reported
+        )
         light = light_for(
             status=latest.status if latest else None,
             percent=latest.percent if latest else 0,
-            expected=self.expected,
-            submitted=current is not None and current.is_official,
+            expected=0 if newcomer else self.expected,
+            submitted=submitted,
             due_date=self.period.due_date if self.period else None,
             today=self.today,
             missed_previous=missed_previous,
@@ -332,8 +392,12 @@ class PlanProgress:
     def _measure_state(self, measure):
         state = MeasureState(measure)
         for obligation in self.obligations[measure.pk]:
-            target = state.leads if obligation.is_lead else state.supports
-            target.append(self.obligation_state(obligation))
+            obligation_state = self.obligation_state(obligation)
+            if not obligation_state.owed and obligation_state.latest is None:
+                target = state.pending
+            else:
+                target = state.leads if obligation.is_lead else state.supports
+            target.append(obligation_state)
         state.percent = mean(s.percent for s in state.leads)
         if state.leads and all(s.light == Light.DONE for s in state.leads):
             state.light = Light.DONE
@@ -354,7 +418,12 @@ class PlanProgress:
 
     def is_outstanding(self, obligation_state):
         """This period's report is owed and not yet submitted (nor approved)."""
-        return self.period is not None and not obligation_state.submitted and obligation_state.light != Light.DONE
+        return (
+            self.period is not None
+            and obligation_state.owed
+            and not obligation_state.submitted
+            and obligation_state.light != Light.DONE
+        )
 
     def is_overdue(self, obligation_state):
         """Outstanding after a due date: this period's, or the last period's (its report
@@ -399,7 +468,7 @@ class PlanProgress:
         """Per-unit counts over the loaded measures, units in their display order."""
         summaries = {}
         for state in self.states.values():
-            for s in state.leads + state.supports:
+            for s in state.leads + state.supports + state.pending:
                 unit = s.obligation.unit
                 if unit_ids is not None and unit.pk not in unit_ids:
                     continue
@@ -423,6 +492,27 @@ class PlanProgress:
             lights[state.light] += 1
             statuses[state.status_label] += 1
         return {"lights": lights, "statuses": statuses}
+
+    def reporting(self):
+        """This period's reporting over the loaded measures: a ReportingSummary."""
+        summary = ReportingSummary(self.period)
+        if self.period is None:
+            return summary
+        due = self.period.due_date
+        for state in self.states.values():
+            for s in state.leads + state.supports + state.pending:
+                if not s.owed:
+                    continue
+                summary.owed += 1
+                if s.submitted:
+                    summary.submitted += 1
+                    if s.current.submitted_at and timezone.localdate(s.current.submitted_at) <= due:
+                        summary.on_time += 1
+                elif self.is_overdue(s):
+                    summary.overdue += 1
+                if s.current is not None and s.current.state == Report.State.RETURNED:
+                    summary.returned += 1
+        return summary
 
     def task_rows(self):
         """[(task, measure count, percent)] in task order."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_followup, views_notifications
+from . import views, views_followup, views_indicators, views_notifications
 
 app_name = "tasks"
 
@@ -32,5 +32,12 @@ urlpatterns = [
     path("notifications/settings/", views_notifications.notification_settings, name="notification_settings"),
     path("export/status.xlsx", views.export_status, name="export_status"),
     path("import/", views.import_status, name="import_status"),
+    path("export/bulletin.docx", views.export_bulletin, name="export_bulletin"),
     path("plans/select/", views.select_plan, name="select_plan"),
+    path("plans/import/", views.plan_import, name="plan_import"),
+    path("indicators/", views_indicators.indicator_list, name="indicators"),
+    path("indicators/<int:pk>/", views_indicators.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/<int:year>/", views_indicators.indicator_value_form, name="indicator_value_form"),
+    path("indicators/values/<int:pk>/review/", views_indicators.indicator_review, name="indicator_review"),
+    path("indicators/evidence/<int:pk>/", views_indicators.indicator_evidence, name="indicator_evidence"),
 ]

@@ -1,5 +1,5 @@
 import io
-from urllib.parse import quote
+import re
 
 import django_tables2 as tables
 from django.contrib import messages
@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,15 +16,18 @@ from django.views.decorators.http import require_POST
 
 from departments import roles
 from departments.models import Unit
+from jiading_ads import xlsx
 from security import audit
 
-from . import access, notifications, statussheet, workflow
+from . import access, bulletin, documents, notifications, plantable, statussheet, workflow
+from . import indicators as indicator_rules
 from . import obligations as obligation_rules
+from . import periods as periods_rules
 from .filters import MeasureFilter, ReviewFilter
-from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
+from .forms import DueDateForm, ImportForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
 from .models import Evidence, Measure, Notification, Period, Plan, ReminderLog, Report, assignments_in_order
 from .progress import PendingState, PlanProgress, periods_closing
-from .statussheet import CONTENT_TYPE, SheetScope, export_filename, write_status_sheet
+from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
 PLAN_SESSION_KEY = "selected_plan"
@@ -115,13 +118,7 @@ def _get_evidence_for_user(request, pk):
 
 
 def _as_of(period):
-    """The day progress is computed for: today, or a past period's due date."""
-    today = timezone.localdate()
-    if period is not None and period.due_date < today and period.end_date < today:
-        current = Period.objects.current(period.plan, today)
-        if current is not None and current.pk != period.pk:
-            return period.due_date
-    return today
+    return periods_rules.as_of(period, timezone.localdate())
 
 
 def _xlsx_response(scope, what):
@@ -132,12 +129,22 @@ def _xlsx_response(scope, what):
     )
     buffer = io.BytesIO()
     write_status_sheet(scope, buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)
-    # An ASCII name for old clients, the Chinese one (RFC 6266/5987) for the rest.
-    name = export_filename(scope)
-    fallback = f"taizhang_{scope.today:%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return xlsx.download(buffer.getvalue(), export_filename(scope), ascii_filename(scope))
+
+
+def _filter_description(measure_filter, data):
+    """The filters a /measures/ export was made with, as its title says them."""
+    parts = []
+    for name, value in data.items():
+        if value in (None, "") or name == "period":
+            continue
+        field = measure_filter.form.fields[name]
+        if hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        elif name == "task":
+            value = value.heading
+        parts.append(f"{field.label}：{value}")
+    return "；".join(parts) or "无"
 
 
 def _task_chart(task_rows, expected):
@@ -209,6 +216,8 @@ def dashboard(request):
             lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
             statuses=counts["statuses"].items(),
             goals=plan.goals.splitlines(),
+            reporting=progress.reporting(),
+            indicator_rows=indicator_rules.evaluations(plan),
         )
     return render(request, "tasks/dashboard.html", context)
 
@@ -236,17 +245,24 @@ def measure_list(request):
         # Otherwise only the shown page's states are computed, as the admin does.
         progress = None
         rows = [PendingState(m) for m in measure_filter.qs.select_related("task").in_document_order()]
+    table = MeasureStateTable(rows)
     if exporting:
-        progress.keep_only(rows)  # exactly the filtered rows
+        # Exactly the filtered rows, in the table's order; 按单位 only for the filtered unit and role.
+        tables.RequestConfig(request, paginate=False).configure(table)
+        unit_ids = access.status_sheet_units(request.user)
+        if data.get("unit"):
+            unit_ids = frozenset({data["unit"].pk}) & (unit_ids if unit_ids is not None else {data["unit"].pk})
         scope = SheetScope(
             plan=plan,
             period=period,
             today=today,
-            unit_ids=access.status_sheet_units(request.user),
-            computed=progress,
+            measures=[row.record.measure for row in table.rows],
+            unit_ids=unit_ids,
+            role=data.get("role") or None,
+            approved_only=request.GET.get("reports") == "approved",
+            filters=_filter_description(measure_filter, data),
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
-    table = MeasureStateTable(rows)
     tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
     if progress is None:
         shown = [row.record for row in table.page.object_list]
@@ -338,8 +354,35 @@ def export_status(request):
             period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
         else:
             period = Period.objects.current(plan, timezone.localdate())
-    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
-    return _xlsx_response(scope, "台账")
+    approved_only = request.GET.get("reports") == "approved"
+    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids, approved_only=approved_only)
+    return _xlsx_response(scope, "台账（仅已审核）" if approved_only else "台账")
+
+
+@access.non_auditor_login_required
+@access.review_required
+def export_bulletin(request):
+    """The period's 通报 as a Word draft, for the coordinator."""
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    wanted = request.GET.get("period")
+    if wanted:
+        period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+    else:
+        period = Period.objects.current(plan, timezone.localdate())
+        if period is None:
+            raise Http404("没有可通报的填报周期。")
+    draft = bulletin.collect(plan, period, _as_of(period))
+    buffer = io.BytesIO()
+    bulletin.write(draft, buffer)
+    audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
+    return xlsx.download(
+        buffer.getvalue(),
+        bulletin.filename(draft),
+        f"tongbao_{draft.today:%Y-%m-%d}.docx",
+        content_type=documents.CONTENT_TYPE,
+    )
 
 
 IMPORT_SESSION_KEY = "statussheet_import"
@@ -370,9 +413,7 @@ def import_status(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(
-                form.cleaned_data["file"], plan, period, unit_ids, today=timezone.localdate()
-            )
+            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
@@ -395,15 +436,45 @@ def import_status(request):
     )
 
 
+_POINT = re.compile(r"^(\d+\.\s*[^。]*。)(.*)$")
+
+
+def _paragraphs(text):
+    """[(lead, rest)] per line: a numbered point's first sentence is its lead, shown bold as printed."""
+    rows = []
+    for line in text.splitlines():
+        match = _POINT.match(line)
+        rows.append(match.groups() if match else ("", line))
+    return rows
+
+
 @access.non_auditor_login_required
 def plan(request):
-    """The whole plan as the attachment shows it. A fixed number of queries."""
+    """The whole notice in order, each task's narrative beside its measures and their
+    live state (the current period's). A fixed number of queries."""
     current = _selected_plan(request)
-    tasks = []
+    context = {"plan": current, "tasks": []}
     if current is not None:
+        today = timezone.localdate()
+        period = Period.objects.current(current, today)
         measures = Measure.objects.with_assignments().order_by("number")
-        tasks = current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures))
-    return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
+        tasks = list(current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures)))
+        progress = PlanProgress(current, period, today=today, measures=[m for t in tasks for m in t.measures.all()])
+        for task in tasks:
+            task.rows = [(m, progress.states[m.pk]) for m in task.measures.all()]
+        context.update(
+            tasks=tasks,
+            period=period,
+            expected=progress.expected,
+            tasks_heading=current.heading("tasks"),
+            # A plan loaded from its task table has only 四; sections without text are left out.
+            sections=[
+                (key, heading, _paragraphs(text))
+                for key, heading, text in current.body_sections()
+                if key == "tasks" or text
+            ],
+        )
+    return render(request, "tasks/plan.html", context)
 
 
 @access.non_auditor_login_required
@@ -787,3 +858,94 @@ def period_update(request, pk):
         else:
             messages.error(request, f"“{period.name}”的截止日期无效，未修改。")
     return redirect("tasks:periods")
+
+
+PLAN_TABLE_SESSION_KEY = "plan_table_import"
+
+
+def _plan_table_decisions(post):
+    """The admin's decisions on unknown unit names, from the preview form.
+    They are checked when the plan is built (tasks.plantable)."""
+    decisions = {}
+    index = 0
+    while f"decision-{index}-name" in post:
+        name = post[f"decision-{index}-name"]
+        action = post.get(f"decision-{index}-action", "")
+        if action == plantable.Action.CREATE:
+            decisions[name] = plantable.Decision(
+                action, unit=post.get(f"decision-{index}-new", ""), kind=post.get(f"decision-{index}-kind", "")
+            )
+        elif action in (plantable.Action.MAP, plantable.Action.ALIAS):
+            decisions[name] = plantable.Decision(action, unit=post.get(f"decision-{index}-unit", ""))
+        index += 1
+    return decisions
+
+
+@roles.check_required(access.can_load_plans, "只有管理员可以导入行动方案。")
+def plan_import(request):
+    """导入行动方案: upload a task table, preview it, decide, confirm. Nothing is
+    written before the confirmation, and only what the preview showed."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    pending = request.session.get(PLAN_TABLE_SESSION_KEY)
+    form = (
+        PlanTableForm(request.POST or None, request.FILES or None) if action in (None, "preview") else PlanTableForm()
+    )
+    built, stale = None, False
+    if action == "preview" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            draft = plantable.read_table(upload, upload.name)
+        except plantable.TableError as exc:
+            form.add_error("file", str(exc))
+            audit.record(audit.Kind.PLAN_LOADED, result=audit.Result.FAILURE, detail=f"{upload.name}：{exc}")
+            request.session.pop(PLAN_TABLE_SESSION_KEY, None)
+        else:
+            data = form.cleaned_data
+            meta = plantable.PlanMeta(
+                doc_number=data["doc_number"],
+                title=data["title"],
+                issuer=data["issuer"].strip(),
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
+            pending = {"draft": draft.as_data(), "meta": meta.as_data()}
+            request.session[PLAN_TABLE_SESSION_KEY] = pending
+            built = plantable.build_plan(draft, meta, user=request.user)
+    elif action in ("recheck", "confirm"):
+        if not pending:
+            messages.error(request, "没有待导入的任务分工表（可能已经导入或会话已过期），请重新上传。")
+            return redirect("tasks:plan_import")
+        built = plantable.build_plan(
+            plantable.TableDraft.from_data(pending["draft"]),
+            plantable.PlanMeta.from_data(pending["meta"]),
+            _plan_table_decisions(request.POST),
+            note_accepted=request.POST.get("note_accepted") == "1",
+            user=request.user,
+        )
+        stale = action == "confirm" and request.POST.get("digest") != built.digest
+        if action == "confirm" and built.ok and not stale:
+            plan, result = plantable.load_table_plan(built)
+            audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=plantable.summary(built, result))
+            del request.session[PLAN_TABLE_SESSION_KEY]
+            messages.success(request, f"已导入{plantable.summary(built, result)}。")
+            return redirect(f"{reverse('tasks:plan')}?plan={plan.pk}")
+        if action == "confirm" and not stale:
+            audit.record(
+                audit.Kind.PLAN_LOADED,
+                result=audit.Result.FAILURE,
+                detail=f"{built.source}：{len(built.blocking)} 个问题未处理，未导入",
+            )
+    units = list(Unit.objects.order_by("sort_order", "name").values_list("name", flat=True)) if built else []
+    return render(
+        request,
+        "tasks/plan_import.html",
+        {
+            "form": form,
+            "built": built,
+            "stale": stale,
+            "units": units,
+            "actions": plantable.ACTION_LABELS,
+            "kinds": plantable.CREATABLE_KINDS,
+            "note_accepted": request.POST.get("note_accepted") == "1",
+        },
+    )

@@ -1,8 +1,11 @@
-"""Helpers that test packages share: looking up units and obligations, reading xlsx responses."""
+"""Helpers that test packages share: looking up units and obligations, reading xlsx responses,
+rolling back what each generated example wrote."""
 
+import contextlib
 import io
 
 import openpyxl
+from django.db import transaction
 
 from departments.models import Unit
 from tasks import obligations
@@ -33,3 +36,11 @@ FINAL_PERIOD_FORM = {
     "new-end_date": "2026-06-30",
     "new-due_date": "2026-07-10",
 }
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """An atomic block that is always rolled back: one per example a property test generates."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -1,5 +1,6 @@
 """Who may be a member of a collective unit (各街镇): one rule, check_collective_members,
-applied by the admin's unit form and before every change to the membership rows."""
+applied to every membership row (its clean and save, the admin's member inline) and
+before every Unit.members.add()/set()."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from departments.models import Unit, check_collective_members
+from departments.models import CollectiveMembership, Unit, check_collective_members
 
 
 @pytest.fixture
@@ -90,7 +91,27 @@ def test_a_member_cannot_become_a_district_department(units):
     assert "“江桥镇”是区级部门（区政府部门），不能作为“各街镇”的成员" in refused.value.message_dict["kind"][0]
 
 
-# The admin form
+# The row itself: any code that writes one
+
+
+def test_a_membership_row_saved_from_any_code_obeys_the_rule(units):
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        CollectiveMembership.objects.create(collective=units["各街镇"], member=units["区科委"])
+
+    assert "“区科委”是区级部门（区政府部门）" in messages(refused)[0]
+    assert list(units["各街镇"].members.values_list("name", flat=True)) == ["江桥镇"]
+
+
+def test_a_membership_rows_validation_names_the_member_field(units):
+    row = CollectiveMembership(collective=units["各街镇"], member=units["各相关街镇"])
+
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean()
+
+    assert refused.value.message_dict["member"] == ["“各相关街镇”是集合单位，不能作为“各街镇”的成员。"]
+
+
+# The admin's 成员单位 inline
 
 
 @pytest.fixture
@@ -101,26 +122,40 @@ def admin_client(units):
     return browser
 
 
-def unit_form(unit, members):
-    return {
+def unit_form(unit, members, *, kind=None):
+    """The unit's admin form as posted: its 成员单位 rows for `members`, the others marked for deletion."""
+    links = list(CollectiveMembership.objects.filter(collective=unit).order_by("pk"))
+    kept = {link.member_id for link in links}
+    added = [m for m in members if m.pk not in kept]
+    wanted = {m.pk for m in members}
+    data = {
         "name": unit.name,
-        "kind": unit.kind,
-        "members": [m.pk for m in members],
+        "kind": kind or unit.kind,
         "sort_order": unit.sort_order,
         "aliases-TOTAL_FORMS": 0,
         "aliases-INITIAL_FORMS": 0,
         "memberships-TOTAL_FORMS": 0,
         "memberships-INITIAL_FORMS": 0,
+        "member_links-TOTAL_FORMS": len(links) + len(added),
+        "member_links-INITIAL_FORMS": len(links),
     }
+    for i, link in enumerate(links):
+        data.update({f"member_links-{i}-id": link.pk, f"member_links-{i}-member": link.member_id})
+        if link.member_id not in wanted:
+            data[f"member_links-{i}-DELETE"] = "on"
+    for i, member in enumerate(added, start=len(links)):
+        data[f"member_links-{i}-member"] = member.pk
+    return data
+
+
+def change_url(unit):
+    return reverse("admin:departments_unit_change", args=[unit.pk])
 
 
 def test_the_admin_refuses_a_district_department_in_a_collective_with_the_message(units, admin_client):
     collective = units["各街镇"]
 
-    response = admin_client.post(
-        reverse("admin:departments_unit_change", args=[collective.pk]),
-        unit_form(collective, [units["江桥镇"], units["区科委"]]),
-    )
+    response = admin_client.post(change_url(collective), unit_form(collective, [units["江桥镇"], units["区科委"]]))
 
     assert response.status_code == 200
     assert "“区科委”是区级部门（区政府部门），不能作为“各街镇”的成员" in response.content.decode()
@@ -130,31 +165,37 @@ def test_the_admin_refuses_a_district_department_in_a_collective_with_the_messag
 def test_the_admin_refuses_a_collective_containing_itself(units, admin_client):
     collective = units["各街镇"]
 
-    response = admin_client.post(
-        reverse("admin:departments_unit_change", args=[collective.pk]), unit_form(collective, [collective])
-    )
+    response = admin_client.post(change_url(collective), unit_form(collective, [units["江桥镇"], collective]))
 
     assert "集合单位“各街镇”不能包含它自己。" in response.content.decode()
+    assert list(collective.members.values_list("name", flat=True)) == ["江桥镇"]
 
 
 def test_the_admin_saves_valid_members(units, admin_client):
     collective = units["各街镇"]
 
-    response = admin_client.post(
-        reverse("admin:departments_unit_change", args=[collective.pk]),
-        unit_form(collective, [units["江桥镇"], units["真新街道"]]),
-    )
+    response = admin_client.post(change_url(collective), unit_form(collective, [units["江桥镇"], units["真新街道"]]))
 
     assert response.status_code == 302
     assert set(collective.members.values_list("name", flat=True)) == {"江桥镇", "真新街道"}
 
 
-def test_the_admin_refuses_members_for_a_unit_that_stops_being_collective(units, admin_client):
+def test_the_admin_refuses_a_collective_that_becomes_a_town_while_keeping_members(units, admin_client):
     collective = units["各街镇"]
-    data = unit_form(collective, [units["江桥镇"]])
-    data["kind"] = Unit.Kind.TOWN
 
-    response = admin_client.post(reverse("admin:departments_unit_change", args=[collective.pk]), data)
+    response = admin_client.post(change_url(collective), unit_form(collective, [units["江桥镇"]], kind=Unit.Kind.TOWN))
 
-    assert "只有集合单位可以有成员单位" in response.content.decode()
+    assert response.status_code == 200
+    assert "只有集合单位可以有成员单位；“各街镇”不是集合单位。" in response.content.decode()
     assert Unit.objects.get(pk=collective.pk).kind == Unit.Kind.COLLECTIVE
+    assert list(collective.members.values_list("name", flat=True)) == ["江桥镇"]
+
+
+def test_the_admin_lets_a_collective_become_a_town_once_its_members_are_removed(units, admin_client):
+    collective = units["各街镇"]
+
+    response = admin_client.post(change_url(collective), unit_form(collective, [], kind=Unit.Kind.TOWN))
+
+    assert response.status_code == 302
+    assert Unit.objects.get(pk=collective.pk).kind == Unit.Kind.TOWN
+    assert not collective.members.exists()

@@ -4,12 +4,12 @@ from tasks import obligations
 from tasks.models import Assignment
 from tasks.progress import PlanProgress
 from tests.conftest import measure_by_code
-from tests.tasks.plan_facts import TEN_TOWNS_AND_SUBDISTRICTS as TEN
+from tests.tasks.plan_facts import TWELVE_JIEZHEN as TWELVE
 
 from .helpers import TODAY, period, unit
 
 
-def test_collective_co_organizer_expands_to_its_ten_members_as_co_organizers(plan):
+def test_collective_co_organizer_expands_to_its_twelve_members_as_co_organizers(plan):
     measure = measure_by_code(plan, 2, 1)
 
     owed = obligations.for_measure(measure)
@@ -22,17 +22,17 @@ def test_collective_co_organizer_expands_to_its_ten_members_as_co_organizers(pla
         ("区行政服务中心（大数据中心）", "support"),
     ]
     via = [o for o in owed if o.collective is not None]
-    assert {o.unit.name for o in via} == TEN
+    assert {o.unit.name for o in via} == TWELVE
     assert {(o.role, o.collective.name) for o in via} == {("support", "各街镇")}
-    assert len(owed) == 14
+    assert len(owed) == 16
 
 
-def test_collective_lead_expands_to_ten_lead_obligations(plan):
+def test_collective_lead_expands_to_twelve_lead_obligations(plan):
     owed = obligations.for_measure(measure_by_code(plan, 6, 1))
 
-    assert {o.unit.name for o in owed} == TEN
+    assert {o.unit.name for o in owed} == TWELVE
     assert all(o.is_lead and o.get_role_display() == "牵头" for o in owed)
-    assert len(owed) == 10
+    assert len(owed) == 12
 
 
 def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_direct_role(plan):
@@ -43,7 +43,7 @@ def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_dire
     owed = obligations.for_measure(measure)
 
     names = [o.unit.name for o in owed]
-    assert len(names) == len(set(names)) == 8 + 7
+    assert len(names) == len(set(names)) == 8 + 9  # twelve members, three of them listed directly
     jiangqiao = [o for o in owed if o.unit.name == "江桥镇"]
     assert [(o.role, o.collective) for o in jiangqiao] == [("lead", None)]
     assert [(o.role, o.collective.name) for o in owed if o.unit.name == "马陆镇"] == [("support", "各街镇")]

@@ -438,11 +438,11 @@ def exported_sheet(browser):
 
 
 def fill_in_1_1(sheet):
-    """Row 3 is measure 1.(1), led by 区科委."""
-    assert sheet.cell(row=3, column=2).value.startswith("(1) 鼓励有条件的创新创业载体")
-    sheet.cell(row=3, column=5).value = "推进中"
-    sheet.cell(row=3, column=6).value = 50
-    sheet.cell(row=3, column=8).value = "已召开推进会，确定首批孵化载体。"
+    """Row 4 of the 按单位 sheet (the one units fill in) is 区科委's measure 1.(1)."""
+    assert sheet.cell(row=4, column=3).value.startswith("1.(1) 鼓励有条件的创新创业载体")
+    sheet.cell(row=4, column=4).value = "推进中"
+    sheet.cell(row=4, column=5).value = "50%"
+    sheet.cell(row=4, column=6).value = "已召开推进会，确定首批孵化载体。"
 
 
 def upload(browser, workbook):
@@ -453,12 +453,12 @@ def upload(browser, workbook):
 
 def test_applied_import_is_recorded_once_as_a_success(client_for, lead_staff):
     browser = client_for(lead_staff)
-    exported = exported_sheet(browser)["台账"]
+    exported = exported_sheet(browser)["按单位"]
     fill_in_1_1(exported)
     # Only the export's title, header and the changed row: see the round-trip test below.
     workbook = openpyxl.Workbook()
-    workbook.active.title = "台账"
-    for number in (1, 2, 3):
+    workbook.active.title = "按单位"
+    for number in (1, 2, 3, 4):
         workbook.active.append([cell.value for cell in exported[number]])
 
     with new_audit_events() as events:
@@ -491,7 +491,7 @@ def test_import_of_an_unreadable_file_is_recorded_once_as_a_failure(client_for, 
 def test_round_trip_of_a_units_own_export_with_one_change_imports_that_change(client_for, lead_staff):
     browser = client_for(lead_staff)
     workbook = exported_sheet(browser)
-    fill_in_1_1(workbook["台账"])
+    fill_in_1_1(workbook["按单位"])
 
     preview = upload(browser, workbook)
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from departments.models import Unit, UnitAlias
+from departments.models import CollectiveMembership, Unit, UnitAlias
 from security.models import AuditEvent
 from tasks import statussheet, workflow
 from tasks.models import Period, Report
@@ -98,10 +98,69 @@ def test_collective_members_added_and_removed_are_recorded_by_name(plan):
         collective.members.add(beihong)
         collective.members.remove(jiangqiao)
 
-    assert [(e.kind, e.object_repr, e.detail) for e in events] == [
-        (Kind.UNIT_CHANGED, "各相关街镇", "成员单位加入：北虹办"),
-        (Kind.UNIT_CHANGED, "各相关街镇", "成员单位移出：江桥镇"),
+    assert [(e.kind, e.object_type, e.object_repr, e.detail) for e in events] == [
+        (Kind.UNIT_CHANGED, "集合单位成员", "各相关街镇 ⊃ 北虹办", "新建。集合单位：各相关街镇；成员单位：北虹办"),
+        (Kind.UNIT_CHANGED, "集合单位成员", "各相关街镇 ⊃ 江桥镇", "删除：各相关街镇 ⊃ 江桥镇"),
     ]
+
+
+def test_a_member_added_from_the_members_side_is_one_record(plan):
+    beihong = Unit.objects.get(name="北虹办")
+
+    with new_audit_events() as events:
+        beihong.collectives.add(Unit.objects.get(name="各相关街镇"))
+
+    assert [(e.object_repr, e.detail) for e in events] == [
+        ("各相关街镇 ⊃ 北虹办", "新建。集合单位：各相关街镇；成员单位：北虹办"),
+    ]
+
+
+def test_a_member_added_and_its_start_date_changed_in_the_admin_are_one_record_each(admin, plan):
+    collective = Unit.objects.get(name="各相关街镇")
+    beihong = Unit.objects.get(name="北虹办")
+    links = list(CollectiveMembership.objects.filter(collective=collective))
+    form = unit_change_form(collective, links, new=[(beihong, "2024-07-01")])
+
+    with new_audit_events() as events:
+        response = admin.post(admin_change(collective), form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    link = CollectiveMembership.objects.get(collective=collective, member=beihong)
+    form = unit_change_form(collective, [*links, link], owed_from={link.pk: "2024-10-01"})
+    with new_audit_events() as later:
+        admin.post(admin_change(collective), form)
+
+    assert [(e.username, e.object_repr, e.detail) for e in [*events, *later]] == [
+        ("admin", "各相关街镇 ⊃ 北虹办", "新建。集合单位：各相关街镇；成员单位：北虹办；起报日期：2024-07-01"),
+        ("admin", "各相关街镇 ⊃ 北虹办", "起报日期：2024-07-01 → 2024-10-01"),
+    ]
+
+
+def unit_change_form(unit, links, *, new=(), owed_from=None):
+    """The unit's admin form as posted: its 成员单位 rows `links` kept, `new` (member, date) added."""
+    owed_from = owed_from or {}
+    data = {
+        "name": unit.name,
+        "kind": unit.kind,
+        "sort_order": unit.sort_order,
+        "aliases-TOTAL_FORMS": 0,
+        "aliases-INITIAL_FORMS": 0,
+        "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0,
+        "member_links-TOTAL_FORMS": len(links) + len(new),
+        "member_links-INITIAL_FORMS": len(links),
+    }
+    for i, link in enumerate(links):
+        date = owed_from.get(link.pk, link.owed_from)
+        data.update(
+            {
+                f"member_links-{i}-id": link.pk,
+                f"member_links-{i}-member": link.member_id,
+                f"member_links-{i}-owed_from": date.isoformat() if hasattr(date, "isoformat") else date or "",
+            }
+        )
+    for i, (member, date) in enumerate(new, start=len(links)):
+        data.update({f"member_links-{i}-member": member.pk, f"member_links-{i}-owed_from": date})
+    return data
 
 
 def test_a_period_created_changed_and_closed_on_the_periods_page_is_recorded(client_for, coordinator, plan):
@@ -191,11 +250,13 @@ def test_an_imported_report_is_one_record_beside_the_import_itself(plan, lead_st
         "measure_id": measure.pk,
         "unit_id": Unit.objects.get(name="区科委").pk,
         "version": 0,
-        "status": "in_progress",
-        "percent": 50,
-        "progress": "台账导入的进展",
-        "problems": "",
-        "next_steps": "",
+        "data": {
+            "status": "in_progress",
+            "percent": 50,
+            "progress": "台账导入的进展",
+            "problems": "",
+            "next_steps": "",
+        },
     }
 
     with new_audit_events() as events:

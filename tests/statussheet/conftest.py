@@ -14,10 +14,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from departments import roles
-from tasks.models import Period
-from tests.conftest import make_user, package_plan_fixtures, travel
+from tasks.models import Period, Report
+from tests.conftest import make_user, measure_by_code, package_plan_fixtures, travel
 
-from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY
+from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, LibreOffice, report, require_libreoffice
 
 DOC_NUMBER = "嘉府发〔2023〕2号"
 
@@ -47,6 +47,31 @@ def as_coordinator(client, coordinator):
     return client
 
 
+@pytest.fixture
+def reported(plan, lead_staff, current_period, previous_period):
+    """区科委: 1.(1) 推进中 40% this quarter, 2.(2) 已完成, 2.(1) 滞后; 1.(3) led by 区商务委 reported last quarter."""
+    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=40)
+    report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, status=Report.Status.DONE, percent=100)
+    report(measure_by_code(plan, 2, 1), "区科委", current_period, lead_staff, status=Report.Status.LATE, percent=10)
+    shangwu = make_user("shangwu", units=["区商务委"])
+    report(
+        measure_by_code(plan, 1, 3),
+        "区商务委",
+        previous_period,
+        shangwu,
+        status=Report.Status.NOT_STARTED,
+        percent=0,
+    )
+
+
+@pytest.fixture
+def two_quarters(plan, lead_staff, previous_period, current_period):
+    """区科委 reported 1.(1) at 30% in the first quarter and 40% in the second."""
+    measure = measure_by_code(plan, 1, 1)
+    report(measure, "区科委", previous_period, lead_staff, percent=30, progress="一季度：完成选址。")
+    report(measure, "区科委", current_period, lead_staff, percent=40, progress="二季度：空间开工。")
+
+
 @pytest.fixture(scope="package")
 def plain_export(_committed_plan, django_db_blocker):
     """The coordinator's /export/status.xlsx before anyone has reported, fetched once.
@@ -73,3 +98,10 @@ def plain_export(_committed_plan, django_db_blocker):
 def plain_workbook(plain_export):
     """`plain_export` opened with openpyxl; tests must only read it."""
     return openpyxl.load_workbook(io.BytesIO(plain_export.content))
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """LibreOffice to re-save and print exports; skips without it outside CI."""
+    require_libreoffice()
+    return LibreOffice(tmp_path_factory.mktemp("libreoffice"))

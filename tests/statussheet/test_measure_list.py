@@ -1,54 +1,26 @@
 """/measures/: the filterable, sortable table of measures and the export of the filtered view."""
 
-import html
 import re
 
 import pytest
 
 from tasks import obligations
-from tasks.models import Assignment, Measure, Report
-from tests.conftest import make_user, measure_by_code
+from tasks.models import Assignment, Report
+from tests.conftest import measure_by_code
+from tests.helpers import unit
 
 from .helpers import (
+    ALL_CODES_PAGE_1,
     EXPECTED_PERCENT,
-    FIRST_DATA_ROW,
-    a_few_reports,
-    bulk_reports,
-    count_queries,
+    MEASURE_LIST_URL,
+    all_codes,
     document_measures,
-    measure_codes,
+    page_codes,
+    queries_as_reports_grow,
     report,
-    unit,
-    workbook_of,
 )
 
-URL = "/measures/"
-ALL_CODES_PAGE_1 = 25
-
-
-def page_codes(response):
-    """The measure codes in the table on the page, top to bottom."""
-    return re.findall(r'<td data-label="措施"><a href="/measures/\d+/">([^<]+)</a></td>', response.content.decode())
-
-
-def all_codes(client, params):
-    """The measure codes of every page of the filtered table, in its order.
-
-    One request: the rows of all pages come from the table in the context,
-    and the first page's HTML must show the first of them.
-    """
-    response = client.get(URL, params)
-    assert response.status_code == 200
-    codes = [row.record.measure.code for row in response.context["table"].rows]
-    assert page_codes(response) == codes[:ALL_CODES_PAGE_1]
-    return codes
-
-
-def exported_codes(client, params):
-    response = client.get(URL, {**params, "export": "xlsx"})
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return measure_codes(workbook_of(response)["台账"])
+URL = MEASURE_LIST_URL
 
 
 def codes_owed_by(plan, unit_name, role=None):
@@ -158,23 +130,6 @@ def test_role_filter_alone_keeps_measures_with_such_a_unit(plan, as_coordinator,
     assert len(with_support) < 42
 
 
-@pytest.fixture
-def reported(plan, lead_staff, current_period, previous_period):
-    """区科委: 1.(1) 推进中 40% this quarter, 2.(2) 已完成, 2.(1) 滞后; 1.(3) led by 区商务委 reported last quarter."""
-    report(measure_by_code(plan, 1, 1), "区科委", current_period, lead_staff, percent=40)
-    report(measure_by_code(plan, 2, 2), "区科委", current_period, lead_staff, status=Report.Status.DONE, percent=100)
-    report(measure_by_code(plan, 2, 1), "区科委", current_period, lead_staff, status=Report.Status.LATE, percent=10)
-    shangwu = make_user("shangwu", units=["区商务委"])
-    report(
-        measure_by_code(plan, 1, 3),
-        "区商务委",
-        previous_period,
-        shangwu,
-        status=Report.Status.NOT_STARTED,
-        percent=0,
-    )
-
-
 @pytest.mark.parametrize(
     "status,wanted",
     [
@@ -268,99 +223,20 @@ def test_sorting_by_light_puts_red_last_and_descending_first(as_coordinator, rep
     assert descending[-2:] == ["1.(1)", "2.(2)"]
 
 
-# --- Export of the filtered view ------------------------------------------------------
-
-
-def test_export_link_carries_the_filter_but_not_the_page(plan, as_coordinator):
-    task = measure_by_code(plan, 6, 1).task
-    body = as_coordinator.get(URL, {"task": task.pk, "page": 1}).content.decode()
-
-    link = html.unescape(re.search(r'id="export-view" href="\?([^"]*)"', body).group(1))
-    assert sorted(link.split("&")) == sorted([f"task={task.pk}", "export=xlsx"])
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        lambda plan: {"task": measure_by_code(plan, 6, 1).task_id},
-        lambda plan: {"unit": unit("江桥镇").pk},
-        lambda plan: {"unit": unit("区科委").pk, "role": "support"},
-        lambda plan: {"q": "公益广告"},
-        lambda plan: {"status": "none"},
-        lambda plan: {"light": "red"},
-    ],
-    ids=["task", "unit", "unit-role", "q", "status", "light"],
-)
-def test_export_of_the_view_has_exactly_the_filtered_measures(plan, as_coordinator, reported, params):
-    filters = params(plan)
-
-    exported = exported_codes(as_coordinator, filters)
-
-    assert exported == all_codes(as_coordinator, filters)
-    assert 0 < len(exported) < 42
-
-
-def test_export_of_a_filtered_view_keeps_the_sheet_layout(plan, as_coordinator):
-    task = measure_by_code(plan, 6, 1).task
-    response = as_coordinator.get(URL, {"task": task.pk, "export": "xlsx"})
-    sheet = workbook_of(response)["台账"]
-
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
-    assert sheet["A2"].value == "工作任务"
-    assert sheet[f"A{FIRST_DATA_ROW}"].value == task.heading
-    assert {str(r) for r in sheet.merged_cells.ranges if r.min_row >= FIRST_DATA_ROW} == {"A3:A11"}
-
-
-def test_unit_staff_export_of_the_view_is_limited_to_their_unit(plan, client, lead_staff):
-    client.force_login(lead_staff)
-
-    assert exported_codes(client, {"task": measure_by_code(plan, 1, 1).task_id}) == ["1.(1)", "1.(3)"]
-
-
-def test_user_without_units_or_a_reading_role_cannot_export_the_view(plan, client):
-    client.force_login(make_user("nobody"))
-
-    assert client.get(URL).status_code == 200
-    assert client.get(URL, {"export": "xlsx"}).status_code == 403
-
-
 # --- Queries ----------------------------------------------------------------------
 
 
 LIST_QUERIES = 23
-EXPORT_VIEW_QUERIES = 19
 
 
 def test_list_query_count_is_pinned_and_flat_as_reports_grow(
     plan, as_coordinator, lead_staff, django_assert_max_num_queries
 ):
-    a_few_reports(plan, lead_staff)
     params = {"unit": unit("江桥镇").pk, "sort": "-light"}
-    as_coordinator.get(URL, params)
-    with django_assert_max_num_queries(LIST_QUERIES):
-        as_coordinator.get(URL, params)
-    _, few = count_queries(lambda: as_coordinator.get(URL, params))
+    pinned = django_assert_max_num_queries(LIST_QUERIES)
 
-    bulk_reports(plan, ["2024年第一季度", "2024年第二季度"])
-    response, many = count_queries(lambda: as_coordinator.get(URL, params))
+    few, many, response = queries_as_reports_grow(as_coordinator, URL, params, plan, lead_staff, pinned)
 
     assert many == few
     assert set(page_codes(response)) == set(codes_owed_by(plan, "江桥镇"))
     assert "未填报" not in "".join(re.findall(r'<td data-label="状态">([^<]*)</td>', response.content.decode()))
-
-
-def test_export_of_the_view_query_count_is_pinned_and_flat(
-    plan, as_coordinator, lead_staff, django_assert_max_num_queries
-):
-    a_few_reports(plan, lead_staff)
-    params = {"role": "support", "export": "xlsx"}
-    as_coordinator.get(URL, params)
-    with django_assert_max_num_queries(EXPORT_VIEW_QUERIES):
-        as_coordinator.get(URL, params)
-    _, few = count_queries(lambda: as_coordinator.get(URL, params))
-
-    bulk_reports(plan, ["2024年第一季度", "2024年第二季度"])
-    _, many = count_queries(lambda: as_coordinator.get(URL, params))
-
-    assert many == few
-    assert Measure.objects.count() == 42

@@ -1,15 +1,19 @@
 """The Django admin over the plan and the units, as a superuser sees it."""
 
+import datetime
 import json
 import re
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
-from departments.models import Membership, Unit, UnitAlias
+from departments import roles
+from departments.models import CollectiveMembership, Membership, Unit, UnitAlias
 from tasks.models import Assignment, Measure, Plan, Task
-from tests.conftest import measure_by_code
+from tasks.obligations import default_owed_from
+from tests.conftest import make_user, measure_by_code
 
 
 @pytest.fixture
@@ -214,26 +218,58 @@ def test_measure_changelist_query_count_does_not_grow_with_measures(
     assert response.context["cl"].result_count == 72
 
 
-def test_superuser_can_add_a_member_to_a_collective_unit(superuser_client):
+def add_member_form(collective, member, owed_from):
+    return {
+        "name": collective.name,
+        "kind": collective.kind,
+        "sort_order": collective.sort_order,
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
+        "member_links-TOTAL_FORMS": "1",
+        "member_links-INITIAL_FORMS": "0",
+        "member_links-0-member": member.pk,
+        "member_links-0-owed_from": owed_from,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+
+
+def test_superuser_can_add_a_member_to_a_collective_unit_with_its_start_date(superuser_client):
     collective = Unit.objects.get(name="各相关街镇")
-    members = list(collective.members.values_list("pk", flat=True))
-    extra = Unit.objects.get(name="菊园新区管委会")
-    response = superuser_client.post(
-        change(collective),
-        {
-            "name": collective.name,
-            "kind": collective.kind,
-            "sort_order": collective.sort_order,
-            "members": [*members, extra.pk],
-            "aliases-TOTAL_FORMS": "0",
-            "aliases-INITIAL_FORMS": "0",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-        },
-    )
+    extra = Unit.objects.get(name="北虹办")
+    response = superuser_client.post(change(collective), add_member_form(collective, extra, "2024-07-01"))
     assert response.status_code == 302
-    assert collective.members.filter(pk=extra.pk).exists()
-    assert collective.members.count() == 11
+    link = CollectiveMembership.objects.get(collective=collective, member=extra)
+    assert link.owed_from == datetime.date(2024, 7, 1)
+    assert collective.members.count() == 13
+
+
+def test_admin_role_adds_a_member_to_a_collective_unit(client_for, plan):
+    admin = make_user("guanliyuan", groups=[roles.ADMIN])
+    admin.is_staff = True
+    admin.save()
+    collective = Unit.objects.get(name="各街镇")
+    extra = Unit.objects.get(name="北虹办")
+    response = client_for(admin).post(change(collective), add_member_form(collective, extra, "2024-07-01"))
+    assert response.status_code == 302
+    assert CollectiveMembership.objects.get(collective=collective, member=extra).owed_from == datetime.date(2024, 7, 1)
+
+
+def test_collective_unit_page_offers_the_next_period_as_a_new_members_start(superuser_client, plan):
+    today = timezone.localdate()
+    expected = default_owed_from(today)
+    body = superuser_client.get(change(Unit.objects.get(name="各街镇"))).content.decode()
+    assert "起报日期" in body
+    assert f'name="member_links-__prefix__-owed_from" value="{expected:%Y/%m/%d}"' in body
+    # Each of the twelve members is listed with its (blank) start date.
+    assert body.count('name="member_links-') >= 12
+
+
+def test_only_collective_units_offer_members(superuser_client):
+    town = superuser_client.get(change(Unit.objects.get(name="江桥镇"))).content.decode()
+    collective = superuser_client.get(change(Unit.objects.get(name="各街镇"))).content.decode()
+    assert "member_links-TOTAL_FORMS" not in town
+    assert "member_links-TOTAL_FORMS" in collective
 
 
 # Chinese throughout (Django 5.2's zh_Hans catalogue misses some strings; django-axes has none)

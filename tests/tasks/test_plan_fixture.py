@@ -12,7 +12,7 @@ from departments.models import Unit
 from tasks.models import Assignment, Measure, Task
 from tests.conftest import measure_by_code
 
-from .plan_facts import MEASURE_COUNTS, TASK_TITLES, TEN_TOWNS_AND_SUBDISTRICTS
+from .plan_facts import MEASURE_COUNTS, TASK_TITLES, TWELVE_JIEZHEN
 from .seed import attachment_rows, body_tasks
 
 
@@ -217,10 +217,15 @@ def test_2_1_assignment_keeps_half_width_brackets_but_points_at_canonical_unit(p
 
 
 @pytest.mark.parametrize("name", ["各街镇", "各相关街镇"])
-def test_collective_unit_starts_with_the_ten_towns_and_subdistricts(plan, name):
+def test_collective_unit_starts_with_the_twelve_jiezhen_owed_from_the_plans_start(plan, name):
     unit = Unit.objects.get(name=name)
     assert unit.is_collective
-    assert set(unit.members.values_list("name", flat=True)) == TEN_TOWNS_AND_SUBDISTRICTS
+    assert set(unit.members.values_list("name", flat=True)) == TWELVE_JIEZHEN
+    assert set(unit.member_links.values_list("owed_from", flat=True)) == {None}
+
+
+def test_beihongban_is_not_a_default_member_of_any_collective(plan):
+    assert not Unit.objects.get(name="北虹办").collectives.exists()
 
 
 def test_only_the_two_collective_units_have_members(plan):

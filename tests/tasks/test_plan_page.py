@@ -1,4 +1,7 @@
-"""/tasks/: the plan as the attachment shows it, and the Chinese login page in front of it."""
+"""/tasks/: the plan's measures as the attachment shows them, and the Chinese login page in front of it.
+
+The page around them (the whole notice, the live state) is tested in test_notice_page.py.
+"""
 
 import re
 
@@ -130,7 +133,10 @@ def count_queries(client, url):
 
 
 def test_query_count_is_pinned(warm_staff_client, plan, django_assert_max_num_queries):
-    with django_assert_max_num_queries(11):
+    # The notice, its tasks and measures with their units (as before), plus the
+    # live state: the current period, the plan's periods, collective members,
+    # the report keys and the latest reports.
+    with django_assert_max_num_queries(16):
         response = warm_staff_client.get("/tasks/")
     assert response.status_code == 200
 

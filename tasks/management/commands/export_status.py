@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from security import audit
 from tasks.models import Period, Plan
+from tasks.periods import as_of
 from tasks.statussheet import SheetScope, write_status_sheet
 
 
@@ -14,11 +15,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--plan", help="行动方案文号，默认为默认方案（DEFAULT_PLAN_DOC_NUMBER，没有时为最新的方案）"
         )
+        parser.add_argument("--approved", action="store_true", help="只导出已审核的填报（默认为最新提交的填报）")
         parser.add_argument(
             "--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态"
         )
 
-    def handle(self, path, plan=None, period=None, **options):
+    def handle(self, path, plan=None, period=None, approved=False, **options):
         if plan:
             found = Plan.objects.filter(doc_number=plan).first()
             if found is None:
@@ -33,12 +35,11 @@ class Command(BaseCommand):
                 if chosen is None:
                     names = "、".join(found.periods.values_list("name", flat=True))
                     raise CommandError(f"找不到填报周期“{period}”。可选：{names}")
-                # A past period is shown as it stood at its due date.
-                today = min(today, chosen.due_date)
             else:
                 chosen = Period.objects.current(found, today)
+        scope = SheetScope(plan=found, period=chosen, today=as_of(chosen, today), approved_only=approved)
         try:
-            write_status_sheet(SheetScope(plan=found, period=chosen, today=today), path)
+            write_status_sheet(scope, path)
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc}") from exc
         audit.record(audit.Kind.SHEET_EXPORTED, detail=f"{path}（{chosen.name if chosen else '无周期'}）")

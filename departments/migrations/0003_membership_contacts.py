@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0001_initial'),
+        ('departments', '0002_collective_membership_owed_from'),
     ]
 
     operations = [

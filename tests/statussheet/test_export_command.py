@@ -1,9 +1,11 @@
-"""`export_status PATH.xlsx`: the status sheet (台账), opened back with openpyxl.
+"""`export_status PATH.xlsx`: the 台账 written by the command, opened back with openpyxl.
 
 Its first columns mirror the attachment's table (任务分工): 工作任务 | 具体措施 |
-责任单位 | 牵头单位, one row per measure, the task cell merged down its measures.
+责任单位 | 牵头单位, one row per measure, the task cell merged down its measures
+(split where a page ends, the task named again there).
 """
 
+import datetime
 import gc
 import io
 
@@ -11,16 +13,11 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from tasks.models import Plan
+from tasks.models import Period, Plan
+from tests.tasks.plan_facts import MEASURE_COUNTS
+from tests.tasks.seed import attachment_rows
 
-from .plan_facts import MEASURE_COUNTS
-from .seed import attachment_rows
-
-
-@pytest.fixture
-def plan(plan_from_module):
-    """Read-only tests: the plan is loaded once for the module."""
-    return plan_from_module
+from .helpers import row_of
 
 
 def export(tmp_path, *args):
@@ -32,7 +29,7 @@ def export(tmp_path, *args):
 
 
 @pytest.fixture(scope="module")
-def sheet(plan_loaded_for_module, django_db_blocker, tmp_path_factory):
+def sheet(_committed_plan, django_db_blocker, tmp_path_factory):
     """The bundled plan's sheet, exported once: the tests using it only read it."""
     with django_db_blocker.unblock():
         return export(tmp_path_factory.mktemp("export"))
@@ -55,8 +52,17 @@ def row_values(sheet, row, columns="ABCD"):
 
 
 def task_merges(sheet):
-    """Merged ranges below the header: the task cells."""
-    return {str(r) for r in sheet.merged_cells.ranges if r.min_row > header_row(sheet)}
+    """Merged ranges below the header, joined again across page breaks: the task cells."""
+    ranges = sorted((r.min_row, r.max_row) for r in sheet.merged_cells.ranges if r.min_row > header_row(sheet))
+    heading_rows = [row for row in range(first_data_row(sheet), sheet.max_row + 1) if sheet[f"A{row}"].value]
+    joined = []
+    for start in heading_rows:
+        if joined and "（续）" in sheet[f"A{start}"].value:
+            end = next((last for first, last in ranges if first == start), start)
+            joined[-1] = (joined[-1][0], end)
+            continue
+        joined.append((start, next((last for first, last in ranges if first == start), start)))
+    return {f"A{first}:A{last}" for first, last in joined if last > first}
 
 
 def data_row(sheet, task_number, measure_number):
@@ -72,9 +78,9 @@ def test_header_row_starts_with_the_attachment_columns(sheet):
     assert row_values(sheet, header_row(sheet)) == ["工作任务", "具体措施", "责任单位", "牵头单位"]
 
 
-def test_only_a_title_may_come_before_the_header(sheet):
+def test_only_title_rows_come_before_the_header(sheet):
+    assert "台账" in sheet["A1"].value
     for row in range(1, header_row(sheet)):
-        assert "台账" in sheet[f"A{row}"].value
         assert row_values(sheet, row, "BCD") == [None, None, None]
 
 
@@ -83,6 +89,7 @@ def test_progress_headers_follow_the_attachment_columns(sheet):
     wanted = ["状态", "完成进度", "进展情况", "存在问题", "下一步计划"]
     assert [value for value in rest if value in wanted] == wanted
     assert rest[0] == "状态"
+    assert "审核状态" in rest
     assert any("单位" in value for value in rest[rest.index("下一步计划") :])
     assert any("时间" in value for value in rest[rest.index("下一步计划") :])
 
@@ -144,9 +151,13 @@ def test_only_task_cells_are_merged_one_range_per_task(sheet):
     assert task_merges(sheet) == expected
 
 
-def test_task_cell_is_written_only_on_the_first_row_of_each_task(sheet):
+def test_task_cell_is_written_on_the_first_row_of_each_task_and_after_page_breaks(sheet):
     first = first_data_row(sheet)
-    task_rows = [row - first for row in range(first, first + 42) if sheet[f"A{row}"].value]
+    task_rows = [
+        row - first
+        for row in range(first, first + 42)
+        if sheet[f"A{row}"].value and "（续）" not in sheet[f"A{row}"].value
+    ]
     assert task_rows == [0, 5, 7, 12, 16, 19, 28, 31, 33, 37, 39]
 
 
@@ -163,7 +174,11 @@ def test_columns_a_to_d_match_the_attachment_cell_for_cell(sheet):
             ]
         )
     rows = range(first_data_row(sheet), sheet.max_row + 1)
-    assert [row_values(sheet, row) for row in rows] == expected
+    printed = [row_values(sheet, row) for row in rows]
+    for row in printed:  # a task named again after a page break is not in the attachment
+        if row[0] and row[0].endswith("（续）"):
+            row[0] = None
+    assert printed == expected
 
 
 def test_empty_database_gives_the_header_row_alone(plan, tmp_path):
@@ -192,8 +207,8 @@ def test_text_columns_wrap_and_have_widths_set(sheet):
     first = first_data_row(sheet)
     assert sheet[f"B{first}"].alignment.wrap_text is True
     assert sheet[f"C{first}"].alignment.wrap_text is True
-    assert sheet.column_dimensions["B"].width >= 40
-    assert sheet.column_dimensions["C"].width >= 20
+    assert sheet.column_dimensions["B"].width >= 30  # narrower would make the measure text too tall
+    assert sheet.column_dimensions["C"].width >= 15
 
 
 def test_unknown_plan_doc_number_is_refused(plan, tmp_path):
@@ -218,3 +233,34 @@ def test_unwritable_path_is_refused_with_the_path_named(plan, tmp_path):
     assert not target.exists()
     del excinfo  # its traceback holds the workbook
     gc.collect()
+
+
+def test_command_exports_a_named_past_period_as_of_its_due_date(plan, two_quarters, tmp_path):
+    sheet = export(tmp_path, "--period", "2024年第一季度")
+
+    assert "2024年第一季度" in sheet["A1"].value
+    assert "截至 2024年04月10日" in sheet["A1"].value
+    assert row_of(sheet, "1.(1)")["完成进度"] == 0.3
+    assert row_of(sheet, "1.(1)")["进展情况"] == "一季度：完成选址。"
+
+
+def test_command_shows_a_current_period_past_its_due_date_as_of_today(plan, tmp_path, clock):
+    """The plan's last quarter stays current after its due date: shown as of today, as the pages do (periods.as_of)."""
+    last = plan.periods.order_by("end_date").last()
+    day = clock(last.due_date + datetime.timedelta(days=20))
+    sheet = export(tmp_path)
+    assert last.name in sheet["A1"].value
+    assert f"截至 {day:%Y年%m月%d日}" in sheet["A1"].value
+
+
+def test_command_refuses_an_unknown_period_and_lists_the_options(plan, tmp_path):
+    path = tmp_path / "台账.xlsx"
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("export_status", str(path), "--period", "2024年第五季度")
+
+    message = str(excinfo.value)
+    assert "2024年第五季度" in message
+    for name in Period.objects.filter(plan=plan).values_list("name", flat=True):
+        assert name in message
+    assert not path.exists()

@@ -23,8 +23,8 @@ def sent_at_from_sent_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0002_membership_contacts'),
-        ('tasks', '0004_report_ordering'),
+        ('departments', '0003_membership_contacts'),
+        ('tasks', '0007_goal_indicators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -97,6 +97,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='reportevent',
+            name='action',
+            field=models.CharField(choices=[('draft_saved', '保存草稿'), ('submitted', '提交'), ('resubmitted', '重新提交'), ('edited', '修改'), ('returned', '退回'), ('approved', '审核通过'), ('reopened', '重新打开'), ('imported', '从台账导入'), ('withdrawn', '撤回'), ('file_deleted', '删除佐证材料')], max_length=15, verbose_name='操作'),
+        ),
+        # Indicator events share the report actions (tasks.models.IndicatorEvent).
+        migrations.AlterField(
+            model_name='indicatorevent',
             name='action',
             field=models.CharField(choices=[('draft_saved', '保存草稿'), ('submitted', '提交'), ('resubmitted', '重新提交'), ('edited', '修改'), ('returned', '退回'), ('approved', '审核通过'), ('reopened', '重新打开'), ('imported', '从台账导入'), ('withdrawn', '撤回'), ('file_deleted', '删除佐证材料')], max_length=15, verbose_name='操作'),
         ),
