@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from security.models import AuditEvent
 from tasks import notifications, workflow
-from tasks.models import Notification, NotificationSettings, Period, Report
+from tasks.models import Assignment, Notification, NotificationSettings, Period, Report
 from tests.conftest import make_user
 from tests.helpers import FINAL_PERIOD_FORM
 
@@ -97,6 +97,17 @@ def test_a_new_period_tells_staff_of_every_unit_with_duties_once(
     coordinator_client.post(f"/periods/{final.pk}/", {"action": "close"})
     coordinator_client.post(f"/periods/{final.pk}/", {"action": "open"})
     assert Notification.objects.filter(kind=Notification.Kind.PERIOD_OPENED).count() == 2
+
+
+def test_a_new_period_does_not_tell_a_unit_that_owes_only_from_a_later_date(plan, coordinator_client, town_staff):
+    # 北虹办's only duties (5.(2), and 各街镇 once added) start after the 终期评估 period.
+    beihong = make_user("beihongban", units=["北虹办"])
+    Assignment.objects.filter(unit__name="北虹办").update(owed_from=D(2026, 7, 1))
+
+    coordinator_client.post("/periods/", FINAL_PERIOD_FORM)
+
+    assert notices(beihong) == []
+    assert len(notices(town_staff, Notification.Kind.PERIOD_OPENED)) == 1
 
 
 def test_send_reminders_posts_the_period_open_and_due_soon_notices_once_per_period(plan, lead_staff, clock, mailoutbox):
