@@ -128,6 +128,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
 AXES_VERBOSE = False
+# How many trusted reverse proxies stand in front of the app. Lockouts and the
+# audit trail take the client address from X-Forwarded-For only through these
+# (security/clientip.py); with 0 the header is ignored.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (等保: idle timeout).
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
