@@ -109,3 +109,22 @@ class AccountSecurity(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PasswordHistory(models.Model):
+    """A password hash the user had before: a new password may not repeat it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    replaced_at = models.DateTimeField(_("停用时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-replaced_at", "-pk"]
+        indexes = [models.Index(fields=["user", "replaced_at"], name="password_history_user_at")]
+
+    def __str__(self):
+        return f"{self.user} {self.replaced_at:%Y-%m-%d}"

@@ -88,6 +88,8 @@ def audit_account_changes(sender, instance, created, **kwargs):
     before = getattr(instance, "_audit_before", None)
     if created or not before:
         return
+    if before["password"] != instance.password:
+        policy.remember_password(instance, before["password"])
     if before["password"] != instance.password and not getattr(instance, "_password_reset_by_admin", False):
         policy.mark_password_changed(instance)
         audit.record(audit.Kind.PASSWORD_CHANGED, obj=instance, detail=f"账号 {instance.username} 的密码已修改")

@@ -78,6 +78,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("tasks:dashboard")
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "history_count": settings.PASSWORD_HISTORY_COUNT}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, "密码已修改。")
