@@ -200,6 +200,11 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiading.gov.cn")
+# Password reset by email: off unless switched on here AND a real mail backend
+# is set (security/password_reset.py); requests per address and per email per hour.
+PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET", False)
+PASSWORD_RESET_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_HOUR", "5"))
+PASSWORD_RESET_TIMEOUT = 3600
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap4-responsive.html"
 

@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
         SESSION_EXPIRED = "session_expired", _("会话超时")
         PASSWORD_CHANGED = "password_changed", _("修改密码")
         PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        PASSWORD_RESET_REQUESTED = "reset_requested", _("申请邮件重置密码")
+        PASSWORD_RESET_DONE = "reset_done", _("通过邮件重置密码")
         PERMISSION_DENIED = "permission_denied", _("拒绝访问（403）")
         ROLE_CHANGED = "role_changed", _("角色变更")
         MEMBERSHIP_CHANGED = "membership_changed", _("单位成员变更")

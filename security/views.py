@@ -74,6 +74,13 @@ def logout(request):
     return redirect("login")
 
 
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        from . import password_reset
+
+        return {**super().get_context_data(**kwargs), "password_reset_enabled": password_reset.enabled()}
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("tasks:dashboard")
