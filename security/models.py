@@ -46,6 +46,8 @@ class AuditEvent(models.Model):
         REPORT_APPROVED = "report_approved", _("填报审核通过")
         REPORT_RETURNED = "report_returned", _("填报退回")
         REPORT_REOPENED = "report_reopened", _("填报重新打开")
+        PERIOD_REFUSED = "period_refused", _("填报周期被拒绝")
+        PERIOD_CHANGED = "period_changed", _("填报周期变更")
         SHEET_EXPORTED = "sheet_exported", _("导出台账")
         SHEET_IMPORTED = "sheet_imported", _("导入台账")
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")

@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from departments import roles
+from jiading_ads.params import configure_table
 
 from . import audit, policy
 from .models import AuditEvent
@@ -186,7 +187,7 @@ def audit_trail(request):
         )
         return response
     table = AuditTable(events)
-    tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    configure_table(request, table, per_page=50)
     export_query = request.GET.copy()
     export_query.pop("page", None)
     export_query["export"] = "xlsx"

@@ -133,6 +133,21 @@ class DueDateForm(forms.ModelForm):
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+class LateReportingForm(forms.ModelForm):
+    """The coordinator opens a past period for late reporting until a date (empty: stop)."""
+
+    class Meta:
+        model = Period
+        fields = ["late_until"]
+        widgets = {"late_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_late_until(self):
+        day = self.cleaned_data["late_until"]
+        if day and day < self.instance.start_date:
+            raise forms.ValidationError(_("补报截止日期不能早于周期开始日期。"))
+        return day
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("填好的台账（.xlsx）"),

@@ -192,6 +192,12 @@ class Period(models.Model):
     end_date = models.DateField(_("结束日期"))
     due_date = models.DateField(_("填报截止日期"))
     is_closed = models.BooleanField(_("已关闭"), default=False)
+    late_until = models.DateField(
+        _("补报截止日期"),
+        null=True,
+        blank=True,
+        help_text=_("协调人开放补报时设定：到这一天（含）为止，各单位仍可填报本周期。"),
+    )
 
     objects = PeriodQuerySet.as_manager()
 

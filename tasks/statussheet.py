@@ -613,7 +613,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
         if not progress_text:
             errors.append((offset, f"措施 {measure.code}：进展情况不能为空"))
             continue
-        reason = workflow.edit_block_reason(current, period)
+        reason = workflow.edit_block_reason(current, period, today)
         if reason:
             errors.append((offset, f"措施 {measure.code}（{obligation.unit.name}）：{reason}"))
             continue
@@ -633,7 +633,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     return ImportPreview(changes=changes, errors=errors, unchanged=unchanged, period=period)
 
 
-def apply_changes(changes, period, user):
+def apply_changes(changes, period, user, today=None):
     """Apply previewed changes as submitted reports, all or nothing.
 
     Raises workflow.WorkflowError (a conflict if any report changed since
@@ -662,5 +662,6 @@ def apply_changes(changes, period, user):
                 submit=True,
                 version=change["version"],
                 imported=True,
+                today=today,
             )
     return len(changes)

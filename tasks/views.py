@@ -1,12 +1,12 @@
 import io
 from urllib.parse import quote
 
-import django_tables2 as tables
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,13 +14,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from departments.models import Unit
+from jiading_ads.params import configure_table, to_id
 from security import audit
 
 from . import access, statussheet, workflow
+from . import periods as period_rules
 from . import obligations as obligation_rules
 from .filters import MeasureFilter
-from .forms import DueDateForm, ImportForm, PeriodForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
+from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, ReportForm, ReviewForm
+from .models import Assignment, Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
 from .progress import PendingState, PlanProgress
 from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -34,10 +36,18 @@ PLAN_SESSION_KEY = "selected_plan"
 
 
 def _selected_plan(request):
-    """The plan the user chose (?plan= or earlier in the session), else the default."""
-    wanted = request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY)
-    if wanted and str(wanted).isdigit():
-        plan = Plan.objects.filter(pk=wanted).first()
+    """The plan the user chose (?plan= or earlier in the session), else the default.
+
+    Coordinators, viewers and admins may choose any plan; unit staff only a
+    plan in which their units have obligations."""
+    wanted = to_id(request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY))
+    if wanted:
+        plans = Plan.objects.filter(pk=wanted)
+        if not access.can_see_everything(request.user):
+            unit_ids = [u.pk for u in access.user_units(request.user)]
+            listed = Assignment.objects.filter(Q(unit__in=unit_ids) | Q(unit__members__in=unit_ids))
+            plans = plans.filter(pk__in=listed.values("measure__task__plan_id"))
+        plan = plans.first()
         if plan is not None:
             return plan
     return default_plan()
@@ -202,7 +212,7 @@ def measure_list(request):
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
     table = MeasureStateTable(rows)
-    tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    configure_table(request, table, per_page=25)
     if progress is None:
         shown = [row.record for row in table.page.object_list]
         measures = [row.measure for row in shown]
@@ -257,7 +267,7 @@ def select_plan(request):
     """Remember which plan the coordinator, a viewer or an admin is looking at."""
     if not access.can_see_everything(request.user):
         raise PermissionDenied("只有协调人、查看人员和管理员可以切换行动方案。")
-    plan = get_object_or_404(Plan, pk=request.POST.get("plan") or -1)
+    plan = get_object_or_404(Plan, pk=to_id(request.POST.get("plan")) or -1)
     request.session[PLAN_SESSION_KEY] = plan.pk
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -273,7 +283,7 @@ def export_status(request):
     if plan is not None:
         wanted = request.GET.get("period")
         if wanted:
-            period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+            period = get_object_or_404(Period, plan=plan, pk=to_id(wanted) or -1)
         else:
             period = Period.objects.current(plan, _today())
     scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
@@ -287,7 +297,8 @@ IMPORT_SESSION_KEY = "statussheet_import"
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
     unit_ids = access.status_sheet_units(request.user, importing=True)
-    plan, period = _plan_and_period(request)
+    plan = _selected_plan(request)
+    period = period_rules.reporting_period(plan, _today()) if plan else None
     preview = None
     if request.method == "POST" and request.POST.get("action") == "apply":
         pending = request.session.get(IMPORT_SESSION_KEY)
@@ -295,7 +306,7 @@ def import_status(request):
             messages.error(request, "没有待导入的内容，或填报周期已变化，请重新上传。")
             return redirect("tasks:import_status")
         try:
-            count = statussheet.apply_changes(pending["changes"], period, request.user)
+            count = statussheet.apply_changes(pending["changes"], period, request.user, today=_today())
         except workflow.WorkflowError as exc:
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=str(exc))
             messages.error(request, f"未导入任何内容：{exc}")
@@ -360,19 +371,34 @@ def my_obligations(request):
 def report_form(request, pk):
     measure, obligation, mine = _get_obligation_for_user(request, pk)
     plan = measure.task.plan
-    period = Period.objects.current(plan, _today())
-    posted_period = request.POST.get("period")
-    if request.method == "POST" and posted_period and posted_period.isdigit():
-        # Save into the period the form was opened for, even if the current
-        # period changed meanwhile (closed by the coordinator, a new quarter).
-        period = Period.objects.filter(plan=plan, pk=posted_period).first() or period
+    today = _today()
+    writable = period_rules.writable_periods(plan, today)
+    period = writable[0] if writable else None
+    if request.method == "POST" and "period" in request.POST:
+        # Save into the period the form was opened for, if it still takes
+        # reports; a period that does not (closed meanwhile, past its deadline,
+        # another plan's, made up) is refused and recorded.
+        period = Period.objects.filter(plan=plan, pk=to_id(request.POST["period"]) or -1).first()
+        reason = period_rules.write_block_reason(period, today) if period else "填报周期无效。"
+        if reason:
+            audit.record(
+                audit.Kind.PERIOD_REFUSED,
+                result=audit.Result.DENIED,
+                obj=measure,
+                detail=f"{obligation.unit.name} 向周期 {request.POST['period'][:40]!r} 提交被拒绝：{reason}",
+            )
+            messages.error(request, reason)
+            return redirect(f"{request.path}?unit={obligation.unit.pk}")
+    else:
+        chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
+        period = chosen[0] if chosen else period_rules.reporting_period(plan, today)
     if period is None:
-        messages.error(request, "当前没有开放的填报周期，请联系协调人。")
+        messages.error(request, "当前没有接受填报的周期（已过填报截止日期），请联系协调人开放补报。")
         return redirect("tasks:measure_detail", pk=measure.pk)
     report = (
         Report.objects.filter(measure=measure, unit=obligation.unit, period=period).prefetch_related("evidence").first()
     )
-    blocked = workflow.edit_block_reason(report, period)
+    blocked = workflow.edit_block_reason(report, period, today)
     conflict = False
     if request.method == "POST":
         if blocked:
@@ -388,6 +414,7 @@ def report_form(request, pk):
                     request.user,
                     submit="submit" in request.POST,
                     version=form.cleaned_data["version"],
+                    today=today,
                 )
             except workflow.Conflict as exc:
                 # Keep what the user typed on screen, now based on the latest
@@ -430,6 +457,8 @@ def report_form(request, pk):
             "obligation": obligation,
             "other_units": [o for o in mine if o.unit.pk != obligation.unit.pk],
             "period": period,
+            "other_periods": [p for p in writable if p != period],
+            "deadline": period_rules.reporting_deadline(period),
             "report": report,
             "form": form,
             "blocked": blocked,
@@ -546,9 +575,24 @@ def periods(request):
         form.save()
         messages.success(request, f"已新增填报周期“{form.instance.name}”。")
         return redirect("tasks:periods")
-    current = Period.objects.current(plan, _today())
-    rows = [(p, DueDateForm(instance=p, prefix=f"p{p.pk}")) for p in plan.periods.order_by("end_date", "pk")]
-    return render(request, "tasks/periods.html", {"plan": plan, "rows": rows, "form": form, "current": current})
+    today = _today()
+    current = Period.objects.current(plan, today)
+    writable = period_rules.writable_periods(plan, today)
+    rows = [
+        (
+            p,
+            DueDateForm(instance=p, prefix=f"p{p.pk}"),
+            LateReportingForm(instance=p, prefix=f"l{p.pk}"),
+            p in writable,
+            period_rules.reporting_deadline(p),
+        )
+        for p in plan.periods.order_by("end_date", "pk")
+    ]
+    return render(
+        request,
+        "tasks/periods.html",
+        {"plan": plan, "rows": rows, "form": form, "current": current, "grace_days": settings.REPORTING_GRACE_DAYS},
+    )
 
 
 @access.reader_required
@@ -565,6 +609,16 @@ def period_update(request, pk):
         period.is_closed = False
         period.save(update_fields=["is_closed"])
         messages.success(request, f"已重新开放“{period.name}”。")
+    elif action == "late":
+        form = LateReportingForm(request.POST, instance=period, prefix=f"l{period.pk}")
+        if form.is_valid():
+            form.save()
+            day = period.late_until
+            detail = f"“{period.name}”开放补报至 {day:%Y-%m-%d}" if day else f"“{period.name}”取消补报"
+            audit.record(audit.Kind.PERIOD_CHANGED, obj=period, detail=detail)
+            messages.success(request, f"已修改：{detail}。")
+        else:
+            messages.error(request, f"“{period.name}”的补报截止日期无效，未修改。")
     else:
         form = DueDateForm(request.POST, instance=period, prefix=f"p{period.pk}")
         if form.is_valid():

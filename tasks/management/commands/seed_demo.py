@@ -1,14 +1,17 @@
+import datetime
 import os
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from departments import roles
 from departments.models import Membership, Unit
 
 DEFAULT_PASSWORD = "Jiading-2023"
+DEMO_LATE_REPORTING_DAYS = 30
 
 # One staff account per unit, named after the unit in pinyin.
 UNIT_ACCOUNTS = {
@@ -86,3 +89,25 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"已创建演示账号：{'、'.join(created)}"))
         else:
             self.stdout.write("演示账号已存在，未作改动。")
+        self._open_a_period_for_reporting()
+
+    def _open_a_period_for_reporting(self):
+        """A new user of `make run` has something to report on: when no period
+        of the default plan takes reports today (the plan ended 2025-12-31),
+        open its latest period for late reporting, as a coordinator would."""
+        from tasks import periods
+        from tasks.statussheet import default_plan
+
+        plan = default_plan()
+        if plan is None:
+            return
+        today = timezone.localdate()
+        if periods.writable_periods(plan, today):
+            return
+        period = plan.periods.filter(start_date__lte=today).order_by("-end_date", "-pk").first()
+        if period is None:
+            return
+        period.is_closed = False
+        period.late_until = today + datetime.timedelta(days=DEMO_LATE_REPORTING_DAYS)
+        period.save(update_fields=["is_closed", "late_until"])
+        self.stdout.write(f"演示：已开放“{period.name}”补报至 {period.late_until:%Y-%m-%d}。")
