@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
+    "jiading_ads.errors.BadInputMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,6 +189,10 @@ EVIDENCE_EXTENSIONS = [
     "txt",
     "zip",
 ]
+
+# A past period stops taking reports this many days after its due date,
+# unless the coordinator opens it for late reporting (tasks/periods.py).
+REPORTING_GRACE_DAYS = int(os.environ.get("REPORTING_GRACE_DAYS", "15"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

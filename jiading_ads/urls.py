@@ -8,6 +8,7 @@ admin.site.site_header = "嘉定区数字广告业行动方案跟踪系统"
 admin.site.site_title = "行动方案跟踪"
 admin.site.index_title = "后台管理"
 
+handler400 = "jiading_ads.errors.bad_request"
 handler403 = "security.views.permission_denied"
 handler500 = "jiading_ads.errors.server_error"
 

@@ -4,7 +4,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.core.exceptions import PermissionDenied
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -116,6 +117,18 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
         return
     names = "、".join(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)) or "全部角色"
     audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail=f"{verb}角色：{names}")
+
+
+class AccountDeletionRefused(PermissionDenied):
+    pass
+
+
+@receiver(pre_delete, sender=User)
+def refuse_account_deletion(sender, instance, **kwargs):
+    """Accounts are deactivated, never deleted, by any path that goes through
+    the ORM. No record here: the deletion's transaction rolls back with it;
+    a person's attempt through admin is a 403, which is recorded."""
+    raise AccountDeletionRefused("账号只能停用，不能删除。")
 
 
 @receiver(post_save, sender=Membership)

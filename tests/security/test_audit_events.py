@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 import time_machine
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -495,10 +496,10 @@ def test_round_trip_of_a_units_own_export_with_one_change_imports_that_change(le
     assert [change.code for change in preview.context["preview"].changes] == ["1.(1)"]
 
 
-def test_records_outlive_the_account_they_name(plan):
+def test_records_name_the_account_by_value_not_by_reference(plan):
     user = make_user("temp")
     user_id = user.pk
     browser_of(user).get(reverse("tasks:review"))
-    user.delete()
+    User.objects.filter(pk=user_id).update(username="renamed")
     record = AuditEvent.objects.get(kind=Kind.PERMISSION_DENIED)
     assert (record.username, record.user_id) == ("temp", user_id)
