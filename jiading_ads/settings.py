@@ -109,6 +109,19 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` on SQLite: readers do not block the writer (WAL); a writer
+    # takes the lock when its transaction begins (IMMEDIATE) and waits up to
+    # 20 s for another to finish instead of failing with "database is locked",
+    # so simultaneous saves end in the workflow's conflict message.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("SQLITE_TIMEOUT_SECONDS", "20")),
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A new password differs from the current one and this many before it.
