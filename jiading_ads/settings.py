@@ -188,6 +188,28 @@ STORAGES = {
 # view that checks the login; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# An uploaded .xlsx is refused before parsing past any of these (uploads.check_xlsx).
+# A 台账 of 400 measures exports to about 2 MB unpacked in 3 sheets of < 2,000 rows.
+XLSX_MAX_BYTES = int(os.environ.get("XLSX_MAX_BYTES", str(10 * 1024 * 1024)))
+XLSX_MAX_ENTRIES = 200
+XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
+XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "100"))
+XLSX_MAX_SHEETS = int(os.environ.get("XLSX_MAX_SHEETS", "20"))
+XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "5000"))
+XLSX_MAX_CELL_CHARS = int(os.environ.get("XLSX_MAX_CELL_CHARS", "10000"))
+# The import preview lists at most this many row errors, then says how many more.
+IMPORT_PREVIEW_MAX_ERRORS = 50
+# Uploads are counted while they arrive (jiading_ads/uploads.py): a file past
+# UPLOAD_MAX_FILE_BYTES is dropped before it is stored, a request past
+# UPLOAD_MAX_REQUEST_BYTES stops.
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_BYTES", str(max(EVIDENCE_MAX_BYTES, XLSX_MAX_BYTES))))
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("UPLOAD_MAX_REQUEST_BYTES", str(5 * UPLOAD_MAX_FILE_BYTES)))
+FILE_UPLOAD_HANDLERS = [
+    "jiading_ads.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 EVIDENCE_EXTENSIONS = [
     "pdf",
     "doc",

@@ -158,8 +158,10 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("只能上传 .xlsx 格式的台账。"))
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 10 MB。"))
+        if upload.size > settings.XLSX_MAX_BYTES:
+            raise forms.ValidationError(
+                _("文件超过大小上限 %(limit)s。") % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
+            )
         return upload
 
 

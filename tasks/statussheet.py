@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 
 from departments.models import Unit
+from jiading_ads import uploads
 
 from . import obligations as obligation_rules
 from . import workflow
@@ -502,6 +503,10 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     """
     if plan is None or period is None:
         raise UploadError("没有可导入的行动方案或开放的填报周期。")
+    try:
+        uploads.check_xlsx(file)
+    except uploads.UploadRefused as exc:
+        raise UploadError(str(exc)) from None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on a bad file

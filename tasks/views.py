@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from departments.models import Unit
+from jiading_ads import uploads
 from jiading_ads.params import configure_table, to_id
 from security import audit
 
@@ -317,6 +318,8 @@ def import_status(request):
             return redirect("tasks:measure_list")
         return redirect("tasks:import_status")
     form = ImportForm(request.POST or None, request.FILES or None)
+    for message in uploads.refused_uploads(request):
+        form.add_error("file", message)
     if request.method == "POST" and form.is_valid():
         try:
             preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids, today=_today())
@@ -338,7 +341,16 @@ def import_status(request):
                     detail=f"预览发现 {len(preview.errors)} 行错误，未导入",
                 )
     return render(
-        request, "tasks/import_status.html", {"form": form, "preview": preview, "plan": plan, "period": period}
+        request,
+        "tasks/import_status.html",
+        {
+            "form": form,
+            "preview": preview,
+            "plan": plan,
+            "period": period,
+            "shown_errors": preview.errors[: settings.IMPORT_PREVIEW_MAX_ERRORS] if preview else [],
+            "more_errors": max(len(preview.errors) - settings.IMPORT_PREVIEW_MAX_ERRORS, 0) if preview else 0,
+        },
     )
 
 
@@ -405,6 +417,8 @@ def report_form(request, pk):
             messages.error(request, blocked)
             return redirect(request.get_full_path())
         form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
+        for message in uploads.refused_uploads(request):
+            form.add_error("evidence_files", message)
         if form.is_valid():
             try:
                 saved = workflow.save_report(
