@@ -50,7 +50,7 @@ def check_xlsx(file):
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise UploadRefused("该文件不是有效的 .xlsx 工作簿（无法按 zip 格式读取）。") from None
+        raise UploadRefused("无法读取该文件：它不是有效的 .xlsx 工作簿（无法按 zip 格式读取）。") from None
     try:
         _check_archive(archive)
     finally:
@@ -75,7 +75,7 @@ def _check_archive(archive):
             )
     names = {info.filename for info in entries}
     if "xl/workbook.xml" not in names:
-        raise UploadRefused("该文件不是有效的 .xlsx 工作簿（缺少 xl/workbook.xml）。")
+        raise UploadRefused("无法读取该文件：它不是有效的 .xlsx 工作簿（缺少 xl/workbook.xml）。")
     budget = [settings.XLSX_MAX_UNCOMPRESSED_BYTES]
     sheets = [0]
 
