@@ -9,3 +9,9 @@ COORDINATOR = "协调人"
 VIEWER = "查看"
 AUDITOR = "审计员"
 ADMIN = "管理员"
+SECURITY_ADMIN = "安全管理员"
+
+# 三员分立: system administration, security administration (accounts, roles,
+# lockouts) and audit are held by three different accounts
+# (security/duties.py enforces it).
+SEPARATED = (ADMIN, SECURITY_ADMIN, AUDITOR)

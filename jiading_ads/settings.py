@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
+    "security.middleware.BreakGlassAuditMiddleware",
     "jiading_ads.errors.BadInputMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",

@@ -1,11 +1,11 @@
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.models import Group, User
 
-from . import audit, policy
+from . import audit, duties, policy
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
@@ -20,8 +20,29 @@ class ResetPasswordForm(AdminPasswordChangeForm):
         return user
 
 
+class TrackerUserChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        groups = cleaned.get("groups")
+        if groups is not None:
+            reason = duties.role_conflict({g.name for g in groups}, self.instance.is_superuser)
+            if reason:
+                self.add_error("groups", reason)
+        return cleaned
+
+
 class TrackerUserAdmin(UserAdmin):
     change_password_form = ResetPasswordForm
+    form = TrackerUserChangeForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # Superuser status comes only from create_breakglass; roles, rights and
+        # the staff flag only from a 安全管理员, never for their own account
+        # (security/duties.py refuses it on the models too).
+        fields = ["is_superuser", "last_login", "date_joined"]
+        if obj is not None and (obj.pk == request.user.pk or not duties.is_security_admin(request.user)):
+            fields += ["is_staff", "groups", "user_permissions"]
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated (启用 off), never deleted: the audit trail
@@ -37,6 +58,23 @@ class TrackerUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, TrackerUserAdmin)
+
+
+class RoleAdmin(GroupAdmin):
+    """Roles are shown with their permissions, which come from
+    tasks/access.GROUP_PERMISSIONS and cannot be edited here."""
+
+    readonly_fields = ["permissions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, RoleAdmin)
 # AuditEvent is deliberately not registered: the trail is read at /audit/
 # by the auditor and cannot be edited or deleted through the admin.
 

@@ -80,3 +80,22 @@ class SessionSecurityMiddleware:
             messages.warning(request, reason)
             return redirect("password_change")
         return None
+
+
+class BreakGlassAuditMiddleware:
+    """Every request of the break-glass superuser is an audit record."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_superuser:
+            audit.record(
+                audit.Kind.SUPERUSER_ACTION,
+                result=audit.Result.SUCCESS if response.status_code < 400 else audit.Result.FAILURE,
+                user=user,
+                detail=f"{request.method} {request.get_full_path()[:400]} → {response.status_code}",
+            )
+        return response

@@ -52,6 +52,7 @@ class AuditEvent(models.Model):
         SHEET_IMPORTED = "sheet_imported", _("导入台账")
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
         AUDIT_PURGED = "audit_purged", _("清理过期审计日志")
+        SUPERUSER_ACTION = "superuser_action", _("应急超级用户操作")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")

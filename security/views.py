@@ -30,13 +30,13 @@ from .models import AuditEvent
 
 
 def is_auditor(user):
-    return user.is_authenticated and user.groups.filter(name=roles.AUDITOR).exists()
+    """Holds 审计员; the break-glass superuser never reads the trail (三员分立)."""
+    return user.is_authenticated and not user.is_superuser and user.groups.filter(name=roles.AUDITOR).exists()
 
 
 def can_unlock(user):
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name__in=[roles.COORDINATOR, roles.ADMIN]).exists()
-    )
+    """Lockouts are the 安全管理员's (三员分立), and the break-glass superuser's in an emergency."""
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=roles.SECURITY_ADMIN).exists())
 
 
 def permission_denied(request, exception=None):
@@ -201,7 +201,7 @@ def audit_trail(request):
 @login_required
 def lockouts(request):
     if not can_unlock(request.user):
-        raise PermissionDenied("只有协调人或管理员可以解除锁定。")
+        raise PermissionDenied("只有安全管理员可以解除锁定。")
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
         ip_address = request.POST.get("ip_address", "").strip()

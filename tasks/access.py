@@ -44,8 +44,16 @@ GROUP_PERMISSIONS = {
         "departments.change_membership",
         "departments.delete_membership",
         "auth.view_user",
+    ],
+    # Accounts, roles and lockouts; no plan data (三员分立, security/duties.py).
+    roles.SECURITY_ADMIN: [
+        "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
     ],
 }
 
@@ -143,5 +151,5 @@ def nav_context(request):
         "nav_is_unit_staff": bool(user_units(user)),
         "nav_is_auditor": roles.AUDITOR in groups,
         "nav_is_auditor_only": is_auditor_only(user),
-        "nav_can_unlock": user.is_superuser or bool(groups & {roles.COORDINATOR, roles.ADMIN}),
+        "nav_can_unlock": user.is_superuser or roles.SECURITY_ADMIN in groups,
     }

@@ -16,3 +16,12 @@ _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 def auditor(plan):
     """Holds only the 审计员 role: reads the audit trail and nothing else."""
     return make_user("auditor1", groups=["审计员"])
+
+
+@pytest.fixture
+def security_admin(plan):
+    """Holds only 安全管理员: accounts, roles and lockouts (三员分立)."""
+    user = make_user("secadmin", groups=["安全管理员"])
+    user.is_staff = True
+    user.save()
+    return user

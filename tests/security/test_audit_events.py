@@ -153,13 +153,13 @@ def test_address_lockout_is_recorded_once_whatever_names_are_tried_during_it(cli
     assert count(Kind.LOCKOUT) == 1
 
 
-def test_unlock_is_recorded_once_with_what_was_unlocked(client, coordinator, lead_staff):
+def test_unlock_is_recorded_once_with_what_was_unlocked(client, security_admin, lead_staff):
     for _ in range(5):
         log_in(client, "kewei", WRONG_PASSWORD)
     with new_audit_events() as events:
-        browser_of(coordinator).post(reverse("security:lockouts"), {"username": "kewei", "ip_address": "127.0.0.1"})
+        browser_of(security_admin).post(reverse("security:lockouts"), {"username": "kewei", "ip_address": "127.0.0.1"})
     record = only(events, Kind.UNLOCK)
-    assert_record(record, username="coordinator")
+    assert_record(record, username="secadmin")
     assert record.detail == "解除锁定：账号 kewei、地址 127.0.0.1（清除 1 条失败记录）"
 
 
@@ -271,7 +271,7 @@ def test_saving_a_user_without_changing_roles_records_nothing(lead_staff):
     assert events == []
 
 
-def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(superuser, lead_staff):
+def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(security_admin, lead_staff):
     coordinator_group = Group.objects.get(name=roles.COORDINATOR)
     form = {
         "username": "kewei",
@@ -286,11 +286,11 @@ def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(superuse
         "initial-date_joined_1": "10:00:00",
     }
     with new_audit_events() as events:
-        response = browser_of(superuser).post(reverse("admin:auth_user_change", args=[lead_staff.pk]), form)
+        response = browser_of(security_admin).post(reverse("admin:auth_user_change", args=[lead_staff.pk]), form)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert list(lead_staff.groups.values_list("name", flat=True)) == [roles.COORDINATOR]
     record = only(events, Kind.ROLE_CHANGED)
-    assert_record(record, username="admin", object_repr="kewei")
+    assert_record(record, username="secadmin", object_repr="kewei")
     assert record.detail == "加入角色：协调人"
 
 

@@ -46,10 +46,14 @@ UNIT_ACCOUNTS = {
     "北虹办": "beihongban",
 }
 
+# One account per role; 管理员, 安全管理员 and 审计员 are three people (三员分立).
+# No superuser: the break-glass account is made by `create_breakglass` when needed.
 ROLE_ACCOUNTS = [
-    ("coordinator", "协调人（区市场监管局）", roles.COORDINATOR),
-    ("leader", "区领导（只读）", roles.VIEWER),
-    ("auditor", "审计员", roles.AUDITOR),
+    ("admin", "系统管理员", roles.ADMIN, True),
+    ("secadmin", "安全管理员", roles.SECURITY_ADMIN, True),
+    ("auditor", "审计员", roles.AUDITOR, False),
+    ("coordinator", "协调人（区市场监管局）", roles.COORDINATOR, False),
+    ("leader", "区领导（只读）", roles.VIEWER, False),
 ]
 
 
@@ -74,9 +78,8 @@ class Command(BaseCommand):
                 created.append(username)
             return user
 
-        account("admin", "系统管理员", is_staff=True, is_superuser=True)
-        for username, full_name, group in ROLE_ACCOUNTS:
-            account(username, full_name).groups.add(Group.objects.get(name=group))
+        for username, full_name, group, staff in ROLE_ACCOUNTS:
+            account(username, full_name, is_staff=staff).groups.add(Group.objects.get(name=group))
         units = {u.name: u for u in Unit.objects.filter(name__in=UNIT_ACCOUNTS)}
         for unit_name, username in UNIT_ACCOUNTS.items():
             unit = units.get(unit_name)
