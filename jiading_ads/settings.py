@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "departments",
     "tasks",
     "security",
@@ -60,10 +63,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
+    "security.two_factor.TwoFactorMiddleware",
     "security.middleware.BreakGlassAuditMiddleware",
     "jiading_ads.errors.BadInputMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
@@ -152,6 +157,13 @@ AXES_VERBOSE = False
 # (security/clientip.py); with 0 the header is ignored.
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
+
+# Two-factor login (security/two_factor.py): TOTP for these roles and the
+# break-glass superuser; DJANGO_2FA_EVERYONE=1 asks it of every account.
+TWO_FACTOR_REQUIRED = env_bool("DJANGO_2FA", True)
+TWO_FACTOR_ROLES = ["管理员", "安全管理员", "审计员", "协调人"]
+TWO_FACTOR_FOR_EVERYONE = env_bool("DJANGO_2FA_EVERYONE", False)
+OTP_TOTP_ISSUER = "嘉定行动方案跟踪"
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (等保: idle timeout).
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from security import password_reset
+from security import password_reset, two_factor
 from security import views as security_views
 
 admin.site.site_header = "嘉定区数字广告业行动方案跟踪系统"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/logout/", security_views.logout, name="logout"),
     path("accounts/password_change/", security_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/login/", security_views.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     # Reset by email answers 404 unless DJANGO_PASSWORD_RESET=1 and a real mail backend are set.
     path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path(

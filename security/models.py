@@ -53,6 +53,10 @@ class AuditEvent(models.Model):
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
         AUDIT_PURGED = "audit_purged", _("清理过期审计日志")
         SUPERUSER_ACTION = "superuser_action", _("应急超级用户操作")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("绑定动态口令")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("动态口令验证")
+        TWO_FACTOR_FAILED = "2fa_failed", _("动态口令错误")
+        TWO_FACTOR_RESET = "2fa_reset", _("重置动态口令")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -107,6 +111,11 @@ class AccountSecurity(models.Model):
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
     session_epoch = models.PositiveIntegerField(
         _("会话代次"), default=0, help_text=_("“在所有设备上退出”时加一，旧会话随即失效。")
+    )
+    two_factor_exempt = models.BooleanField(
+        _("免动态口令（仅演示）"),
+        default=False,
+        help_text=_("只由 seed_demo 为演示账号设置，且只在 DEBUG 开启时生效。"),
     )
 
     class Meta:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import audit, policy
-from .models import AuditEvent
+from .models import AccountSecurity, AuditEvent
 
 User = get_user_model()
 
@@ -117,6 +117,15 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
         return
     names = "、".join(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)) or "全部角色"
     audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail=f"{verb}角色：{names}")
+
+
+@receiver(pre_save, sender=AccountSecurity)
+def two_factor_exemption_only_in_development(sender, instance, **kwargs):
+    """The demo accounts' exemption cannot be set on a production system."""
+    from django.conf import settings
+
+    if instance.two_factor_exempt and not settings.DEBUG:
+        raise PermissionDenied("免动态口令只用于演示账号，且只能在开发环境（DEBUG）中设置。")
 
 
 class AccountDeletionRefused(PermissionDenied):

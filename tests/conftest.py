@@ -121,3 +121,13 @@ def django_db_modify_db_settings():
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _two_factor_off():
+    """Most tests log people in with force_login and test what comes after the
+    login; tests/security/test_two_factor.py switches the second factor on
+    (with the `settings` fixture, which puts this back afterwards)."""
+    from django.conf import settings
+
+    settings.TWO_FACTOR_REQUIRED = False

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from departments import roles
 from departments.models import Membership, Unit
+from security.models import AccountSecurity
 
 DEFAULT_PASSWORD = "Jiading-2023"
 DEMO_LATE_REPORTING_DAYS = 30
@@ -88,6 +89,16 @@ class Command(BaseCommand):
                 continue
             user = account(username, f"{unit_name}联络员")
             Membership.objects.get_or_create(user=user, unit=unit)
+        # One command runs the demo: its accounts log in without a second
+        # factor (honoured only with DEBUG on; real accounts enrol).
+        demo = [username for username, *_ in ROLE_ACCOUNTS] + list(UNIT_ACCOUNTS.values())
+        AccountSecurity.objects.bulk_create(
+            [
+                AccountSecurity(user=u, password_changed_at=u.date_joined)
+                for u in User.objects.filter(username__in=demo, security__isnull=True)
+            ]
+        )
+        AccountSecurity.objects.filter(user__username__in=demo).update(two_factor_exempt=True)
         if created:
             self.stdout.write(self.style.SUCCESS(f"已创建演示账号：{'、'.join(created)}"))
         else:
