@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "security.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +75,13 @@ MIDDLEWARE = [
     # django-axes must come last: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# No inline scripts or styles anywhere (templates, Django admin): only the
+# site's own files. The QR code is inline SVG markup, which is neither.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 if not DEBUG:
     # WhiteNoise serves collected static files in production; runserver and
