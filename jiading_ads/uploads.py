@@ -134,9 +134,7 @@ def _stream(archive, name, on_end, budget):
                     break
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
-                    raise UploadRefused(
-                        f"工作簿解压后超过上限 {_size(settings.XLSX_MAX_UNCOMPRESSED_BYTES)}。"
-                    )
+                    raise UploadRefused(f"工作簿解压后超过上限 {_size(settings.XLSX_MAX_UNCOMPRESSED_BYTES)}。")
                 if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
                     raise UploadRefused("工作簿包含不允许的 XML 声明（DOCTYPE/ENTITY）。")
                 parser.feed(chunk)
@@ -145,7 +143,16 @@ def _stream(archive, name, on_end, budget):
             parser.close()
             for event, element in parser.read_events():
                 on_end(event, element)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, OSError, ValueError, NotImplementedError, RuntimeError):
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ParseError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ):
         # zlib errors, CRC mismatches, encrypted parts, malformed XML.
         raise UploadRefused(f"工作簿已损坏，无法读取其中的“{name[:60]}”。") from None
 

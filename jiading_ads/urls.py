@@ -20,9 +20,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     # Reset by email answers 404 unless DJANGO_PASSWORD_RESET=1 and a real mail backend are set.
     path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "accounts/password_reset/done/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"
-    ),
+    path("accounts/password_reset/done/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "accounts/reset/<uidb64>/<token>/",
         password_reset.PasswordResetConfirmView.as_view(),

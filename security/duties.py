@@ -84,7 +84,9 @@ def guard_role_membership(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("pre_add", "pre_remove", "pre_clear"):
         return
     if reverse:  # group.user_set changed: instance is the group
-        users = list(User.objects.filter(pk__in=pk_set or [])) if action != "pre_clear" else list(instance.user_set.all())
+        users = (
+            list(User.objects.filter(pk__in=pk_set or [])) if action != "pre_clear" else list(instance.user_set.all())
+        )
         for user in users:
             _check_assigner(user, "分配或取消角色")
             if action == "pre_add":

@@ -34,7 +34,14 @@ class SessionSecurityMiddleware:
     - A user who must change the password sees only the password-change page.
     """
 
-    exempt_names = ("password_change", "password_change_done", "logout", "login", "two_factor_setup", "two_factor_verify")
+    exempt_names = (
+        "password_change",
+        "password_change_done",
+        "logout",
+        "login",
+        "two_factor_setup",
+        "two_factor_verify",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

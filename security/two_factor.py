@@ -33,8 +33,6 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from departments import roles
-
 from . import audit, duties, policy
 
 RECOVERY_CODES = 10
@@ -178,10 +176,7 @@ def overview(request):
     _require_security_admin(request)
     enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     users = (
-        User.objects.filter(is_active=True)
-        .prefetch_related("groups")
-        .select_related("security")
-        .order_by("username")
+        User.objects.filter(is_active=True).prefetch_related("groups").select_related("security").order_by("username")
     )
     required_roles = set(settings.TWO_FACTOR_ROLES)
     rows = []
@@ -191,7 +186,9 @@ def overview(request):
         exempt = settings.DEBUG and getattr(getattr(user, "security", None), "two_factor_exempt", False)
         if needs or user.pk in enrolled:
             rows.append((user, "、".join(sorted(names)), user.pk in enrolled, exempt))
-    return render(request, "security/two_factor_overview.html", {"rows": rows, "required": settings.TWO_FACTOR_REQUIRED})
+    return render(
+        request, "security/two_factor_overview.html", {"rows": rows, "required": settings.TWO_FACTOR_REQUIRED}
+    )
 
 
 @login_required
@@ -208,5 +205,3 @@ def reset(request, pk):
     audit.record(audit.Kind.TWO_FACTOR_RESET, obj=target, detail=f"重置 {target.username} 的动态口令和恢复码")
     messages.success(request, f"已重置 {target.username} 的动态口令；该账号下次登录时须重新绑定。")
     return redirect("security:two_factor")
-
-

@@ -160,7 +160,8 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("只能上传 .xlsx 格式的台账。"))
         if upload.size > settings.XLSX_MAX_BYTES:
             raise forms.ValidationError(
-                _("文件超过大小上限 %(limit)s。") % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
+                _("文件超过大小上限 %(limit)s。")
+                % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
             )
         return upload
 

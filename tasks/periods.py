@@ -138,7 +138,5 @@ def _write_block_reason(period, today):
     if period.late_until and today > period.late_until:
         return f"“{period.name}”的补报已于 {period.late_until:%Y-%m-%d} 截止；如需补报，请联系协调人延期。"
     if today > period.due_date:
-        return (
-            f"“{period.name}”已于 {reporting_deadline(period):%Y-%m-%d} 停止填报；如需补报，请联系协调人开放补报。"
-        )
+        return f"“{period.name}”已于 {reporting_deadline(period):%Y-%m-%d} 停止填报；如需补报，请联系协调人开放补报。"
     return f"“{period.name}”不是当前填报周期，不能填报。"

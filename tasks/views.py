@@ -19,8 +19,8 @@ from jiading_ads.params import configure_table, to_id
 from security import audit
 
 from . import access, statussheet, workflow
-from . import periods as period_rules
 from . import obligations as obligation_rules
+from . import periods as period_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, ReportForm, ReviewForm
 from .models import Assignment, Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order

@@ -17,9 +17,11 @@ def violations(page):
     found = []
     page.on(
         "console",
-        lambda message: found.append(f"{page.url}: {message.text}")
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-        else None,
+        lambda message: (
+            found.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
     )
     return found
 
@@ -91,7 +93,13 @@ def test_auditor_and_security_admin_pages_have_no_csp_violation(page, live_serve
     visit(
         page,
         live_server,
-        ["/security/lockouts/", "/security/two-factor/", "/admin/", "/admin/auth/user/", f"/admin/auth/user/{secadmin.pk}/change/"],
+        [
+            "/security/lockouts/",
+            "/security/two-factor/",
+            "/admin/",
+            "/admin/auth/user/",
+            f"/admin/auth/user/{secadmin.pk}/change/",
+        ],
         "secadmin",
     )
     assert violations == []

@@ -16,10 +16,9 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-
-from departments.models import Membership, Unit  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from departments.models import Membership, Unit  # noqa: E402
 from tasks.models import Measure, Period, Report  # noqa: E402
 
 THREADS = int(sys.argv[1])

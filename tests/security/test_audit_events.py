@@ -6,9 +6,8 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import User
 import time_machine
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client

@@ -93,7 +93,11 @@ def test_a_made_up_period_is_refused_and_audited(plan, measure, staff_client, po
 
 def test_another_plans_period_is_refused(plan, measure, staff_client):
     other = Plan.objects.create(
-        title="另一方案", doc_number="嘉府发〔2026〕1号", issuer="区政府", start_date="2026-01-01", end_date="2026-12-31"
+        title="另一方案",
+        doc_number="嘉府发〔2026〕1号",
+        issuer="区政府",
+        start_date="2026-01-01",
+        end_date="2026-12-31",
     )
     Task.objects.create(plan=other, number=1, title="任务")
     foreign = Period.objects.create(

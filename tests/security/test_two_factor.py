@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from departments import roles
 from security import policy
 from security.models import AccountSecurity, AuditEvent
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 
 from .helpers import is_logged_in, log_in
 

@@ -36,7 +36,9 @@ def xlsx(*, sheets=1, rows=3, shared=None, extra=None, sheet_chunks=None):
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
             part.write(SHEET_HEAD.encode())
             for chunk in sheet_chunks or [
-                "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(1, rows + 1))
+                "".join(
+                    f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(1, rows + 1)
+                )
             ]:
                 part.write(chunk.encode() if isinstance(chunk, str) else chunk)
             part.write(SHEET_TAIL.encode())
@@ -86,7 +88,10 @@ def test_a_part_compressed_a_thousandfold_is_refused_by_its_ratio():
 
 
 def test_a_sheet_of_a_million_rows_is_refused_by_its_row_count_quickly_and_in_little_memory():
-    chunks = ("".join(f'<row r="{n}"><c><v>{n * 7919 % 100003}</v></c></row>' for n in range(k, k + 10000)) for k in range(1, 10**6, 10000))
+    chunks = (
+        "".join(f'<row r="{n}"><c><v>{n * 7919 % 100003}</v></c></row>' for n in range(k, k + 10000))
+        for k in range(1, 10**6, 10000)
+    )
     sheet = xlsx(sheet_chunks=chunks)
     assert len(sheet) < 8 * 1024 * 1024
 
