@@ -289,3 +289,21 @@ def test_demo_accounts_hold_one_separated_role_each(plan, settings):
     holders = {name: list(group(name).user_set.values_list("username", flat=True)) for name in roles.SEPARATED}
     assert holders == {roles.ADMIN: ["admin"], roles.SECURITY_ADMIN: ["secadmin"], roles.AUDITOR: ["auditor"]}
     assert not User.objects.filter(is_superuser=True).exists()
+
+
+def test_the_first_security_admin_is_appointed_on_the_command_line(plan):
+    make_user("zhang")
+
+    call_command("grant_role", "zhang", roles.SECURITY_ADMIN, stdout=io.StringIO())
+
+    assert state(User.objects.get(username="zhang"))[:3] == (False, True, [roles.SECURITY_ADMIN])
+    assert AuditEvent.objects.filter(kind="role_changed", username="命令行", detail="命令行授予角色“安全管理员”").exists()
+
+
+def test_grant_role_on_the_command_line_keeps_the_roles_apart(plan):
+    from django.core.management import CommandError
+
+    make_user("li", groups=[roles.AUDITOR])
+
+    with pytest.raises(CommandError, match="不能由同一账号兼任"):
+        call_command("grant_role", "li", roles.ADMIN, stdout=io.StringIO())
