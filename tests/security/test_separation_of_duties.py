@@ -297,7 +297,9 @@ def test_the_first_security_admin_is_appointed_on_the_command_line(plan):
     call_command("grant_role", "zhang", roles.SECURITY_ADMIN, stdout=io.StringIO())
 
     assert state(User.objects.get(username="zhang"))[:3] == (False, True, [roles.SECURITY_ADMIN])
-    assert AuditEvent.objects.filter(kind="role_changed", username="命令行", detail="命令行授予角色“安全管理员”").exists()
+    assert AuditEvent.objects.filter(
+        kind="role_changed", username="命令行", detail="命令行授予角色“安全管理员”"
+    ).exists()
 
 
 def test_grant_role_on_the_command_line_keeps_the_roles_apart(plan):
