@@ -30,9 +30,13 @@ def enabled():
     return settings.PASSWORD_RESET_ENABLED and settings.EMAIL_BACKEND not in NOT_REAL_BACKENDS
 
 
-def _require_enabled():
-    if not enabled():
-        raise Http404("未开通通过邮件重置密码，请联系安全管理员。")
+class OnlyWhenEnabled:
+    """Every reset page answers 404 while reset by email is off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not enabled():
+            raise Http404("未开通通过邮件重置密码，请联系安全管理员。")
+        return super().dispatch(request, *args, **kwargs)
 
 
 def _too_many(request, email):
@@ -46,15 +50,11 @@ def _too_many(request, email):
     return by_address >= limit or by_email >= limit
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(OnlyWhenEnabled, auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
-
-    def dispatch(self, request, *args, **kwargs):
-        _require_enabled()
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
@@ -71,21 +71,13 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+class PasswordResetDoneView(OnlyWhenEnabled, auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_done.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        _require_enabled()
-        return super().dispatch(request, *args, **kwargs)
 
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(OnlyWhenEnabled, auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
-
-    def dispatch(self, request, *args, **kwargs):
-        _require_enabled()
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -93,9 +85,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+class PasswordResetCompleteView(OnlyWhenEnabled, auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        _require_enabled()
-        return super().dispatch(request, *args, **kwargs)

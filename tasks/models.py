@@ -169,14 +169,18 @@ class PeriodQuerySet(models.QuerySet):
         window contains today; else the latest open period that has started;
         before the plan starts, its first open period.
         """
-        periods = list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
-        for period in periods:
-            if period.start_date <= today <= period.due_date:
-                return period
-        started = [p for p in periods if p.start_date <= today]
-        if started:
-            return started[-1]
-        return periods[0] if periods else None
+        return current_of(list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk")), today)
+
+
+def current_of(periods, today):
+    """PeriodQuerySet.current on open periods already loaded, in end-date order."""
+    for period in periods:
+        if period.start_date <= today <= period.due_date:
+            return period
+    started = [p for p in periods if p.start_date <= today]
+    if started:
+        return started[-1]
+    return periods[0] if periods else None
 
 
 class Period(models.Model):

@@ -9,7 +9,7 @@ import datetime
 import chinese_calendar
 from django.conf import settings
 
-from .models import Period
+from .models import Period, current_of
 
 DUE_AFTER_DAYS = 10
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -82,19 +82,8 @@ def _open_periods(plan):
     return list(Period.objects.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
 
 
-def _current(periods, today):
-    """PeriodQuerySet.current on an already-loaded list of open periods."""
-    for period in periods:
-        if period.start_date <= today <= period.due_date:
-            return period
-    started = [p for p in periods if p.start_date <= today]
-    if started:
-        return started[-1]
-    return periods[0] if periods else None
-
-
 def _current_and_writable(periods, today):
-    current = _current(periods, today)
+    current = current_of(periods, today)
     writable = [
         p
         for p in periods

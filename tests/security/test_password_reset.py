@@ -27,6 +27,12 @@ def request_reset(client, email, ip="10.5.5.5"):
     return client.post(RESET, {"email": email}, REMOTE_ADDR=ip)
 
 
+def new_password_form(client):
+    """Follow the link of the last reset email to the set-a-new-password form."""
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[-1].body).group(1)
+    return client.get(link)["Location"]
+
+
 def test_reset_is_off_by_default(client, plan, settings):
     assert settings.PASSWORD_RESET_ENABLED is False
     assert client.get(RESET).status_code == 404
@@ -56,8 +62,7 @@ def test_reset_answers_the_same_for_an_unknown_address(reset_on, client, lead_st
 
 def test_reset_link_sets_a_new_password_and_is_audited(reset_on, client, lead_staff):
     request_reset(client, "kewei@example.gov.cn")
-    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
-    form_url = client.get(link)["Location"]
+    form_url = new_password_form(client)
 
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
@@ -71,8 +76,7 @@ def test_reset_refuses_the_current_password(reset_on, client, lead_staff):
     from tests.conftest import PASSWORD
 
     request_reset(client, "kewei@example.gov.cn")
-    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
-    form_url = client.get(link)["Location"]
+    form_url = new_password_form(client)
 
     response = client.post(form_url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
 
