@@ -1,3 +1,5 @@
+import ipaddress
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -6,6 +8,8 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group, User
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from jiading_ads.errors import bad_request
 
 from . import audit, duties, policy
 
@@ -94,6 +98,17 @@ class ReadOnlyAxesMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        # An address filter that is not an address would reach PostgreSQL's
+        # inet type as an error (and abort the transaction): refuse it first.
+        for key, value in request.GET.items():
+            if key.startswith("ip_address") and not key.endswith("__isnull"):
+                try:
+                    ipaddress.ip_address(value.strip())
+                except ValueError:
+                    return bad_request(request)
+        return super().changelist_view(request, extra_context)
 
 
 for _model, _admin_class in [
