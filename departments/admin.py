@@ -1,12 +1,39 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Unit, UnitAlias
+from .models import CollectiveMembership, Membership, Unit, UnitAlias
 
 
 class UnitAliasInline(admin.TabularInline):
     model = UnitAlias
     extra = 0
+
+
+class CollectiveMembershipInline(admin.TabularInline):
+    """Members of a collective unit (各街镇), each with the date its duty starts.
+
+    A member added here is offered the default start (the next reporting
+    period), so it is not overdue on the day it is added; the admin may change
+    the date, or clear it to make the member owe from the plan's start.
+    """
+
+    model = CollectiveMembership
+    fk_name = "collective"
+    extra = 0
+    fields = ["member", "owed_from"]
+    autocomplete_fields = ["member"]
+    verbose_name = _("成员单位")
+    verbose_name_plural = _("成员单位（集合单位各成员各自填报其承担的部分）")
+
+    # departments imports nothing from tasks, where the periods live: the
+    # tasks app tells this inline how to compute the default (tasks.apps).
+    owed_from_default = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if self.owed_from_default is not None:
+            formset.form.base_fields["owed_from"].initial = type(self).owed_from_default
+        return formset
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,8 +49,13 @@ class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "alias_list", "member_count", "sort_order"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    filter_horizontal = ["members"]
-    inlines = [UnitAliasInline, MembershipInline]
+    inlines = [UnitAliasInline, CollectiveMembershipInline, MembershipInline]
+
+    def get_inlines(self, request, obj):
+        # Only a collective unit (各街镇) has members; a new unit may become one.
+        if obj is not None and not obj.is_collective:
+            return [UnitAliasInline, MembershipInline]
+        return self.inlines
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases", "members")

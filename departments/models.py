@@ -40,6 +40,8 @@ class Unit(models.Model):
         "self",
         verbose_name=_("成员单位"),
         symmetrical=False,
+        through="CollectiveMembership",
+        through_fields=("collective", "member"),
         related_name="collectives",
         blank=True,
         help_text=_("仅对集合单位（如“各街镇”）有效：每个成员单位各自填报其承担的部分。"),
@@ -63,9 +65,36 @@ class Unit(models.Model):
     def is_collective(self):
         return self.kind == self.Kind.COLLECTIVE
 
-    @property
-    def is_district_department(self):
-        return self.kind in (self.Kind.PARTY, self.Kind.GOVERNMENT)
+
+class CollectiveMembership(models.Model):
+    """A unit is a member of a collective unit (各街镇) and owes its part of the collective's measures.
+
+    `owed_from` is when that duty starts: blank for members since the plan's
+    start; a member added later owes its first report for the periods that
+    start on or after this date (tasks/obligations.py applies it).
+    """
+
+    collective = models.ForeignKey(
+        Unit, verbose_name=_("集合单位"), on_delete=models.CASCADE, related_name="member_links"
+    )
+    member = models.ForeignKey(Unit, verbose_name=_("成员单位"), on_delete=models.CASCADE, related_name="+")
+    owed_from = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日期或之后开始的填报周期起须填报；留空表示自方案开始即须填报。"),
+    )
+
+    class Meta:
+        verbose_name = _("集合单位成员")
+        verbose_name_plural = _("集合单位成员")
+        ordering = ["collective", "member__sort_order", "member__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collective", "member"], name="collective_member_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.collective.name} ⊃ {self.member.name}"
 
 
 class UnitAlias(models.Model):

@@ -189,7 +189,6 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -266,8 +265,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiadin
 PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET", False)
 PASSWORD_RESET_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_HOUR", "5"))
 PASSWORD_RESET_TIMEOUT = 3600
-
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap4-responsive.html"
 
 if not DEBUG:
     # Production sits behind a TLS-terminating reverse proxy that sets

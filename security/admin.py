@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from departments import roles
 from jiading_ads.errors import bad_request
 
 from . import audit, duties, policy
@@ -46,7 +47,7 @@ class TrackerUserAdmin(UserAdmin):
         # the staff flag only from a 安全管理员, never for their own account
         # (security/duties.py refuses it on the models too).
         fields = ["is_superuser", "last_login", "date_joined"]
-        if obj is not None and (obj.pk == request.user.pk or not duties.is_security_admin(request.user)):
+        if obj is not None and (obj.pk == request.user.pk or not roles.is_security_admin(request.user)):
             fields += ["is_staff", "groups", "user_permissions"]
         return fields
 
@@ -68,7 +69,7 @@ admin.site.register(User, TrackerUserAdmin)
 
 class RoleAdmin(GroupAdmin):
     """Roles are shown with their permissions, which come from
-    tasks/access.GROUP_PERMISSIONS and cannot be edited here."""
+    departments/roles.PERMISSIONS and cannot be edited here."""
 
     readonly_fields = ["permissions"]
 

@@ -6,8 +6,8 @@
 - During a request (anything a person does in the browser, Django admin
   included) only a 安全管理员 changes who holds a role, an account's
   permissions or its staff flag, and never their own; nobody makes an
-  account superuser; nobody edits a role's permissions (they are set from
-  tasks/access.GROUP_PERMISSIONS after every migrate).
+  account superuser; nobody edits a role's permissions (they are granted
+  from departments/roles.PERMISSIONS after every migrate).
 - Outside a request (management commands run by the operator on the server,
   migrations, tests' fixtures) these changes are allowed: whoever can run
   commands there holds the keys anyway, and the commands are audited.
@@ -50,10 +50,6 @@ class _Anonymous:
         return ""
 
 
-def is_security_admin(user):
-    return bool(user.pk) and user.groups.filter(name=roles.SECURITY_ADMIN).exists()
-
-
 def role_conflict(group_names, is_superuser):
     """The Chinese reason why an account may not hold these roles, or None."""
     held = [name for name in roles.SEPARATED if name in group_names]
@@ -73,7 +69,7 @@ def _check_assigner(target_user, what):
     actor = _actor()
     if actor is None:
         return
-    if not is_security_admin(actor):
+    if not roles.is_security_admin(actor):
         _refuse(f"只有安全管理员可以{what}。")
     if actor.pk == target_user.pk:
         _refuse(f"安全管理员不能为自己{what}。")

@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
         TWO_FACTOR_VERIFIED = "2fa_verified", _("动态口令验证")
         TWO_FACTOR_FAILED = "2fa_failed", _("动态口令错误")
         TWO_FACTOR_RESET = "2fa_reset", _("重置动态口令")
+        INDICATOR_CHANGED = "indicator_changed", _("指标变更")
+        BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -121,6 +123,7 @@ class AccountSecurity(models.Model):
     class Meta:
         verbose_name = _("账号安全状态")
         verbose_name_plural = _("账号安全状态")
+        permissions = [("unlock_account", _("可解除登录锁定"))]
 
     def __str__(self):
         return str(self.user)

@@ -1,7 +1,9 @@
 """Audit receivers for events Django and django-axes signal on their own."""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -12,6 +14,7 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import audit, policy
+from .middleware import SESSION_EPOCH
 from .models import AccountSecurity, AuditEvent
 
 User = get_user_model()
@@ -22,8 +25,6 @@ def on_login(sender, request, user, **kwargs):
     # Stamp the session now, so "log out everywhere" also ends a session
     # that has logged in but not opened a page yet.
     if request is not None and hasattr(request, "session"):
-        from .middleware import SESSION_EPOCH
-
         request.session[SESSION_EPOCH] = policy.account_security(user).session_epoch
     audit.record(audit.Kind.LOGIN, user=user, request=request)
 
@@ -36,8 +37,6 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    from django.conf import settings
-
     username = (credentials or {}).get("username", "")
     # django-axes has already counted this attempt; more failures than the
     # limit means the account or address was locked before it.
@@ -53,8 +52,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
-    from django.conf import settings
-
     # django-axes signals again on every failure during a lockout; one
     # record per lockout period is what an assessor wants to see.
     since = timezone.now() - settings.AXES_COOLOFF_TIME
@@ -107,8 +104,6 @@ def audit_account_changes(sender, instance, created, **kwargs):
 def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    from django.contrib.auth.models import Group
-
     verb = {"post_add": "加入", "post_remove": "移出", "post_clear": "清空"}[action]
     if reverse:  # group.user_set changed
         users = User.objects.filter(pk__in=pk_set or [])
@@ -122,8 +117,6 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
 @receiver(pre_save, sender=AccountSecurity)
 def two_factor_exemption_only_in_development(sender, instance, **kwargs):
     """The demo accounts' exemption cannot be set on a production system."""
-    from django.conf import settings
-
     if instance.two_factor_exempt and not settings.DEBUG:
         raise PermissionDenied("免动态口令只用于演示账号，且只能在开发环境（DEBUG）中设置。")
 

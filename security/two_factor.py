@@ -33,7 +33,9 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, duties, policy
+from departments import roles
+
+from . import audit, policy
 
 RECOVERY_CODES = 10
 SESSION_RECOVERY = "two_factor_recovery_codes"
@@ -165,15 +167,12 @@ def verify(request):
     return render(request, "security/two_factor_verify.html", {"error": error, "next": _next(request)})
 
 
-def _require_security_admin(request):
-    if not duties.is_security_admin(request.user):
-        raise PermissionDenied("只有安全管理员可以查看和重置动态口令。")
+security_admin_required = roles.check_required(roles.is_security_admin, "只有安全管理员可以查看和重置动态口令。")
 
 
-@login_required
+@security_admin_required
 def overview(request):
     """The 安全管理员's list: who must use two factors, who has enrolled."""
-    _require_security_admin(request)
     enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     users = (
         User.objects.filter(is_active=True).prefetch_related("groups").select_related("security").order_by("username")
@@ -191,11 +190,10 @@ def overview(request):
     )
 
 
-@login_required
+@security_admin_required
 @require_POST
 def reset(request, pk):
     """Remove an account's TOTP and recovery codes; it enrols again at next login."""
-    _require_security_admin(request)
     target = get_object_or_404(User, pk=pk)
     if target.pk == request.user.pk:
         raise PermissionDenied("安全管理员不能重置自己的动态口令，请由另一位安全管理员操作。")

@@ -1,17 +1,12 @@
 import io
 from urllib.parse import quote
 
-import django_filters
-import django_tables2 as tables
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -26,17 +21,9 @@ from departments import roles
 from jiading_ads.params import configure_table
 
 from . import audit, policy
+from .filters import AuditFilter
 from .models import AuditEvent
-
-
-def is_auditor(user):
-    """Holds 审计员; the break-glass superuser never reads the trail (三员分立)."""
-    return user.is_authenticated and not user.is_superuser and user.groups.filter(name=roles.AUDITOR).exists()
-
-
-def can_unlock(user):
-    """Lockouts are the 安全管理员's (三员分立), and the break-glass superuser's in an emergency."""
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=roles.SECURITY_ADMIN).exists())
+from .tables import AuditTable
 
 
 def permission_denied(request, exception=None):
@@ -95,41 +82,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class AuditFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(label="事件类型", choices=AuditEvent.Kind.choices)
-    result = django_filters.ChoiceFilter(label="结果", choices=AuditEvent.Result.choices)
-    username = django_filters.CharFilter(label="用户", lookup_expr="icontains")
-    ip_address = django_filters.CharFilter(label="来源地址", lookup_expr="startswith")
-    since = django_filters.DateFilter(
-        label="起始日期", field_name="at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = django_filters.DateFilter(
-        label="截止日期", field_name="at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    class Meta:
-        model = AuditEvent
-        fields = ["kind", "result", "username", "ip_address", "since", "until"]
-
-
-class AuditTable(tables.Table):
-    at = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", attrs={"td": {"data-label": "时间"}})
-    kind = tables.Column(verbose_name="事件类型", attrs={"td": {"data-label": "事件类型"}})
-    result = tables.Column(verbose_name="结果", attrs={"td": {"data-label": "结果"}})
-    username = tables.Column(verbose_name="用户", attrs={"td": {"data-label": "用户"}})
-    ip_address = tables.Column(verbose_name="来源地址", attrs={"td": {"data-label": "来源地址"}})
-    object_repr = tables.Column(verbose_name="对象", attrs={"td": {"data-label": "对象"}})
-    detail = tables.Column(verbose_name="详情", attrs={"td": {"data-label": "详情"}})
-
-    class Meta:
-        model = AuditEvent
-        fields = ["at", "kind", "result", "username", "ip_address", "object_repr", "detail"]
-        attrs = {"class": "data stack"}
-        template_name = "django_tables2/table.html"
-        order_by = "-at"
-        empty_text = "没有符合条件的记录。"
-
-
 EXPORT_COLUMNS = [
     ("时间", lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S")),
     ("事件类型", lambda e: e.get_kind_display()),
@@ -146,7 +98,7 @@ EXPORT_COLUMNS = [
 def _audit_workbook(events):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("审计日志")
-    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50]):
+    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50], strict=True):
         sheet.column_dimensions[letter].width = width
     header = []
     for title, _ in EXPORT_COLUMNS:
@@ -169,10 +121,8 @@ def _audit_workbook(events):
     return buffer.getvalue()
 
 
-@login_required
+@roles.check_required(roles.reads_audit_trail, "只有审计员可以查看审计日志。")
 def audit_trail(request):
-    if not is_auditor(request.user):
-        raise PermissionDenied("只有审计员可以查看审计日志。")
     audit_filter = AuditFilter(request.GET or None, queryset=AuditEvent.objects.all())
     events = audit_filter.qs
     if request.GET.get("export") == "xlsx":
@@ -198,10 +148,8 @@ def audit_trail(request):
     )
 
 
-@login_required
+@roles.check_required(roles.can_unlock, "只有安全管理员可以解除锁定。")
 def lockouts(request):
-    if not can_unlock(request.user):
-        raise PermissionDenied("只有安全管理员可以解除锁定。")
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
         ip_address = request.POST.get("ip_address", "").strip()

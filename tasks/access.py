@@ -1,108 +1,25 @@
-"""Who may do what. Views, the admin and the commands all ask here."""
+"""Who may see and do what on the plan pages: views, templates and commands ask here.
 
-from functools import wraps
+The roles and their permissions are the table in departments/roles.py. This
+module combines them with the units a user is staff of (Membership): may the
+user review, see every unit, see a unit's drafts and evidence files, export or
+import which rows of the 台账; and the decorators that guard the views.
+"""
 
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
 from departments import roles
 from departments.models import Unit
 
-REVIEW = "tasks.review_report"
-SEE_ALL = "tasks.view_all_progress"
-
-GROUP_PERMISSIONS = {
-    roles.COORDINATOR: [
-        "tasks.review_report",
-        "tasks.view_all_progress",
-        "tasks.add_period",
-        "tasks.change_period",
-        "tasks.view_period",
-    ],
-    roles.VIEWER: ["tasks.view_all_progress"],
-    roles.AUDITOR: [],
-    roles.ADMIN: [
-        "tasks.view_all_progress",
-        "tasks.view_plan",
-        "tasks.change_plan",
-        "tasks.view_task",
-        "tasks.change_task",
-        "tasks.view_measure",
-        "tasks.change_measure",
-        "tasks.view_assignment",
-        "tasks.change_assignment",
-        "departments.view_unit",
-        "departments.add_unit",
-        "departments.change_unit",
-        "departments.view_unitalias",
-        "departments.add_unitalias",
-        "departments.change_unitalias",
-        "departments.delete_unitalias",
-        "departments.view_membership",
-        "departments.add_membership",
-        "departments.change_membership",
-        "departments.delete_membership",
-        "auth.view_user",
-    ],
-    # Accounts, roles and lockouts; no plan data (三员分立, security/duties.py).
-    roles.SECURITY_ADMIN: [
-        "auth.view_user",
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_group",
-        "axes.view_accessattempt",
-        "axes.view_accessfailurelog",
-        "axes.view_accesslog",
-    ],
-}
-
-
-def ensure_roles(**kwargs):
-    """Create the role groups and grant their permissions (post_migrate)."""
-    for name, codes in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        wanted = []
-        for code in codes:
-            app_label, codename = code.split(".")
-            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if permission is not None:
-                wanted.append(permission)
-        group.permissions.add(*wanted)
-
-
-def is_auditor_only(user):
-    """An auditor reads the audit trail and nothing else (separation of duties)."""
-    if not user.is_authenticated or user.is_superuser:
-        return False
-    names = _group_names(user)
-    return roles.AUDITOR in names and not (names - {roles.AUDITOR}) and not user_units(user)
-
-
-def _group_names(user):
-    if not hasattr(user, "_tracker_groups"):
-        user._tracker_groups = set(user.groups.values_list("name", flat=True))
-    return user._tracker_groups
-
-
-def reader_required(view):
-    """Login required, and no plan pages for auditors."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if is_auditor_only(request.user):
-            raise PermissionDenied("审计员只能查看审计日志。")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+from .models import Plan, ReportEvent
 
 
 def can_review(user):
-    return user.is_authenticated and user.has_perm(REVIEW)
+    return user.is_authenticated and user.has_perm(roles.REVIEW_REPORTS)
 
 
 def can_see_everything(user):
-    return user.is_authenticated and user.has_perm(SEE_ALL)
+    return user.is_authenticated and user.has_perm(roles.SEE_ALL_PROGRESS)
 
 
 def user_units(user):
@@ -112,6 +29,26 @@ def user_units(user):
     if not hasattr(user, "_tracker_units"):
         user._tracker_units = list(Unit.objects.for_user(user))
     return user._tracker_units
+
+
+def can_see_private(user, unit_id):
+    """A unit's drafts and evidence files are its own business: only its staff
+    and those who see every unit see them."""
+    return can_see_everything(user) or any(unit.pk == unit_id for unit in user_units(user))
+
+
+def visible_timeline(user, events):
+    """The timeline events the user may see: a draft stays private to its unit until submitted."""
+    return [
+        event
+        for event in events
+        if event.action != ReportEvent.Action.DRAFT_SAVED or can_see_private(user, event.report.unit_id)
+    ]
+
+
+def visible_evidence(user, evidence):
+    """The evidence files (report and unit loaded) the user may see and download."""
+    return [item for item in evidence if can_see_private(user, item.report.unit_id)]
 
 
 def status_sheet_units(user, *, importing=False):
@@ -128,9 +65,28 @@ def status_sheet_units(user, *, importing=False):
     return frozenset(u.pk for u in units)
 
 
-def require_review(user):
-    if not can_review(user):
-        raise PermissionDenied("只有协调人可以执行此操作。")
+# View decorators. Each requires a login; non_auditor_login_required goes
+# outermost, so an auditor is told why whatever the page.
+
+
+def non_auditor_login_required(view):
+    """Login required, and 403 for auditors: every plan page."""
+    return roles.check_required(lambda user: not roles.is_auditor_only(user), "审计员只能查看审计日志。")(view)
+
+
+def review_required(view):
+    """Coordinators only: review, reporting periods."""
+    return roles.check_required(can_review, "只有协调人可以执行此操作。")(view)
+
+
+def see_everything_required(view):
+    """Coordinators, viewers and admins: switching between plans."""
+    return roles.check_required(can_see_everything, "只有协调人、查看人员和管理员可以切换行动方案。")(view)
+
+
+def can_load_plans(user):
+    """Admins (staff with the plan permissions) load plans from task tables."""
+    return user.is_authenticated and user.is_staff and user.has_perms(roles.LOAD_PLANS)
 
 
 def nav_context(request):
@@ -138,18 +94,16 @@ def nav_context(request):
     user = request.user
     if not user.is_authenticated:
         return {}
-    groups = _group_names(user)
     plans = []
     if can_see_everything(user):
-        from .models import Plan
-
         plans = list(Plan.objects.order_by("-start_date", "doc_number").values_list("pk", "title", "doc_number"))
     return {
         "nav_plans": plans if len(plans) > 1 else [],
         "nav_can_review": can_review(user),
         "nav_can_see_everything": can_see_everything(user),
         "nav_is_unit_staff": bool(user_units(user)),
-        "nav_is_auditor": roles.AUDITOR in groups,
-        "nav_is_auditor_only": is_auditor_only(user),
-        "nav_can_unlock": user.is_superuser or roles.SECURITY_ADMIN in groups,
+        "nav_reads_audit_trail": roles.reads_audit_trail(user),
+        "nav_is_auditor_only": roles.is_auditor_only(user),
+        "nav_can_unlock": roles.can_unlock(user),
+        "nav_can_load_plans": can_load_plans(user),
     }

@@ -2,7 +2,23 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assignment, Evidence, Measure, Period, Plan, ReminderLog, Report, ReportEvent, Task
+from . import indicators
+from .models import (
+    Assignment,
+    Evidence,
+    Indicator,
+    IndicatorEvent,
+    IndicatorEvidence,
+    IndicatorValue,
+    Measure,
+    Period,
+    Plan,
+    ReminderLog,
+    Report,
+    ReportEvent,
+    Task,
+)
+from .obligations import default_owed_from
 
 
 class TaskInline(admin.TabularInline):
@@ -22,9 +38,15 @@ class MeasureInline(admin.TabularInline):
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     extra = 0
-    fields = ["position", "unit", "printed_name", "role"]
+    fields = ["position", "unit", "printed_name", "role", "owed_from"]
     ordering = ["position"]
     autocomplete_fields = ["unit"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # A unit added to a measure owes from the next period unless the admin says otherwise.
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["owed_from"].initial = default_owed_from
+        return formset
 
 
 @admin.register(Plan)
@@ -72,7 +94,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["measure", "printed_name", "unit", "role", "position"]
+    list_display = ["measure", "printed_name", "unit", "role", "position", "owed_from"]
     list_filter = ["role", "unit__kind", "measure__task", "unit"]
     search_fields = ["printed_name", "unit__name", "measure__text"]
     list_select_related = ["measure__task", "unit"]
@@ -133,3 +155,39 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_display = ["sent_on", "unit", "period", "obligation_count", "recipients"]
     list_filter = ["sent_on", "period"]
     list_select_related = ["unit", "period"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """Targets ("若干", "一批") and baselines are set here; every change is audited."""
+
+    list_display = ["number", "name", "plan", "target_kind", "target_value", "target_year", "baseline_year", "unit"]
+    list_display_links = ["number", "name"]
+    list_filter = ["plan", "target_kind"]
+    list_select_related = ["plan", "unit"]
+    search_fields = ["name", "goal_text"]
+    autocomplete_fields = ["unit", "data_unit"]
+
+    def save_model(self, request, obj, form, change):
+        before = indicators.target_snapshot(Indicator.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        indicators.record_target_change(request.user, obj, before)
+
+
+class IndicatorEventInline(ReportEventInline):
+    model = IndicatorEvent
+
+
+class IndicatorEvidenceInline(EvidenceInline):
+    model = IndicatorEvidence
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(ReportAdmin):
+    """Values change only through the indicators module, so the admin shows them read-only."""
+
+    list_display = ["indicator", "year", "value", "source", "state", "updated_at"]
+    list_filter = ["state", "indicator__plan", "indicator"]
+    search_fields = ["indicator__name", "source"]
+    list_select_related = ["indicator"]
+    inlines = [IndicatorEvidenceInline, IndicatorEventInline]

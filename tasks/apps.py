@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +7,9 @@ class TasksConfig(AppConfig):
     verbose_name = _("行动方案")
 
     def ready(self):
-        from .access import ensure_roles
+        from departments.admin import CollectiveMembershipInline
 
-        post_migrate.connect(ensure_roles, sender=self)
+        from .obligations import default_owed_from
+
+        # A member added in the admin owes from the next period by default.
+        CollectiveMembershipInline.owed_from_default = staticmethod(default_owed_from)

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Unit
+from departments.models import CollectiveMembership, Unit
 
 from .forms import FastSelect
 from .models import Assignment, Measure, Period, Report, Task
@@ -10,8 +10,12 @@ from .progress import Light
 
 
 class MeasureFilter(django_filters.FilterSet):
-    """Filters of /measures/. Status, light and period depend on the reports,
-    so they filter nothing here: the view applies them after computing progress."""
+    """Filters of /measures/.
+
+    Status and light depend on the reports: `qs` leaves them out and
+    `filter_states` applies them to the measures' computed states. The period
+    chooses which states are computed.
+    """
 
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text")
     task = django_filters.ModelChoiceFilter(label=_("工作任务"), queryset=Task.objects.none())
@@ -38,7 +42,7 @@ class MeasureFilter(django_filters.FilterSet):
         self.filters["period"].queryset = Period.objects.filter(plan=plan).order_by("end_date")
         # The units this plan concerns: listed on its measures, or members of a listed collective.
         listed = Assignment.objects.filter(measure__task__plan=plan).values("unit_id")
-        members = Unit.members.through.objects.filter(from_unit_id__in=listed).values("to_unit_id")
+        members = CollectiveMembership.objects.filter(collective_id__in=listed).values("member_id")
         self.filters["unit"].queryset = Unit.objects.filter(Q(pk__in=listed) | Q(pk__in=members)).order_by(
             "sort_order", "name"
         )
@@ -64,4 +68,23 @@ class MeasureFilter(django_filters.FilterSet):
         return queryset.filter(condition).distinct()
 
     def computed(self, queryset, name, value):
-        return queryset
+        return queryset  # applied by filter_states, or by the caller (period)
+
+    def _choices(self):
+        return self.form.cleaned_data if self.is_valid() else {}
+
+    @property
+    def needs_states(self):
+        """Whether filtering needs every measure's computed state (status or light chosen)."""
+        choices = self._choices()
+        return bool(choices.get("status") or choices.get("light"))
+
+    def filter_states(self, states):
+        """The computed states (progress.MeasureState) that pass the status and light filters."""
+        choices = self._choices()
+        states = list(states)
+        if choices.get("status"):
+            states = [s for s in states if (s.status or "none") == choices["status"]]
+        if choices.get("light"):
+            states = [s for s in states if s.light == choices["light"]]
+        return states

@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Period, Report
+from .models import IndicatorValue, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -44,16 +44,18 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
-class ReportForm(forms.ModelForm):
-    version = forms.IntegerField(
+def version_field():
+    """The hidden version a form was based on, for the optimistic version check."""
+    stale = _("表单已过期，请刷新页面后重新填写。")
+    return forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=0,
-        error_messages={
-            "required": _("表单已过期，请刷新页面后重新填写。"),
-            "invalid": _("表单已过期，请刷新页面后重新填写。"),
-            "min_value": _("表单已过期，请刷新页面后重新填写。"),
-        },
+        error_messages={"required": stale, "invalid": stale, "min_value": stale},
     )
+
+
+class ReportForm(forms.ModelForm):
+    version = version_field()
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
         min_value=0,
@@ -179,3 +181,73 @@ class FastSelect(forms.Select):
             options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
+
+
+class IndicatorValueForm(forms.ModelForm):
+    """One year's actual value of an indicator, with its source and evidence."""
+
+    version = version_field()
+    value = forms.DecimalField(
+        label=_("实际值"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "required": _("请填写实际值。"),
+            "invalid": _("实际值应为数字。"),
+            "min_value": _("实际值不能为负数。"),
+            "max_digits": _("实际值位数过多。"),
+            "max_decimal_places": _("实际值最多保留两位小数。"),
+            "max_whole_digits": _("实际值位数过多。"),
+        },
+    )
+    evidence_files = EvidenceField(
+        label=_("佐证材料"),
+        help_text=_("可选，可多选，如统计报表、部门文件。单个文件不超过 %(limit)s。")
+        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["value", "source", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"source": {"required": _("请填写数据来源（如“区统计局年度统计报表”）。")}}
+
+    def _post_clean(self):
+        # The indicators module saves the value; the indicator and year are the view's.
+        pass
+
+
+class PlanTableForm(forms.Form):
+    """The 导入行动方案 upload: the task table and what the table does not say."""
+
+    file = forms.FileField(
+        label=_("任务分工表（Word .docx 或 Excel .xlsx）"),
+        help_text=_("表头应有“工作任务”“具体措施”“责任单位”三列；备注写在表下或“备注”列。"),
+    )
+    doc_number = forms.CharField(
+        label=_("文号"), max_length=50, help_text=_("如 嘉府发〔2026〕1号；同一文号再次导入即更新该方案。")
+    )
+    title = forms.CharField(label=_("方案标题"), max_length=200)
+    issuer = forms.CharField(label=_("发文机关"), max_length=100, required=False)
+    start_date = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("空着则取标题中的年份。"),
+    )
+    end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_doc_number(self):
+        return self.cleaned_data["doc_number"].strip()
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            raise forms.ValidationError(_("结束日期早于开始日期。"))
+        return cleaned

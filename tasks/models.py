@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -7,15 +8,54 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 
 
+class PlanQuerySet(models.QuerySet):
+    def default(self):
+        """The plan shown when none is chosen: settings.DEFAULT_PLAN_DOC_NUMBER,
+        else the most recent; None without any plan. One or two queries."""
+        chosen = self.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER).first()
+        return chosen or self.order_by("-start_date", "-pk").first()
+
+
 class Plan(models.Model):
+    """A plan and the notice that issued it, section by section, verbatim."""
+
+    # The body's numbered sections in the notice's order; "tasks" is 四、具体任务.
+    SECTION_KEYS = ["guidance", "goals", "key_points", "tasks", "safeguards"]
+    DEFAULT_HEADINGS = {
+        "guidance": "一、指导思想",
+        "goals": "二、主要目标",
+        "key_points": "三、工作重点",
+        "tasks": "四、具体任务",
+        "safeguards": "五、保障措施",
+    }
+
     title = models.CharField(_("标题"), max_length=200)
     doc_number = models.CharField(_("文号"), max_length=50, unique=True)
     issuer = models.CharField(_("发文机关"), max_length=100)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
+    header = models.CharField(
+        _("发文机关标志"), max_length=100, blank=True, help_text=_("如“上海市嘉定区人民政府文件”。")
+    )
+    notice_title = models.CharField(_("通知标题"), max_length=300, blank=True)
+    addressees = models.TextField(_("主送机关"), blank=True)
+    notice_text = models.TextField(
+        _("通知正文"), blank=True, help_text=_("印发说明，如“经区政府同意，现将……印发给你们”。")
+    )
+    notice_attachment = models.CharField(_("附件说明"), max_length=300, blank=True)
+    preamble = models.TextField(_("前言"), blank=True)
+    headings = models.JSONField(
+        _("各部分标题"), default=dict, blank=True, help_text=_('正文各部分的标题，如 {"guidance": "一、指导思想"}。')
+    )
+    guidance = models.TextField(_("指导思想"), blank=True)
     goals = models.TextField(_("主要目标"), blank=True)
+    key_points = models.TextField(_("工作重点"), blank=True)
     safeguards = models.TextField(_("保障措施"), blank=True)
+    attachment_note = models.CharField(_("正文末附件说明"), max_length=300, blank=True)
+    attachment_title = models.CharField(_("附件标题"), max_length=300, blank=True)
     lead_note = models.TextField(_("备注"), blank=True, help_text=_("任务分工表的备注，说明牵头单位的确定规则。"))
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("行动方案")
@@ -33,6 +73,13 @@ class Plan(models.Model):
 
     def get_absolute_url(self):
         return reverse("tasks:plan")
+
+    def heading(self, key):
+        return self.headings.get(key) or self.DEFAULT_HEADINGS[key]
+
+    def body_sections(self):
+        """[(key, heading, text)] of the body's numbered sections in order; text "" for 四."""
+        return [(key, self.heading(key), "" if key == "tasks" else getattr(self, key)) for key in self.SECTION_KEYS]
 
 
 class Task(models.Model):
@@ -139,6 +186,12 @@ class Assignment(models.Model):
     position = models.PositiveSmallIntegerField(_("排列位置"), help_text=_("在原文中的次序，从 1 开始。"))
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
     printed_name = models.CharField(_("原文名称"), max_length=100)
+    owed_from = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日期或之后开始的填报周期起须填报；留空表示自方案开始即须填报。"),
+    )
 
     class Meta:
         verbose_name = _("责任分工")
@@ -158,9 +211,6 @@ class Assignment(models.Model):
 
 
 class PeriodQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(is_closed=False)
-
     def current(self, plan, today):
         """The period units report on today. One query.
 
@@ -221,12 +271,6 @@ class Period(models.Model):
         return self.name
 
 
-class ReportQuerySet(models.QuerySet):
-    def official(self):
-        """Reports that count for progress: submitted or approved, not drafts."""
-        return self.filter(state__in=[Report.State.SUBMITTED, Report.State.APPROVED])
-
-
 class Report(models.Model):
     """One unit's progress on one measure for one period."""
 
@@ -241,6 +285,9 @@ class Report(models.Model):
         SUBMITTED = "submitted", _("已提交")
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已通过")
+
+    # Submitted or approved reports count for progress; drafts and returned ones do not.
+    OFFICIAL_STATES = (State.SUBMITTED, State.APPROVED)
 
     measure = models.ForeignKey(Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports")
     unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports")
@@ -260,8 +307,6 @@ class Report(models.Model):
         "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-
-    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("进展填报")
@@ -288,8 +333,9 @@ class Report(models.Model):
         return reverse("tasks:measure_detail", args=[self.measure_id])
 
     @property
-    def is_lead(self):
-        return self.role == Assignment.Role.LEAD
+    def is_official(self):
+        """Whether the report counts for progress: submitted or approved."""
+        return self.state in self.OFFICIAL_STATES
 
 
 class ReportEvent(models.Model):
@@ -369,3 +415,177 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.sent_on}"
+
+
+class Indicator(models.Model):
+    """A measurable goal of the plan (二、主要目标): baseline, target and yearly actuals.
+
+    Whether it is reached is decided in tasks/indicators.py.
+    """
+
+    class TargetKind(models.TextChoices):
+        ABSOLUTE = "absolute", _("达到目标值")
+        OVER_BASELINE = "over_baseline", _("较基期增长百分比")
+        ANNUAL_GROWTH = "annual_growth", _("每年增长率不低于")
+
+    plan = models.ForeignKey(Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="indicators")
+    number = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("指标名称"), max_length=100)
+    goal_text = models.CharField(_("原文表述"), max_length=200, blank=True)
+    measure_unit = models.CharField(_("计量单位"), max_length=20)
+    baseline_year = models.PositiveSmallIntegerField(_("基期年份"), null=True, blank=True)
+    baseline_value = models.DecimalField(
+        _("基期值"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("留空时取基期年份经审核的实际值。"),
+    )
+    target_kind = models.CharField(_("目标类型"), max_length=20, choices=TargetKind.choices)
+    target_value = models.DecimalField(
+        _("目标值"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "达到目标值：目标年份应达到的数值；增长类：百分比（如 40 表示 40%）。原文为“若干”“一批”的，由管理员设定。"
+        ),
+    )
+    target_year = models.PositiveSmallIntegerField(_("目标年份"))
+    target_note = models.CharField(_("目标说明"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("责任单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("其联络员填报实际值。"),
+    )
+    data_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("数据提供单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("目标指标")
+        verbose_name_plural = _("目标指标")
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="indicator_number_unique_per_plan"),
+            models.CheckConstraint(
+                condition=models.Q(target_value__isnull=True) | models.Q(target_value__gte=0),
+                name="indicator_target_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_year__isnull=True) | models.Q(baseline_year__lt=models.F("target_year")),
+                name="indicator_baseline_before_target",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tasks:indicator_detail", args=[self.pk])
+
+    @property
+    def first_year(self):
+        """The first year a value may be entered for: the baseline year, else the plan's first."""
+        return self.baseline_year or self.plan.start_date.year
+
+    @property
+    def years(self):
+        return list(range(self.first_year, self.target_year + 1))
+
+
+class IndicatorValue(models.Model):
+    """One year's actual value of an indicator, entered and reviewed like a report."""
+
+    State = Report.State
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("目标指标"), on_delete=models.CASCADE, related_name="values"
+    )
+    year = models.PositiveSmallIntegerField(_("年份"))
+    value = models.DecimalField(_("实际值"), max_digits=16, decimal_places=2)
+    source = models.CharField(_("数据来源"), max_length=200)
+    note = models.TextField(_("说明"), blank=True)
+    state = models.CharField(_("流程状态"), max_length=10, choices=Report.State.choices, default=Report.State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指标实际值")
+        verbose_name_plural = _("指标实际值")
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="indicator_value_once_per_year"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="indicator_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} {self.year}年"
+
+    def get_absolute_url(self):
+        return reverse("tasks:indicator_detail", args=[self.indicator_id])
+
+
+class IndicatorEvent(models.Model):
+    """One entry of an indicator's timeline; never edited once written."""
+
+    value = models.ForeignKey(
+        IndicatorValue, verbose_name=_("指标实际值"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=15, choices=ReportEvent.Action.choices)
+    actor = models.ForeignKey(
+        "auth.User", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(_("时间"))
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("指标填报记录")
+        verbose_name_plural = _("指标填报记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+def indicator_evidence_path(instance, filename):
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/indicators/{instance.value.indicator_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class IndicatorEvidence(models.Model):
+    value = models.ForeignKey(
+        IndicatorValue, verbose_name=_("指标实际值"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("文件"), upload_to=indicator_evidence_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey("auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("指标佐证材料")
+        verbose_name_plural = _("指标佐证材料")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("tasks:indicator_evidence", args=[self.pk])

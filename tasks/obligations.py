@@ -4,13 +4,23 @@ Every (measure, unit) assignment is an obligation. An assignment to a
 collective unit (各街镇, 各相关街镇) is an obligation of each of its members,
 in the collective's role, so each town reports its own part. A unit that is
 also listed directly on the same measure keeps its direct assignment.
+
+When an obligation starts: an assignment or a collective membership may carry
+an `owed_from` date (blank: from the plan's start). The obligation owes a
+report for a period only if the period starts on or after that date, so a
+unit added in the middle of a period owes its first report for the next one
+and is never overdue on the day it was added. `Obligation.owes` is the one
+place this rule is applied; tasks/progress.py asks it.
 """
 
+import datetime
 from dataclasses import dataclass
 
-from departments.models import Unit
+from django.utils import timezone
 
-from .models import Assignment, Measure
+from departments.models import CollectiveMembership, Unit
+
+from .models import Assignment, Measure, Period
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class Obligation:
     role: str
     position: int
     collective: Unit | None = None  # set when the duty comes through 各街镇 etc.
+    owed_from: datetime.date | None = None  # None: owed from the plan's start
 
     @property
     def key(self):
@@ -32,13 +43,38 @@ class Obligation:
     def get_role_display(self):
         return Assignment.Role(self.role).label
 
+    def owes(self, period):
+        """Whether a report is owed for `period` (None: no period, nothing owed yet either)."""
+        if self.owed_from is None:
+            return True
+        return period is not None and period.start_date >= self.owed_from
+
+
+def later(*dates):
+    """The latest of the dates given, ignoring None (None if all are)."""
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
+
+
+def default_owed_from(today=None):
+    """When a unit added today starts to owe reports: the start of the next
+    reporting period of any plan, else tomorrow. One query.
+
+    Obligations are owed for periods starting on or after this date, so any
+    day after today up to a plan's next period start gives that plan the same
+    answer; the next period's start is simply the date a person understands.
+    """
+    today = today or timezone.localdate()
+    upcoming = Period.objects.filter(start_date__gt=today).order_by("start_date").values_list("start_date", flat=True)
+    return upcoming.first() or today + datetime.timedelta(days=1)
+
 
 def collective_members():
-    """{collective unit id: [member units]}. One query."""
+    """{collective unit id: [CollectiveMembership with its member loaded]}. One query."""
     members = {}
-    rows = Unit.members.through.objects.select_related("to_unit").order_by("to_unit__sort_order", "to_unit__name")
+    rows = CollectiveMembership.objects.select_related("member").order_by("member__sort_order", "member__name")
     for row in rows:
-        members.setdefault(row.from_unit_id, []).append(row.to_unit)
+        members.setdefault(row.collective_id, []).append(row)
     return members
 
 
@@ -48,11 +84,12 @@ def expand(assignments, members):
     obligations = []
     for a in sorted(assignments, key=lambda a: (a.measure_id, a.position)):
         if a.unit.is_collective:
-            for member in members.get(a.unit_id, []):
-                if (a.measure_id, member.pk) not in direct:
-                    obligations.append(Obligation(a.measure, member, a.role, a.position, a.unit))
+            for link in members.get(a.unit_id, []):
+                if (a.measure_id, link.member_id) not in direct:
+                    owed_from = later(a.owed_from, link.owed_from)
+                    obligations.append(Obligation(a.measure, link.member, a.role, a.position, a.unit, owed_from))
         else:
-            obligations.append(Obligation(a.measure, a.unit, a.role, a.position))
+            obligations.append(Obligation(a.measure, a.unit, a.role, a.position, owed_from=a.owed_from))
     return obligations
 
 
@@ -68,7 +105,7 @@ def for_units(units, plan=None):
     if not unit_ids:
         return []
     members = collective_members()
-    collectives = [cid for cid, ms in members.items() if any(m.pk in unit_ids for m in ms)]
+    collectives = [cid for cid, links in members.items() if any(link.member_id in unit_ids for link in links)]
     assignments = Assignment.objects.filter(unit_id__in=unit_ids + collectives).select_related(
         "unit", "measure__task__plan"
     )
@@ -81,9 +118,10 @@ def for_units(units, plan=None):
     )
 
 
-def find(measure, unit):
-    """The obligation of `unit` on `measure`, or None."""
-    for obligation in for_measure(measure):
+def find(measure, unit, members=None):
+    """The obligation of `unit` on `measure`, or None: the one rule for whether
+    and in which role a unit reports on a measure."""
+    for obligation in for_measure(measure, members):
         if obligation.unit.pk == unit.pk:
             return obligation
     return None

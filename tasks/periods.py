@@ -64,6 +64,17 @@ def ensure_quarterly_periods(plan):
     return len(new)
 
 
+def as_of(period, today):
+    """The day progress is computed for when looking at `period`: today, or a
+    past period's due date (a period that is no longer the current one is shown
+    as it stood then). One query for a past period."""
+    if period is not None and period.due_date < today and period.end_date < today:
+        current = Period.objects.current(period.plan, today)
+        if current is not None and current.pk != period.pk:
+            return period.due_date
+    return today
+
+
 # Which periods take reports. Views (the report form), the 台账 import and
 # the workflow all ask here, so a hand-edited period field cannot get past.
 

@@ -9,15 +9,17 @@ attached to measures survive a reload.
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.db import transaction
 
-from departments.models import Unit, UnitAlias
+from departments.models import CollectiveMembership, Unit, UnitAlias
 
-from .models import Assignment, Measure, Plan, Task
+from .models import Assignment, Indicator, Measure, Plan, Task
+from .obligations import default_owed_from
 from .periods import ensure_quarterly_periods
 
 DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
@@ -52,6 +54,7 @@ class MeasureSpec:
     leads: list  # printed names of the lead units
     each_lead_own_part: bool
     due_date: datetime.date | None
+    leads_as_marked: bool = False
 
 
 @dataclass
@@ -75,6 +78,31 @@ class PlanSpec:
     lead_note: str
     units: list
     tasks: list
+    # The notice's other sections (NOTICE_FIELDS) the data gives, and its
+    # headings (None: not given). A plan loaded from its task table gives
+    # none of them, nor indicators, and keeps what it has.
+    notice: dict = field(default_factory=dict)
+    headings: dict | None = None
+    indicators: list = field(default_factory=list)
+    # Printed names resolved to a unit for this plan only (no alias is kept):
+    # what an admin chose when loading a plan from its task table.
+    name_map: dict = field(default_factory=dict)
+
+
+@dataclass
+class IndicatorSpec:
+    number: int
+    name: str
+    goal: str
+    measure_unit: str
+    baseline_year: int | None
+    baseline_value: Decimal | None
+    target_kind: str
+    target_value: Decimal | None
+    target_year: int
+    target_note: str
+    unit: str  # printed name
+    data_unit: str
 
 
 @dataclass
@@ -83,6 +111,7 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     warnings: list = field(default_factory=list)
+    members_added: list = field(default_factory=list)  # (collective, [member names], owed_from)
 
     @property
     def changed(self):
@@ -159,6 +188,119 @@ def _departments(reader, item, where):
     return names
 
 
+# The notice's other sections, all optional, stored verbatim on Plan.
+NOTICE_FIELDS = [
+    "header",
+    "notice_title",
+    "addressees",
+    "notice_text",
+    "notice_attachment",
+    "preamble",
+    "guidance",
+    "key_points",
+    "attachment_note",
+    "attachment_title",
+]
+HEADING_LENGTH = 50
+
+
+def _notice(reader, plan):
+    """The notice sections the data gives; a section it leaves out is kept as it is."""
+    where = "“plan”部分"
+    return {
+        name: reader.text(plan, name, where, required=False, max_length=_length(Plan, name))
+        for name in NOTICE_FIELDS
+        if name in plan
+    }
+
+
+def _headings(reader, plan):
+    if "headings" not in plan:
+        return None
+    raw = plan["headings"]
+    if raw is None:
+        return {}
+    where = "“plan”部分的“headings”"
+    raw = reader.mapping(raw, where)
+    unknown = set(raw) - set(Plan.SECTION_KEYS)
+    if unknown:
+        reader.fail(
+            f"{where}中有未知的部分“{'、'.join(sorted(map(str, unknown)))}”，应为 {'、'.join(Plan.SECTION_KEYS)} 之一"
+        )
+    return {key: reader.text(raw, key, where, max_length=HEADING_LENGTH) for key in raw}
+
+
+YEARS = (1900, 2100)
+
+
+def _year(reader, data, key, where, required=True):
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not YEARS[0] <= value <= YEARS[1]:
+        reader.fail(f"{where}的“{key}”应为 {YEARS[0]} 到 {YEARS[1]} 之间的年份，实为 {value!r}")
+    return value
+
+
+def _amount(reader, data, key, where):
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        reader.fail(f"{where}的“{key}”应为数字，实为 {value!r}")
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e14"):
+        reader.fail(f"{where}的“{key}”应为不小于 0 的数字，实为 {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _read_indicators(reader, value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        reader.fail("“indicators”应为列表")
+    indicators, numbers = [], set()
+    for index, item in enumerate(value, start=1):
+        item = reader.mapping(item, f"第 {index} 个指标")
+        number = reader.number(item, "number", f"第 {index} 个指标")
+        where = f"指标 {number}"
+        if number in numbers:
+            reader.fail(f"指标编号 {number} 重复")
+        numbers.add(number)
+        target = reader.mapping(item.get("target"), f"{where}的“target”")
+        kind = reader.text(target, "kind", f"{where}的“target”")
+        if kind not in Indicator.TargetKind.values:
+            reader.fail(f"{where}的目标类型“{kind}”无效，应为 {'、'.join(Indicator.TargetKind.values)} 之一")
+        spec = IndicatorSpec(
+            number=number,
+            name=reader.text(item, "name", where, max_length=_length(Indicator, "name")),
+            goal=reader.text(item, "goal", where, required=False, max_length=_length(Indicator, "goal_text")),
+            measure_unit=reader.text(item, "measure_unit", where, max_length=_length(Indicator, "measure_unit")),
+            baseline_year=_year(reader, item, "baseline_year", where, required=False),
+            baseline_value=_amount(reader, item, "baseline_value", where),
+            target_kind=kind,
+            target_value=_amount(reader, target, "value", f"{where}的“target”"),
+            target_year=_year(reader, target, "year", f"{where}的“target”"),
+            target_note=reader.text(
+                item, "target_note", where, required=False, max_length=_length(Indicator, "target_note")
+            ),
+            unit=reader.text(item, "unit", where, max_length=NAME_LENGTH),
+            data_unit=reader.text(item, "data_unit", where, required=False, max_length=NAME_LENGTH),
+        )
+        if spec.baseline_year is not None and spec.baseline_year >= spec.target_year:
+            reader.fail(f"{where}的基期年份应早于目标年份")
+        if kind != Indicator.TargetKind.ABSOLUTE:
+            if spec.baseline_year is None:
+                reader.fail(f"{where}是增长类目标，须给出基期年份（baseline_year）")
+            if spec.target_value is None:
+                reader.fail(f"{where}是增长类目标，须给出增长百分比（target.value）")
+        indicators.append(spec)
+    return indicators
+
+
 def read_plan_file(path):
     """Parse and check a plan file. Reads unit names from the database too."""
     path = Path(path)
@@ -175,6 +317,17 @@ def read_plan_file(path):
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行附近" if mark else ""
         reader.fail(f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}")
+    return read_plan_data(data, path)
+
+
+def read_plan_data(data, source, name_map=None):
+    """Check plan data shaped as a plan file (YAML parsed, or a task table read
+    by tasks/plantable.py); PlanFileError names `source` and the problem.
+
+    `name_map` ({printed name: unit name}) resolves printed names to units
+    for this plan only.
+    """
+    reader = _Reader(source)
     data = reader.mapping(data, "文件内容")
     for key in ("plan", "units", "tasks", "totals"):
         if key not in data:
@@ -194,6 +347,10 @@ def read_plan_file(path):
         lead_note=reader.text(plan, "lead_note", "“plan”部分", required=False),
         units=units,
         tasks=tasks,
+        notice=_notice(reader, plan),
+        headings=_headings(reader, plan),
+        indicators=_read_indicators(reader, data.get("indicators")),
+        name_map=dict(name_map or {}),
     )
     if spec.end_date < spec.start_date:
         reader.fail("结束日期早于开始日期")
@@ -262,7 +419,12 @@ def _read_tasks(reader, value):
             each_lead_own_part = m_item.get("each_lead_own_part", False)
             if not isinstance(each_lead_own_part, bool):
                 reader.fail(f"{m_where}的“each_lead_own_part”应为 true 或 false")
-            if leads != units[: len(leads)]:
+            # A task table may mark its leads explicitly (（牵头）, a 牵头单位
+            # column); a marked lead need not be listed first.
+            leads_as_marked = m_item.get("leads_as_marked", False) is True
+            if leads_as_marked and not set(leads) <= set(units):
+                reader.fail(f"{m_where}的牵头单位应是其责任单位之一")
+            elif not leads_as_marked and leads != units[: len(leads)]:
                 reader.fail(f"{m_where}的牵头单位应为责任单位中排在最前的单位（备注：排名第一的是牵头单位）")
             if len(leads) > 1 and not each_lead_own_part:
                 reader.fail(f"{m_where}列出了多个牵头单位，但没有标明“each_lead_own_part”（各自牵头）")
@@ -276,6 +438,7 @@ def _read_tasks(reader, value):
                     leads=leads,
                     each_lead_own_part=each_lead_own_part,
                     due_date=reader.date(m_item, "due_date", m_where, required=False),
+                    leads_as_marked=leads_as_marked,
                 )
             )
         tasks.append(
@@ -303,11 +466,15 @@ def _check_names(reader, spec):
         wanted.update(task.departments)
         for measure in task.measures:
             wanted.update(measure.units)
-    missing = wanted - resolved.keys()
+    wanted.update(n for i in spec.indicators for n in (i.unit, i.data_unit) if n)
+    missing = (wanted | set(spec.name_map.values())) - resolved.keys()
     if missing:
         for name, unit in Unit.objects.resolve_names(missing).items():
             resolved[name] = unit.name
             kinds[unit.name] = unit.kind
+    for printed, target in spec.name_map.items():
+        if target in resolved:
+            resolved.setdefault(printed, resolved[target])
     for alias in UnitAlias.objects.filter(name__in=resolved.keys()).select_related("unit"):
         if alias.unit.name != resolved[alias.name]:
             reader.fail(f"别名“{alias.name}”在数据库中属于“{alias.unit.name}”，文件却指向“{resolved[alias.name]}”")
@@ -318,9 +485,18 @@ def _check_names(reader, spec):
         return resolved[name]
 
     for unit in spec.units:
+        seen = set()
         for member in unit.members:
-            if kinds.get(resolve(member, f"集合单位“{unit.name}”的成员")) == Unit.Kind.COLLECTIVE:
+            canonical = resolve(member, f"集合单位“{unit.name}”的成员")
+            if kinds.get(canonical) == Unit.Kind.COLLECTIVE:
                 reader.fail(f"集合单位“{unit.name}”的成员“{member}”本身也是集合单位")
+            if canonical in seen:
+                reader.fail(f"集合单位“{unit.name}”的成员“{canonical}”列出了不止一次")
+            seen.add(canonical)
+    for indicator in spec.indicators:
+        for name in (indicator.unit, indicator.data_unit):
+            if name and kinds.get(resolve(name, f"指标 {indicator.number}")) == Unit.Kind.COLLECTIVE:
+                reader.fail(f"指标 {indicator.number}的责任单位不能是集合单位“{name}”")
     for task in spec.tasks:
         for name in task.departments:
             resolve(name, f"工作任务 {task.number} 的责任部门")
@@ -330,17 +506,23 @@ def _check_names(reader, spec):
             duplicates = {c for c in canonical if canonical.count(c) > 1}
             if duplicates:
                 reader.fail(f"{where}中单位“{'、'.join(sorted(duplicates))}”出现了不止一次")
-            if measure.each_lead_own_part:
+            if measure.each_lead_own_part and not measure.leads_as_marked:
                 for name in measure.leads:
                     if kinds[resolved[name]] in (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT):
                         reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
 
 
-def load_plan(spec):
-    """Write a checked spec to the database, atomically; returns a LoadResult."""
+def load_plan(spec, *, sync_members=False, today=None):
+    """Write a checked spec to the database, atomically; returns a LoadResult.
+
+    Members of a collective unit are set only when the load creates it. With
+    `sync_members`, the file's default members missing from an existing
+    collective are added (never removed), owing reports from the next period
+    (obligations.default_owed_from); `result.members_added` lists them.
+    """
     result = LoadResult()
     with transaction.atomic():
-        units = _load_units(spec, result)
+        units = _load_units(spec, result, sync_members=sync_members, today=today)
         plan = _sync(
             result,
             Plan,
@@ -352,6 +534,8 @@ def load_plan(spec):
             goals=spec.goals,
             safeguards=spec.safeguards,
             lead_note=spec.lead_note,
+            **({} if spec.headings is None else {"headings": spec.headings}),
+            **spec.notice,
         )
         seen_measures = set()
         for task_spec in spec.tasks:
@@ -373,7 +557,8 @@ def load_plan(spec):
                     each_lead_own_part=m_spec.each_lead_own_part,
                 )
                 seen_measures.add(measure.pk)
-                _sync_assignments(result, measure, m_spec, units)
+                _sync_assignments(result, measure, m_spec, units, today)
+        _load_indicators(spec, plan, result)
         result.created += ensure_quarterly_periods(plan)
         stale = Measure.objects.filter(task__plan=plan).exclude(pk__in=seen_measures).select_related("task")
         for measure in stale:
@@ -399,9 +584,10 @@ def _sync(result, model, lookup, **values):
     return obj
 
 
-def _load_units(spec, result):
+def _load_units(spec, result, *, sync_members=False, today=None):
     """Create missing units and aliases; existing units are left as admins set them."""
     new_collectives = []
+    existing_collectives = []
     for order, u_spec in enumerate(spec.units, start=1):
         unit = Unit.objects.filter(name=u_spec.name).first()
         if unit is None:
@@ -411,6 +597,8 @@ def _load_units(spec, result):
                 new_collectives.append((unit, u_spec.members))
         else:
             result.unchanged += 1
+            if u_spec.members:
+                existing_collectives.append((unit, u_spec.members))
         existing = set(unit.aliases.values_list("name", flat=True))
         for alias in u_spec.aliases:
             if alias not in existing:
@@ -420,11 +608,44 @@ def _load_units(spec, result):
     for unit, members in new_collectives:
         resolved = Unit.objects.resolve_names(members)
         unit.members.set([resolved[name] for name in members])
+    _compare_members(existing_collectives, result, sync_members, today)
     names = {n for t in spec.tasks for m in t.measures for n in m.units}
-    return Unit.objects.resolve_names(names)
+    found = Unit.objects.resolve_names(names | set(spec.name_map.values()))
+    for printed, target in spec.name_map.items():
+        if target in found:
+            found.setdefault(printed, found[target])
+    return found
 
 
-def _sync_assignments(result, measure, m_spec, units):
+def _compare_members(collectives, result, sync, today):
+    """Default members missing from existing collectives: added with `sync`, else a warning.
+
+    Members an admin added stay; members the file lists are never removed.
+    """
+    owed_from = None
+    for unit, members in collectives:
+        resolved = Unit.objects.resolve_names(members)
+        present = set(CollectiveMembership.objects.filter(collective=unit).values_list("member_id", flat=True))
+        missing = [resolved[name] for name in members if resolved[name].pk not in present]
+        if not missing:
+            continue
+        names = [m.name for m in missing]
+        if not sync:
+            result.warnings.append(
+                f"集合单位“{unit.name}”缺少文件列出的默认成员：{'、'.join(names)}"
+                "（未改动；如需补充，请运行 load_plan --sync-members）"
+            )
+            continue
+        if owed_from is None:
+            owed_from = default_owed_from(today)
+        CollectiveMembership.objects.bulk_create(
+            CollectiveMembership(collective=unit, member=member, owed_from=owed_from) for member in missing
+        )
+        result.created += len(missing)
+        result.members_added.append((unit.name, names, owed_from))
+
+
+def _sync_assignments(result, measure, m_spec, units, today=None):
     wanted = [
         (
             units[name].pk,
@@ -434,18 +655,57 @@ def _sync_assignments(result, measure, m_spec, units):
         )
         for position, name in enumerate(m_spec.units, start=1)
     ]
-    current = list(measure.assignments.order_by("position").values_list("unit_id", "position", "role", "printed_name"))
+    rows = measure.assignments.order_by("position").values_list(
+        "unit_id", "position", "role", "printed_name", "owed_from"
+    )
+    current = [row[:4] for row in rows]
     if current == wanted:
         result.unchanged += 1
         return
-    # Assignments carry no data of their own (reports hang on measure and
-    # unit), so replacing them is safe and sidesteps position swaps.
+    # Reports hang on measure and unit, and each unit's start date is carried
+    # over, so replacing the rows is safe and sidesteps position swaps. A unit
+    # new to a measure that already had units owes from the next period.
+    owed_from = {row[0]: row[4] for row in rows}
+    if current:
+        start = default_owed_from(today)
+        owed_from = {unit_id: owed_from.get(unit_id, start) for unit_id, *_ in wanted}
     measure.assignments.all().delete()
     Assignment.objects.bulk_create(
-        Assignment(measure=measure, unit_id=unit_id, position=position, role=role, printed_name=name)
+        Assignment(
+            measure=measure,
+            unit_id=unit_id,
+            position=position,
+            role=role,
+            printed_name=name,
+            owed_from=owed_from.get(unit_id),
+        )
         for unit_id, position, role, name in wanted
     )
     if current:
         result.updated += 1
     else:
         result.created += 1
+
+
+def _load_indicators(spec, plan, result):
+    """Indicators by number; a target or baseline value the file leaves out keeps what an admin set."""
+    if not spec.indicators:
+        return
+    names = {n for i in spec.indicators for n in (i.unit, i.data_unit) if n}
+    units = Unit.objects.resolve_names(names)
+    for i_spec in spec.indicators:
+        values = {
+            "name": i_spec.name,
+            "goal_text": i_spec.goal,
+            "measure_unit": i_spec.measure_unit,
+            "baseline_year": i_spec.baseline_year,
+            "target_kind": i_spec.target_kind,
+            "target_year": i_spec.target_year,
+            "target_note": i_spec.target_note,
+            "unit": units[i_spec.unit],
+            "data_unit": units[i_spec.data_unit] if i_spec.data_unit else None,
+        }
+        for name in ("baseline_value", "target_value"):
+            if getattr(i_spec, name) is not None:
+                values[name] = getattr(i_spec, name)
+        _sync(result, Indicator, {"plan": plan, "number": i_spec.number}, **values)

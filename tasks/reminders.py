@@ -37,7 +37,7 @@ def pending_reminders(plan, today):
     for measure_obligations in progress.obligations.values():
         for obligation in measure_obligations:
             state = progress.obligation_state(obligation)
-            if not state.submitted:
+            if state.owed and not state.submitted:
                 by_unit.setdefault(obligation.unit.pk, []).append(state)
     already = set(ReminderLog.objects.filter(period=period, sent_on=today).values_list("unit_id", flat=True))
     staff = {}

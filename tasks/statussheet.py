@@ -17,7 +17,6 @@ import datetime
 from copy import copy
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -81,10 +80,8 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def default_plan():
-    """The plan to show when none is chosen: settings.DEFAULT_PLAN_DOC_NUMBER,
-    else the most recent. One or two queries."""
-    plan = Plan.objects.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER).first()
-    return plan or Plan.objects.order_by("-start_date", "-pk").first()
+    """Kept for callers of the old name; the rule is Plan.objects.default()."""
+    return Plan.objects.default()
 
 
 def _styles():
@@ -185,7 +182,7 @@ class _Sheet:
         styles = styles or {}
         # Write-only rows are written at once, so their height is set first:
         # neither Excel nor LibreOffice grows a row to fit wrapped text by itself.
-        lines = max([_wrapped_lines(v, w) for v, w in zip(values, self.widths)] or [1])
+        lines = max([_wrapped_lines(v, w) for v, w in zip(values, self.widths, strict=False)] or [1])
         if lines > 1:
             self.ws.row_dimensions[self.row].height = LINE_HEIGHT * lines + 3
         self.ws.append([self.cell(v, styles.get(i, "body")) for i, v in enumerate(values)])
@@ -539,7 +536,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     obligations = progress.obligations
     # What the export writes today: a row still equal to it was not edited.
     as_exported = {
-        pk: dict(zip(PROGRESS_HEADERS, progress_cells(state, progress.expected)))
+        pk: dict(zip(PROGRESS_HEADERS, progress_cells(state, progress.expected), strict=True))
         for pk, state in progress.states.items()
     }
     reports = {(r.measure_id, r.unit_id): r for r in Report.objects.filter(period=period, measure__task__plan=plan)}
@@ -553,7 +550,7 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
         if not row or all(_text(v) == "" for v in row):
             continue
 
-        def value(name):
+        def value(name, row=row):
             index = col.get(name)
             return row[index] if index is not None and index < len(row) else None
 

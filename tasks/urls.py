@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_indicators
 
 app_name = "tasks"
 
@@ -20,5 +20,12 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("export/status.xlsx", views.export_status, name="export_status"),
     path("import/", views.import_status, name="import_status"),
+    path("export/bulletin.docx", views.export_bulletin, name="export_bulletin"),
     path("plans/select/", views.select_plan, name="select_plan"),
+    path("plans/import/", views.plan_import, name="plan_import"),
+    path("indicators/", views_indicators.indicator_list, name="indicators"),
+    path("indicators/<int:pk>/", views_indicators.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/<int:year>/", views_indicators.indicator_value_form, name="indicator_value_form"),
+    path("indicators/values/<int:pk>/review/", views_indicators.indicator_review, name="indicator_review"),
+    path("indicators/evidence/<int:pk>/", views_indicators.indicator_evidence, name="indicator_evidence"),
 ]

@@ -1,4 +1,5 @@
 import io
+import re
 from urllib.parse import quote
 
 from django.conf import settings
@@ -9,29 +10,27 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from departments import roles
 from departments.models import Unit
 from jiading_ads import uploads
 from jiading_ads.params import configure_table, to_id
 from security import audit
 
-from . import access, statussheet, workflow
+from . import access, bulletin, documents, plantable, statussheet, workflow
+from . import indicators as indicator_rules
 from . import obligations as obligation_rules
 from . import periods as period_rules
 from .filters import MeasureFilter
-from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, ReportForm, ReviewForm
-from .models import Assignment, Evidence, Measure, Period, Plan, Report, ReportEvent, assignments_in_order
+from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
+from .models import Assignment, Evidence, Measure, Period, Plan, Report, assignments_in_order
 from .progress import PendingState, PlanProgress
-from .statussheet import CONTENT_TYPE, SheetScope, default_plan, export_filename, write_status_sheet
+from .statussheet import CONTENT_TYPE, SheetScope, export_filename, write_status_sheet
 from .tables import MeasureStateTable
-
-
-def _today():
-    return timezone.localdate()
-
 
 PLAN_SESSION_KEY = "selected_plan"
 
@@ -51,13 +50,13 @@ def _selected_plan(request):
         plan = plans.first()
         if plan is not None:
             return plan
-    return default_plan()
+    return Plan.objects.default()
 
 
 def _plan_and_period(request):
     """The selected plan and its current period. Two queries."""
     plan = _selected_plan(request)
-    period = Period.objects.current(plan, _today()) if plan else None
+    period = Period.objects.current(plan, timezone.localdate()) if plan else None
     return plan, period
 
 
@@ -70,52 +69,66 @@ def _obligation_rows(plan, period, units):
         .with_assignments()
         .in_document_order()
     )
-    progress = PlanProgress(plan, period, today=_today(), measures=measures)
+    progress = PlanProgress(plan, period, today=timezone.localdate(), measures=measures)
     return progress, [progress.obligation_state(o) for o in mine]
 
 
+def _get_measure_for_user(request, pk):
+    """A measure of any plan with its plan and units; every plan page reader may see it. 404 if none."""
+    return get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+
+
+def _get_unit_for_user(request, pk):
+    """A unit with its members, aliases and collectives; every plan page reader may see it. 404 if none."""
+    return get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
+
+
+def _get_period_for_user(request, pk):
+    """A reporting period, for the coordinator (see review_required). 404 if none."""
+    return get_object_or_404(Period, pk=pk)
+
+
 def _get_obligation_for_user(request, pk):
-    """The measure and the user's obligation on it; 403 for non-staff, 404 for other units."""
-    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    """The measure, the obligation the user reports on (the unit chosen by
+    ?unit= or the form's unit field, else the first of theirs) and all the
+    user's units' obligations on it. 403 for non-staff, 404 for other units."""
+    measure = _get_measure_for_user(request, pk)
     units = access.user_units(request.user)
     if not units:
         raise PermissionDenied("只有责任单位的联络员可以填报进展。")
+    members = obligation_rules.collective_members()
     unit_ids = {u.pk for u in units}
-    mine = [o for o in obligation_rules.for_measure(measure) if o.unit.pk in unit_ids]
+    mine = [o for o in obligation_rules.for_measure(measure, members) if o.unit.pk in unit_ids]
     if not mine:
         raise Http404("您所在的单位不承担这项措施。")
     wanted = request.POST.get("unit") or request.GET.get("unit")
-    if wanted:
-        chosen = [o for o in mine if str(o.unit.pk) == wanted]
-        if not chosen:
-            raise Http404("您所在的单位不承担这项措施。")
-        return measure, chosen[0], mine
-    return measure, mine[0], mine
+    if not wanted:
+        return measure, mine[0], mine
+    unit = next((u for u in units if str(u.pk) == wanted), None)
+    obligation = obligation_rules.find(measure, unit, members) if unit else None
+    if obligation is None:
+        raise Http404("您所在的单位不承担这项措施。")
+    return measure, obligation, mine
 
 
 def _get_report_for_review(request, pk):
-    access.require_review(request.user)
+    """A report with what the review page shows, for the coordinator (see review_required). 404 if none."""
     return get_object_or_404(
         Report.objects.select_related("measure__task__plan", "unit", "period", "updated_by"), pk=pk
     )
 
 
 def _get_evidence_for_user(request, pk):
+    """An evidence file; 403 unless the user may see its unit's material (access.can_see_private)."""
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
-    own_units = {u.pk for u in access.user_units(request.user)}
-    if evidence.report.unit_id not in own_units and not access.can_see_everything(request.user):
+    if not access.can_see_private(request.user, evidence.report.unit_id):
         raise PermissionDenied("您无权下载该佐证材料。")
     return evidence
 
 
 def _as_of(period):
     """The day progress is computed for: today, or a past period's due date."""
-    today = _today()
-    if period is not None and period.due_date < today and period.end_date < today:
-        current = Period.objects.current(period.plan, today)
-        if current is not None and current.pk != period.pk:
-            return period.due_date
-    return today
+    return period_rules.as_of(period, timezone.localdate())
 
 
 def _xlsx_response(scope, what):
@@ -154,12 +167,12 @@ def _task_chart(task_rows, expected):
 
 @login_required
 def dashboard(request):
-    if access.is_auditor_only(request.user):
+    if roles.is_auditor_only(request.user):
         return redirect("security:audit")
     plan, period = _plan_and_period(request)
     context = {"plan": plan, "period": period}
     if plan is not None:
-        progress = PlanProgress(plan, period, today=_today())
+        progress = PlanProgress(plan, period, today=timezone.localdate())
         counts = progress.counts()
         total = len(progress.states) or 1
         context.update(
@@ -171,6 +184,8 @@ def dashboard(request):
             lights=[(light, n, round(100 * n / total, 1)) for light, n in counts["lights"].items()],
             statuses=counts["statuses"].items(),
             goals=plan.goals.splitlines(),
+            reporting=progress.reporting(),
+            indicator_rows=indicator_rules.evaluations(plan),
         )
     return render(request, "tasks/dashboard.html", context)
 
@@ -178,26 +193,22 @@ def dashboard(request):
 COMPUTED_COLUMNS = {"status", "percent", "light", "reported_at"}
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def measure_list(request):
     plan = _selected_plan(request)
     if plan is None:
         return render(request, "tasks/measure_list.html", {"plan": None})
     measure_filter = MeasureFilter(request.GET or None, queryset=Measure.objects.filter(task__plan=plan), plan=plan)
     data = measure_filter.form.cleaned_data if measure_filter.is_valid() else {}
-    period = data.get("period") or Period.objects.current(plan, _today())
+    period = data.get("period") or Period.objects.current(plan, timezone.localdate())
     today = _as_of(period)
     exporting = request.GET.get("export") == "xlsx"
     sort = request.GET.get("sort", "").lstrip("-")
-    if exporting or data.get("status") or data.get("light") or sort in COMPUTED_COLUMNS:
+    if exporting or measure_filter.needs_states or sort in COMPUTED_COLUMNS:
         # Filtering or sorting on computed values needs every measure's state.
         measures = measure_filter.qs.select_related("task").with_assignments().in_document_order()
         progress = PlanProgress(plan, period, today=today, measures=measures)
-        rows = list(progress.states.values())
-        if data.get("status"):
-            rows = [s for s in rows if (s.status or "none") == data["status"]]
-        if data.get("light"):
-            rows = [s for s in rows if s.light == data["light"]]
+        rows = measure_filter.filter_states(progress.states.values())
     else:
         # Otherwise only the shown page's states are computed, as the admin does.
         progress = None
@@ -239,16 +250,16 @@ def measure_list(request):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def unit_list(request):
     plan, period = _plan_and_period(request)
-    summaries = PlanProgress(plan, period, today=_today()).unit_summaries() if plan else []
+    summaries = PlanProgress(plan, period, today=timezone.localdate()).unit_summaries() if plan else []
     return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def unit_detail(request, pk):
-    unit = get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
+    unit = _get_unit_for_user(request, pk)
     plan, period = _plan_and_period(request)
     rows, summary = [], None
     if plan is not None:
@@ -258,16 +269,15 @@ def unit_detail(request, pk):
     return render(
         request,
         "tasks/unit_detail.html",
-        {"unit": unit, "plan": plan, "period": period, "rows": rows, "summary": summary, "today": _today()},
+        {"unit": unit, "plan": plan, "period": period, "rows": rows, "summary": summary, "today": timezone.localdate()},
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 @require_POST
+@access.see_everything_required
 def select_plan(request):
     """Remember which plan the coordinator, a viewer or an admin is looking at."""
-    if not access.can_see_everything(request.user):
-        raise PermissionDenied("只有协调人、查看人员和管理员可以切换行动方案。")
     plan = get_object_or_404(Plan, pk=to_id(request.POST.get("plan")) or -1)
     request.session[PLAN_SESSION_KEY] = plan.pk
     next_url = request.POST.get("next") or "/"
@@ -276,7 +286,7 @@ def select_plan(request):
     return redirect(next_url)
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def export_status(request):
     unit_ids = access.status_sheet_units(request.user)
     plan = _selected_plan(request)
@@ -286,20 +296,46 @@ def export_status(request):
         if wanted:
             period = get_object_or_404(Period, plan=plan, pk=to_id(wanted) or -1)
         else:
-            period = Period.objects.current(plan, _today())
+            period = Period.objects.current(plan, timezone.localdate())
     scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids)
     return _xlsx_response(scope, "台账")
+
+
+@access.non_auditor_login_required
+@access.review_required
+def export_bulletin(request):
+    """The period's 通报 as a Word draft, for the coordinator."""
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    wanted = request.GET.get("period")
+    if wanted:
+        period = get_object_or_404(Period, plan=plan, pk=to_id(wanted) or -1)
+    else:
+        period = Period.objects.current(plan, timezone.localdate())
+        if period is None:
+            raise Http404("没有可通报的填报周期。")
+    draft = bulletin.collect(plan, period, _as_of(period))
+    buffer = io.BytesIO()
+    bulletin.write(draft, buffer)
+    audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
+    response = HttpResponse(buffer.getvalue(), content_type=documents.CONTENT_TYPE)
+    fallback = f"tongbao_{draft.today:%Y-%m-%d}.docx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(bulletin.filename(draft))}"
+    )
+    return response
 
 
 IMPORT_SESSION_KEY = "statussheet_import"
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
     unit_ids = access.status_sheet_units(request.user, importing=True)
     plan = _selected_plan(request)
-    period = period_rules.reporting_period(plan, _today()) if plan else None
+    period = period_rules.reporting_period(plan, timezone.localdate()) if plan else None
     preview = None
     if request.method == "POST" and request.POST.get("action") == "apply":
         pending = request.session.get(IMPORT_SESSION_KEY)
@@ -307,7 +343,7 @@ def import_status(request):
             messages.error(request, "没有待导入的内容，或填报周期已变化，请重新上传。")
             return redirect("tasks:import_status")
         try:
-            count = statussheet.apply_changes(pending["changes"], period, request.user, today=_today())
+            count = statussheet.apply_changes(pending["changes"], period, request.user, today=timezone.localdate())
         except workflow.WorkflowError as exc:
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=str(exc))
             messages.error(request, f"未导入任何内容：{exc}")
@@ -322,7 +358,9 @@ def import_status(request):
         form.add_error("file", message)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids, today=_today())
+            preview = statussheet.read_upload(
+                form.cleaned_data["file"], plan, period, unit_ids, today=timezone.localdate()
+            )
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
@@ -354,18 +392,48 @@ def import_status(request):
     )
 
 
-@access.reader_required
+_POINT = re.compile(r"^(\d+\.\s*[^。]*。)(.*)$")
+
+
+def _paragraphs(text):
+    """[(lead, rest)] per line: a numbered point's first sentence is its lead, shown bold as printed."""
+    rows = []
+    for line in text.splitlines():
+        match = _POINT.match(line)
+        rows.append(match.groups() if match else ("", line))
+    return rows
+
+
+@access.non_auditor_login_required
 def plan(request):
-    """The whole plan as the attachment shows it. A fixed number of queries."""
+    """The whole notice in order, each task's narrative beside its measures and their
+    live state (the current period's). A fixed number of queries."""
     current = _selected_plan(request)
-    tasks = []
+    context = {"plan": current, "tasks": []}
     if current is not None:
+        today = timezone.localdate()
+        period = Period.objects.current(current, today)
         measures = Measure.objects.with_assignments().order_by("number")
-        tasks = current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures))
-    return render(request, "tasks/plan.html", {"plan": current, "tasks": tasks})
+        tasks = list(current.tasks.order_by("number").prefetch_related(Prefetch("measures", queryset=measures)))
+        progress = PlanProgress(current, period, today=today, measures=[m for t in tasks for m in t.measures.all()])
+        for task in tasks:
+            task.rows = [(m, progress.states[m.pk]) for m in task.measures.all()]
+        context.update(
+            tasks=tasks,
+            period=period,
+            expected=progress.expected,
+            tasks_heading=current.heading("tasks"),
+            # A plan loaded from its task table has only 四; sections without text are left out.
+            sections=[
+                (key, heading, _paragraphs(text))
+                for key, heading, text in current.body_sections()
+                if key == "tasks" or text
+            ],
+        )
+    return render(request, "tasks/plan.html", context)
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def my_obligations(request):
     plan, period = _plan_and_period(request)
     units = access.user_units(request.user)
@@ -375,17 +443,16 @@ def my_obligations(request):
     return render(
         request,
         "tasks/my.html",
-        {"plan": plan, "period": period, "units": units, "rows": rows, "today": _today()},
+        {"plan": plan, "period": period, "units": units, "rows": rows, "today": timezone.localdate()},
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def report_form(request, pk):
     measure, obligation, mine = _get_obligation_for_user(request, pk)
     plan = measure.task.plan
-    today = _today()
+    today = timezone.localdate()
     writable = period_rules.writable_periods(plan, today)
-    period = writable[0] if writable else None
     if request.method == "POST" and "period" in request.POST:
         # Save into the period the form was opened for, if it still takes
         # reports; a period that does not (closed meanwhile, past its deadline,
@@ -428,6 +495,7 @@ def report_form(request, pk):
                     request.user,
                     submit="submit" in request.POST,
                     version=form.cleaned_data["version"],
+                    evidence=form.cleaned_data["evidence_files"],
                     today=today,
                 )
             except workflow.Conflict as exc:
@@ -444,14 +512,6 @@ def report_form(request, pk):
                 messages.error(request, str(exc))
                 return redirect(request.get_full_path())
             else:
-                for upload in form.cleaned_data["evidence_files"]:
-                    Evidence.objects.create(
-                        report=saved,
-                        file=upload,
-                        original_name=upload.name[:200],
-                        size=upload.size,
-                        uploaded_by=request.user,
-                    )
                 if saved.state == Report.State.SUBMITTED:
                     messages.success(request, "已提交，等待协调人审核。")
                 else:
@@ -481,23 +541,19 @@ def report_form(request, pk):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def measure_detail(request, pk):
-    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    measure = _get_measure_for_user(request, pk)
     plan = measure.task.plan
-    period = Period.objects.current(plan, _today())
-    progress = PlanProgress(plan, period, today=_today(), measures=[measure])
+    today = timezone.localdate()
+    period = Period.objects.current(plan, today)
+    progress = PlanProgress(plan, period, today=today, measures=[measure])
     state = progress.states[measure.pk]
     own_units = {u.pk for u in access.user_units(request.user)}
-    see_all = access.can_see_everything(request.user)
-    # A draft is the unit's own business until it is submitted.
-    events = [
-        e
-        for e in workflow.timeline(measure)
-        if see_all or e.action != ReportEvent.Action.DRAFT_SAVED or e.report.unit_id in own_units
-    ]
-    evidence = Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
-    evidence = [e for e in evidence if see_all or e.report.unit_id in own_units]
+    events = access.visible_timeline(request.user, workflow.timeline(measure))
+    evidence = access.visible_evidence(
+        request.user, Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
+    )
     return render(
         request,
         "tasks/measure_detail.html",
@@ -513,7 +569,7 @@ def measure_detail(request, pk):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 def evidence_download(request, pk):
     evidence = _get_evidence_for_user(request, pk)
     try:
@@ -523,9 +579,9 @@ def evidence_download(request, pk):
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
 
 
-@access.reader_required
+@access.non_auditor_login_required
+@access.review_required
 def review_queue(request):
-    access.require_review(request.user)
     reports = (
         Report.objects.filter(state=Report.State.SUBMITTED)
         .select_related("measure__task__plan", "unit", "period", "updated_by")
@@ -539,7 +595,8 @@ def review_queue(request):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
+@access.review_required
 def review_report(request, pk):
     report = _get_report_for_review(request, pk)
     if request.method == "POST":
@@ -578,9 +635,9 @@ def review_report(request, pk):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
+@access.review_required
 def periods(request):
-    access.require_review(request.user)
     plan = _selected_plan(request)
     if plan is None:
         raise Http404("尚未载入行动方案。")
@@ -589,7 +646,7 @@ def periods(request):
         form.save()
         messages.success(request, f"已新增填报周期“{form.instance.name}”。")
         return redirect("tasks:periods")
-    today = _today()
+    today = timezone.localdate()
     current = Period.objects.current(plan, today)
     writable = period_rules.writable_periods(plan, today)
     rows = [
@@ -609,11 +666,11 @@ def periods(request):
     )
 
 
-@access.reader_required
+@access.non_auditor_login_required
 @require_POST
+@access.review_required
 def period_update(request, pk):
-    access.require_review(request.user)
-    period = get_object_or_404(Period, pk=pk)
+    period = _get_period_for_user(request, pk)
     action = request.POST.get("action")
     if action == "close":
         period.is_closed = True
@@ -641,3 +698,97 @@ def period_update(request, pk):
         else:
             messages.error(request, f"“{period.name}”的截止日期无效，未修改。")
     return redirect("tasks:periods")
+
+
+PLAN_TABLE_SESSION_KEY = "plan_table_import"
+
+
+def _plan_table_decisions(post):
+    """The admin's decisions on unknown unit names, from the preview form.
+    They are checked when the plan is built (tasks.plantable)."""
+    decisions = {}
+    index = 0
+    while f"decision-{index}-name" in post:
+        name = post[f"decision-{index}-name"]
+        action = post.get(f"decision-{index}-action", "")
+        if action == plantable.Action.CREATE:
+            decisions[name] = plantable.Decision(
+                action, unit=post.get(f"decision-{index}-new", ""), kind=post.get(f"decision-{index}-kind", "")
+            )
+        elif action in (plantable.Action.MAP, plantable.Action.ALIAS):
+            decisions[name] = plantable.Decision(action, unit=post.get(f"decision-{index}-unit", ""))
+        index += 1
+    return decisions
+
+
+@roles.check_required(access.can_load_plans, "只有管理员可以导入行动方案。")
+def plan_import(request):
+    """导入行动方案: upload a task table, preview it, decide, confirm. Nothing is
+    written before the confirmation, and only what the preview showed."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    pending = request.session.get(PLAN_TABLE_SESSION_KEY)
+    form = (
+        PlanTableForm(request.POST or None, request.FILES or None) if action in (None, "preview") else PlanTableForm()
+    )
+    built, stale = None, False
+    if action == "preview":
+        for message in uploads.refused_uploads(request):
+            form.add_error("file", message)
+    if action == "preview" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            draft = plantable.read_table(upload, upload.name)
+        except plantable.TableError as exc:
+            form.add_error("file", str(exc))
+            audit.record(audit.Kind.PLAN_LOADED, result=audit.Result.FAILURE, detail=f"{upload.name}：{exc}")
+            request.session.pop(PLAN_TABLE_SESSION_KEY, None)
+        else:
+            data = form.cleaned_data
+            meta = plantable.PlanMeta(
+                doc_number=data["doc_number"],
+                title=data["title"],
+                issuer=data["issuer"].strip(),
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
+            pending = {"draft": draft.as_data(), "meta": meta.as_data()}
+            request.session[PLAN_TABLE_SESSION_KEY] = pending
+            built = plantable.build_plan(draft, meta, user=request.user)
+    elif action in ("recheck", "confirm"):
+        if not pending:
+            messages.error(request, "没有待导入的任务分工表（可能已经导入或会话已过期），请重新上传。")
+            return redirect("tasks:plan_import")
+        built = plantable.build_plan(
+            plantable.TableDraft.from_data(pending["draft"]),
+            plantable.PlanMeta.from_data(pending["meta"]),
+            _plan_table_decisions(request.POST),
+            note_accepted=request.POST.get("note_accepted") == "1",
+            user=request.user,
+        )
+        stale = action == "confirm" and request.POST.get("digest") != built.digest
+        if action == "confirm" and built.ok and not stale:
+            plan, result = plantable.load_table_plan(built)
+            audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=plantable.summary(built, result))
+            del request.session[PLAN_TABLE_SESSION_KEY]
+            messages.success(request, f"已导入{plantable.summary(built, result)}。")
+            return redirect(f"{reverse('tasks:plan')}?plan={plan.pk}")
+        if action == "confirm" and not stale:
+            audit.record(
+                audit.Kind.PLAN_LOADED,
+                result=audit.Result.FAILURE,
+                detail=f"{built.source}：{len(built.blocking)} 个问题未处理，未导入",
+            )
+    units = list(Unit.objects.order_by("sort_order", "name").values_list("name", flat=True)) if built else []
+    return render(
+        request,
+        "tasks/plan_import.html",
+        {
+            "form": form,
+            "built": built,
+            "stale": stale,
+            "units": units,
+            "actions": plantable.ACTION_LABELS,
+            "kinds": plantable.CREATABLE_KINDS,
+            "note_accepted": request.POST.get("note_accepted") == "1",
+        },
+    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from security import audit
 
 from . import periods
-from .models import Report, ReportEvent
+from .models import Evidence, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
 
@@ -63,12 +63,15 @@ def _field_changes(before, after):
     }
 
 
-def save_report(obligation, period, data, user, *, submit, version, imported=False, today=None):
+def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=(), today=None):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
     `version` is the version the user's form was based on (0 for a new report);
-    `imported` marks a change that came from an uploaded 台账.
-    Raises NotAllowed or Conflict; returns the saved Report.
+    `imported` marks a change that came from an uploaded 台账; `evidence` are
+    uploaded files (already checked by the form) to keep with the report;
+    `today`, the day of a user's request, holds the write to the period rule
+    (see edit_block_reason).
+    Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
     now = timezone.now()
     # PostgreSQL cannot store NUL characters; forms refuse them, imports and
@@ -132,6 +135,10 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
         if imported:
             action = ReportEvent.Action.IMPORTED
         ReportEvent.objects.create(report=report, action=action, actor=user, at=now, changes=changes)
+        for upload in evidence:
+            Evidence.objects.create(
+                report=report, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
+            )
     return report
 
 

@@ -1,72 +1,120 @@
-"""Shared fixtures: the bundled plan and the named people of the access matrix."""
+"""What every test package shares: the bundled plan, the named people, a logged-in
+client for any of them, and the clock.
+
+- The plan: `plan` loads 嘉府发〔2023〕2号 inside the test's transaction. A package
+  whose tests only build on top of it loads it once instead, with
+  `package_plan_fixtures()` in its conftest (see there).
+- The people (the access matrix's): `lead_staff`, `co_organizer`, `outsider`,
+  `town_staff`, `coordinator`, `viewer`, `auditor`, `system_admin` (管理员),
+  `security_admin` (安全管理员), `superuser` (the break-glass account);
+  anonymous is the plain `client`. `make_user` makes anyone else.
+- `client_for(user)`: a new Client logged in as `user`.
+- `clock(day)`: time-machine moves the whole process (views, commands, the live
+  server) to 10:00 in Shanghai on `day`. Packages that work on one day set it in
+  an autouse `today` fixture.
+"""
+
+import contextlib
+import datetime
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from departments import roles
 from departments.models import Membership, Unit
-from tasks.models import Measure
+from tasks.models import Measure, Plan
 from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
 
 PASSWORD = "Zz-test-Password-1"
 DOC_NUMBER = "嘉府发〔2023〕2号"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+# The plan
+
+
+def load_bundled_plan():
+    """Load 嘉府发〔2023〕2号 from fixtures/ and return it: the one way tests load the plan."""
+    load_plan(read_plan_file(DEFAULT_PLAN_FILE))
+    return Plan.objects.get(doc_number=DOC_NUMBER)
 
 
 @pytest.fixture
 def plan(db):
-    """The bundled 嘉府发〔2023〕2号 plan, loaded into the test database."""
-    load_plan(read_plan_file(DEFAULT_PLAN_FILE))
-    from tasks.models import Plan
-
-    return Plan.objects.get(doc_number="嘉府发〔2023〕2号")
+    """The bundled plan, loaded into this test's transaction."""
+    return load_bundled_plan()
 
 
-def package_plan_fixtures():
-    """Fixtures for a test package that loads the bundled plan once.
+def committed_plan(scope):
+    """A fixture that loads the bundled plan once for `scope` and commits it.
 
-    Loading costs a few hundred queries, so the plan is committed once for the
-    package and each test runs in its own rolled-back transaction on top of
-    it; a package using these must not use `transactional_db`, whose flush
-    would remove the shared plan. Use as
-    `_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()`.
+    Loading costs a few hundred queries. With this, each test still runs in
+    its own rolled-back transaction, on top of the committed plan; the plan
+    and the units it brought are deleted at the end of the scope. Tests under
+    it must not use `transactional_db`, whose flush would remove the plan.
     """
 
-    @pytest.fixture(scope="package")
-    def _committed_plan(django_db_setup, django_db_blocker):
-        from tasks.models import Plan
-
+    @pytest.fixture(scope=scope)
+    def fixture(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             had_plan = Plan.objects.filter(doc_number=DOC_NUMBER).exists()
             units_before = set(Unit.objects.values_list("pk", flat=True))
-            load_plan(read_plan_file(DEFAULT_PLAN_FILE))
+            load_bundled_plan()
         yield
         if not had_plan:
             with django_db_blocker.unblock():
                 Plan.objects.filter(doc_number=DOC_NUMBER).delete()
                 Unit.objects.exclude(pk__in=units_before).delete()
 
+    return fixture
+
+
+def package_plan_fixtures(scope="package"):
+    """Fixtures for a test package that loads the bundled plan once (see
+    `committed_plan`), and hashes its users' passwords cheaply. Use in the
+    package's conftest as
+    `_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()`;
+    in a test module, with scope="module" (a package-scoped fixture defined
+    in a module would outlive its package and leave the plan to the next).
+    """
+    _committed_plan = committed_plan(scope)
+
     @pytest.fixture
     def plan(_committed_plan, db):
-        """Overrides the root `plan`: the bundled plan, loaded once for the package."""
-        from tasks.models import Plan
-
+        """The bundled plan, loaded once for the package."""
         return Plan.objects.get(doc_number=DOC_NUMBER)
 
     @pytest.fixture(autouse=True)
-    def _fast_password_hasher(settings):
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    def _fast_password_hasher(fast_password_hasher):
+        """Every test of the package hashes passwords cheaply."""
 
     return _committed_plan, plan, _fast_password_hasher
 
 
+@pytest.fixture
+def fast_password_hasher(settings):
+    """Hash test users' passwords cheaply; the default hasher costs ~0.3 s per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def measure_by_code(plan, task_number, measure_number):
+    """The measure printed as "task_number.(measure_number)", e.g. 5.(2)."""
     return Measure.objects.select_related("task").get(task__plan=plan, task__number=task_number, number=measure_number)
 
 
-def make_user(username, *, units=(), groups=(), superuser=False):
+# The people
+
+
+def make_user(username, *, units=(), groups=(), superuser=False, staff=False):
+    """A user with PASSWORD, staff of the named units and in the named role
+    groups; `staff` lets them into Django admin."""
     user = User.objects.create_user(username, f"{username}@example.gov.cn", PASSWORD)
-    if superuser:
-        user.is_superuser = user.is_staff = True
+    if superuser or staff:
+        user.is_superuser = superuser
+        user.is_staff = True
         user.save()
     for name in units:
         Membership.objects.create(user=user, unit=Unit.objects.get(name=name))
@@ -77,41 +125,115 @@ def make_user(username, *, units=(), groups=(), superuser=False):
 
 @pytest.fixture
 def lead_staff(plan):
-    """Staff of 区科委, lead unit of 1.(1) and 2.(1), co-organizer of 1.(3)."""
+    """kewei, staff of 区科委: lead unit of 1.(1) and 2.(1), co-organizer of 1.(3)."""
     return make_user("kewei", units=["区科委"])
 
 
 @pytest.fixture
 def co_organizer(plan):
-    """Staff of 区委网信办, which co-organizes 2.(1) (led by 区科委) and leads nothing."""
+    """wangxinban, staff of 区委网信办, which co-organizes 2.(1) (led by 区科委) and leads nothing."""
     return make_user("wangxinban", units=["区委网信办"])
 
 
 @pytest.fixture
 def outsider(plan):
-    """Staff of 区体育局, which has nothing to do with 1.(1) or 2.(1)."""
+    """tiyuju, staff of 区体育局, which has nothing to do with 1.(1) or 2.(1)."""
     return make_user("tiyuju", units=["区体育局"])
 
 
 @pytest.fixture
 def town_staff(plan):
-    """Staff of 江桥镇: a member of 各街镇 and one of the four leads of 5.(2)."""
+    """jiangqiao, staff of 江桥镇: a member of 各街镇 and one of the four leads of 5.(2)."""
     return make_user("jiangqiao", units=["江桥镇"])
 
 
 @pytest.fixture
 def coordinator(plan):
+    """coordinator, in the 协调人 role: reviews reports, manages periods, sees everything."""
     return make_user("coordinator", groups=[roles.COORDINATOR])
 
 
 @pytest.fixture
 def viewer(plan):
+    """leader, in the 查看 role: a district leader who reads everything."""
     return make_user("leader", groups=[roles.VIEWER])
 
 
 @pytest.fixture
+def auditor(plan):
+    """auditor, in the 审计员 role only: reads the audit trail and nothing else."""
+    return make_user("auditor", groups=[roles.AUDITOR])
+
+
+@pytest.fixture
+def system_admin(plan):
+    """sysadmin, in the 管理员 role, staff: plans, units and memberships in Django admin (三员分立)."""
+    return make_user("sysadmin", groups=[roles.ADMIN], staff=True)
+
+
+@pytest.fixture
+def security_admin(plan):
+    """secadmin, in the 安全管理员 role, staff: accounts, roles, lockouts and two-factor resets (三员分立)."""
+    return make_user("secadmin", groups=[roles.SECURITY_ADMIN], staff=True)
+
+
+@pytest.fixture
 def superuser(plan):
+    """admin, a Django superuser: the break-glass account (create_breakglass), which may do
+    anything in Django admin but read the audit trail, its every request audited."""
     return make_user("admin", superuser=True)
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: a new test Client logged in as `user`, one per call."""
+
+    def logged_in(user):
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return logged_in
+
+
+# The clock
+
+
+def _ten_o_clock(day):
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def clock():
+    """`clock(day)` makes it 10:00 in Shanghai on `day` for everything
+    (timezone.now and localdate, time.time, the live server's thread), with
+    time running on from there; returns the day. Call again to move.
+
+    A jump is real: sessions opened before it expire and passwords age.
+    Log in again after a long jump, and raise PASSWORD_MAX_AGE_DAYS where
+    the accounts of before must still work.
+    """
+    traveller = coordinates = None
+
+    def move_to(day):
+        nonlocal traveller, coordinates
+        if traveller is None:
+            traveller = time_machine.travel(_ten_o_clock(day), tick=True)
+            coordinates = traveller.start()
+        else:
+            coordinates.move_to(_ten_o_clock(day))
+        return day
+
+    yield move_to
+    if traveller is not None:
+        traveller.stop()
+
+
+@contextlib.contextmanager
+def travel(day):
+    """The clock for fixtures wider than a test: the block runs from 10:00 on `day`."""
+    with time_machine.travel(_ten_o_clock(day), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

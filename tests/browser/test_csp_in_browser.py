@@ -3,27 +3,12 @@ in Chromium without a single CSP violation (no inline script or style)."""
 
 import pytest
 
-from departments import roles
 from departments.models import Unit
+from tasks.models import Indicator
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, make_user, measure_by_code
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def violations(page):
-    """CSP violations the browser reports on the console, as they happen."""
-    found = []
-    page.on(
-        "console",
-        lambda message: (
-            found.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-            else None
-        ),
-    )
-    return found
 
 
 def visit(page, live_server, paths, name):
@@ -65,6 +50,7 @@ def test_unit_staff_pages_have_no_csp_violation(page, live_server, plan, lead_st
             "/units/",
             f"/units/{unit.pk}/",
             "/import/",
+            "/indicators/",
             "/accounts/password_change/",
         ],
         "staff",
@@ -72,24 +58,41 @@ def test_unit_staff_pages_have_no_csp_violation(page, live_server, plan, lead_st
     assert violations == []
 
 
-def test_coordinator_and_viewer_pages_have_no_csp_violation(page, live_server, plan, coordinator, viewer, violations):
-    log_in(page, live_server, coordinator.username, PASSWORD)
-    visit(page, live_server, ["/", "/review/", "/periods/", "/measures/?sort=-percent", "/import/"], "coordinator")
-    page.click("text=退出")
-    log_in(page, live_server, viewer.username, PASSWORD)
-    visit(page, live_server, ["/", "/measures/", "/units/"], "viewer")
+def test_indicator_pages_of_the_responsible_unit_have_no_csp_violation(page, live_server, plan, violations):
+    """The indicators' SVG charts and the value form, as 区市场监管局 enters a value."""
+    make_user("shichangjianguan", units=["区市场监管局"])
+    indicator = Indicator.objects.filter(plan=plan).order_by("pk").first()
+    log_in(page, live_server, "shichangjianguan", PASSWORD)
+    visit(
+        page,
+        live_server,
+        ["/indicators/", f"/indicators/{indicator.pk}/", f"/indicators/{indicator.pk}/{indicator.years[-1]}/"],
+        "indicators",
+    )
     assert violations == []
 
 
-def test_auditor_and_security_admin_pages_have_no_csp_violation(page, live_server, plan, violations):
-    make_user("auditor", groups=[roles.AUDITOR])
-    secadmin = make_user("secadmin", groups=[roles.SECURITY_ADMIN])
-    secadmin.is_staff = True
-    secadmin.save()
-    log_in(page, live_server, "auditor", PASSWORD)
+def test_coordinator_and_viewer_pages_have_no_csp_violation(page, live_server, plan, coordinator, viewer, violations):
+    log_in(page, live_server, coordinator.username, PASSWORD)
+    visit(
+        page,
+        live_server,
+        ["/", "/tasks/", "/review/", "/periods/", "/measures/?sort=-percent", "/import/", "/indicators/"],
+        "coordinator",
+    )
+    page.click("text=退出")
+    log_in(page, live_server, viewer.username, PASSWORD)
+    visit(page, live_server, ["/", "/tasks/", "/measures/", "/units/", "/indicators/"], "viewer")
+    assert violations == []
+
+
+def test_auditor_and_security_admin_pages_have_no_csp_violation(
+    page, live_server, plan, auditor, security_admin, violations
+):
+    log_in(page, live_server, auditor.username, PASSWORD)
     visit(page, live_server, ["/audit/"], "auditor")
     page.click("text=退出")
-    log_in(page, live_server, "secadmin", PASSWORD)
+    log_in(page, live_server, security_admin.username, PASSWORD)
     visit(
         page,
         live_server,
@@ -98,19 +101,16 @@ def test_auditor_and_security_admin_pages_have_no_csp_violation(page, live_serve
             "/security/two-factor/",
             "/admin/",
             "/admin/auth/user/",
-            f"/admin/auth/user/{secadmin.pk}/change/",
+            f"/admin/auth/user/{security_admin.pk}/change/",
         ],
         "secadmin",
     )
     assert violations == []
 
 
-def test_admin_pages_with_widgets_have_no_csp_violation(page, live_server, plan, violations):
-    admin = make_user("sysadmin", groups=[roles.ADMIN])
-    admin.is_staff = True
-    admin.save()
+def test_admin_pages_with_widgets_have_no_csp_violation(page, live_server, plan, system_admin, violations):
     collective = Unit.objects.get(name="各街镇")
-    log_in(page, live_server, "sysadmin", PASSWORD)
+    log_in(page, live_server, system_admin.username, PASSWORD)
     visit(
         page,
         live_server,
@@ -119,7 +119,8 @@ def test_admin_pages_with_widgets_have_no_csp_violation(page, live_server, plan,
             "/admin/tasks/measure/",
             f"/admin/departments/unit/{collective.pk}/change/",  # filter_horizontal (SelectFilter2.js)
             "/admin/departments/membership/add/",  # autocomplete (select2)
-            "/admin/tasks/plan/",
+            "/admin/tasks/plan/",  # its 导入行动方案 link
+            "/plans/import/",
         ],
         "admin",
     )

@@ -12,7 +12,7 @@ def test_user_logs_in_and_sees_the_whole_plan(page, live_server, lead_staff):
     log_in(page, live_server, lead_staff.username, PASSWORD)
     page.goto(f"{live_server.url}/tasks/")
     assert page.locator("li.measure").count() == 42
-    assert page.locator("section.task h2").count() == 11
+    assert page.locator("section.task h4").count() == 11
     leads_52 = page.locator("li.measure", has_text="相关街镇根据街镇特点").locator(".unit.lead")
     assert [t.replace("\n", "") for t in leads_52.all_inner_texts()] == [
         "江桥镇牵头",

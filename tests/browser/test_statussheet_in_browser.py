@@ -17,10 +17,9 @@ TODAY = datetime.date(2024, 5, 15)  # inside 2024年第二季度
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    """The live server runs in this process, so the frozen day holds for its views too."""
-    monkeypatch.setattr("tasks.views._today", lambda: TODAY)
-    return TODAY
+def today(clock):
+    """The live server runs in this process, so the moved clock holds for its views too."""
+    return clock(TODAY)
 
 
 def test_coordinator_exports_exactly_the_filtered_measures(page, live_server, coordinator, plan, tmp_path):

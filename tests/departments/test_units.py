@@ -68,27 +68,20 @@ def test_resolve_names_prefers_a_canonical_name_over_an_alias_spelled_the_same(u
 # Kinds
 
 
-def test_collective_unit_is_collective_and_not_a_district_department(db):
-    collective = Unit.objects.create(name="各街镇", kind=Unit.Kind.COLLECTIVE)
-    assert collective.is_collective
-    assert not collective.is_district_department
-
-
 @pytest.mark.parametrize(
-    "kind,is_district_department",
+    "kind,is_collective",
     [
-        (Unit.Kind.PARTY, True),
-        (Unit.Kind.GOVERNMENT, True),
+        (Unit.Kind.COLLECTIVE, True),
+        (Unit.Kind.PARTY, False),
+        (Unit.Kind.GOVERNMENT, False),
         (Unit.Kind.TOWN, False),
         (Unit.Kind.SUBDISTRICT, False),
         (Unit.Kind.COMMITTEE, False),
         (Unit.Kind.OTHER, False),
     ],
 )
-def test_only_party_and_government_units_are_district_departments(db, kind, is_district_department):
-    unit = Unit.objects.create(name="某单位", kind=kind)
-    assert unit.is_district_department is is_district_department
-    assert not unit.is_collective
+def test_only_a_collective_unit_is_collective(db, kind, is_collective):
+    assert Unit.objects.create(name="某单位", kind=kind).is_collective is is_collective
 
 
 def test_collective_members_are_one_way(db):

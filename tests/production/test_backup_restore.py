@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from departments.models import Membership, Unit
+from departments.models import CollectiveMembership, Membership, Unit
 from security.models import AuditEvent
 from tasks import obligations, workflow
 from tasks.models import Evidence, Measure, Period, Plan, Report, ReportEvent
@@ -19,7 +19,7 @@ def snapshot():
             Measure.objects.order_by("task__number", "number").values_list("task__number", "number", "text")
         ),
         "units": sorted(Unit.objects.values_list("name", "kind")),
-        "members": sorted(Unit.members.through.objects.values_list("from_unit__name", "to_unit__name")),
+        "members": sorted(CollectiveMembership.objects.values_list("collective__name", "member__name", "owed_from")),
         "periods": list(Period.objects.order_by("end_date").values_list("name", "due_date", "is_closed")),
         "reports": list(
             Report.objects.order_by("pk").values_list(

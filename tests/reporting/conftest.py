@@ -1,15 +1,13 @@
-"""Fixtures for the reporting tests: one committed plan load, a frozen "today", cheap hashing.
+"""Reporting: the report form, review, periods, progress and reminders.
 
-Loading the bundled plan costs a few hundred queries, so it is committed once
-for this package and every test runs in its own rolled-back transaction on
-top of it. No test here may use `transactional_db`: its flush would remove
-the shared plan.
+The bundled plan is committed once for this package; every test runs in its
+own rolled-back transaction on top of it. The clock stands at 2024-03-20,
+inside 2024年第一季度 (due 2024-04-10).
 """
 
 import pytest
 
-from departments import roles
-from tests.conftest import make_user, package_plan_fixtures
+from tests.conftest import make_user, measure_by_code, package_plan_fixtures
 
 from .helpers import TODAY
 
@@ -25,48 +23,35 @@ def media_root(settings, tmp_path):
     return root
 
 
-@pytest.fixture
-def freeze_today(monkeypatch):
-    """Set the date the views consider "today"."""
-
-    def freeze(day):
-        monkeypatch.setattr("tasks.views._today", lambda: day)
-        return day
-
-    return freeze
-
-
 @pytest.fixture(autouse=True)
-def today(freeze_today):
+def today(clock):
     """2024-03-20: inside 2024年第一季度 (due 2024-04-10)."""
-    return freeze_today(TODAY)
+    return clock(TODAY)
 
 
 @pytest.fixture
-def freeze_command_today(monkeypatch):
-    """Set the date the send_reminders command considers "today"."""
+def measure(plan):
+    """2.(1): led by 区科委, co-organized by 区委网信办 and others, and by every town through 各街镇."""
+    return measure_by_code(plan, 2, 1)
 
-    class FrozenTimezone:
-        def __init__(self, day):
-            self.day = day
 
-        def localdate(self):
-            return self.day
+@pytest.fixture
+def url(measure):
+    """The report form of `measure`."""
+    return f"/measures/{measure.pk}/report/"
 
-    def freeze(day):
-        monkeypatch.setattr("tasks.management.commands.send_reminders.timezone", FrozenTimezone(day))
-        return day
 
-    return freeze
+@pytest.fixture
+def lead_client(client_for, lead_staff):
+    return client_for(lead_staff)
+
+
+@pytest.fixture
+def coordinator_client(client_for, coordinator):
+    return client_for(coordinator)
 
 
 @pytest.fixture
 def second_kewei(plan):
     """A second staff member of 区科委, for two people editing one report."""
     return make_user("kewei2", units=["区科委"])
-
-
-@pytest.fixture
-def auditor(plan):
-    """The security officer: reads the audit trail and nothing else."""
-    return make_user("auditor", groups=[roles.AUDITOR])

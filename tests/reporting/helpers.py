@@ -1,29 +1,25 @@
-"""Shared helpers for the reporting tests: periods, obligations, reports, form data."""
+"""Helpers of the reporting tests: periods, reports through the workflow or straight
+to the database, form data, the state a refused request must leave, data to grow."""
 
 import datetime
 
-from departments.models import Unit
-from tasks import obligations, workflow
-from tasks.models import Evidence, Period, ReminderLog, Report, ReportEvent
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-DOC_NUMBER = "嘉府发〔2023〕2号"
+from tasks import obligations, workflow
+from tasks.models import Assignment, Evidence, Measure, Period, ReminderLog, Report, ReportEvent
+from tests.conftest import make_user, measure_by_code
+from tests.helpers import obligation, unit
+
 TODAY = datetime.date(2024, 3, 20)
 CURRENT_PERIOD = "2024年第一季度"
 
 
 def period(plan, name=CURRENT_PERIOD):
     return Period.objects.get(plan=plan, name=name)
-
-
-def unit(name):
-    return Unit.objects.get(name=name)
-
-
-def obligation(measure, unit_name):
-    """The obligation of the named unit on `measure`; fails loudly when there is none."""
-    found = [o for o in obligations.for_measure(measure) if o.unit.name == unit_name]
-    assert found, f"{unit_name} has no obligation on {measure.code}"
-    return found[0]
 
 
 def fields(**overrides):
@@ -98,3 +94,102 @@ def snapshot():
         ),
         "reminders": ReminderLog.objects.count(),
     }
+
+
+def kewei_report(plan, measure):
+    """区科委's report on `measure` for the current period."""
+    return Report.objects.get(measure=measure, unit__name="区科委", period=period(plan))
+
+
+def last_event_pk():
+    last = ReportEvent.objects.order_by("-pk").first()
+    return last.pk if last else 0
+
+
+def new_events(before_pk):
+    return list(ReportEvent.objects.filter(pk__gt=before_pk).order_by("pk"))
+
+
+PDF_BYTES = b"%PDF-1.4\n% evidence of the 2024 Q1 meeting\n"
+
+
+def upload(name, content=PDF_BYTES):
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+# Query counts: a little data, then much more.
+
+PERIODS = ["2023年第四季度", "2024年第一季度"]
+GROWN_MEASURES = [(1, 1), (1, 3), (2, 1), (5, 2), (6, 1)]
+
+
+def little(plan, measure, user):
+    """A little data on `measure`: its first obligation has one submitted report this quarter."""
+    first = obligations.for_measure(measure)[0]
+    writer = (
+        user
+        if user.memberships.filter(unit=first.unit).exists()
+        else make_user(f"staff{first.unit.pk}", units=[first.unit.name])
+    )
+    return workflow.save_report(
+        first,
+        period(plan),
+        {"status": "in_progress", "percent": 10, "progress": "少量数据", "problems": "", "next_steps": ""},
+        writer,
+        submit=True,
+        version=0,
+    )
+
+
+def queries_for(browser, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(url)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+def grow(plan, coordinator):
+    """Many reports with events and evidence, across units and periods, plus more duties for 区科委.
+
+    Every obligation of GROWN_MEASURES reports for two quarters (the first approved), and the
+    latest report of each carries an evidence file. Returns the number of reports awaiting review.
+    """
+    kewei = unit("区科委")
+    for position, measure in enumerate(Measure.objects.filter(task__plan=plan, task__number__in=[3, 4]), start=50):
+        if not measure.assignments.filter(unit=kewei).exists():
+            Assignment.objects.create(
+                measure=measure, unit=kewei, position=position, role="support", printed_name="区科委"
+            )
+    owed = [o for code in GROWN_MEASURES for o in obligations.for_measure(measure_by_code(plan, *code))]
+    assert len(owed) > 30
+    writers = {u.memberships.get().unit_id: u for u in User.objects.filter(username__startswith="staff")}
+    for o in owed:
+        writer = writers.get(o.unit.pk) or make_user(f"staff{o.unit.pk}", units=[o.unit.name])
+        writers[o.unit.pk] = writer
+        for name in PERIODS:
+            quarter = period(plan, name)
+            existing = Report.objects.filter(measure=o.measure, unit=o.unit, period=quarter).first()
+            report = workflow.save_report(
+                o,
+                quarter,
+                {
+                    "status": "in_progress",
+                    "percent": 40,
+                    "progress": f"{o.unit.name}{name}进展",
+                    "problems": "",
+                    "next_steps": "",
+                },
+                writer,
+                submit=True,
+                version=existing.version if existing else 0,
+            )
+            if name != PERIODS[-1]:
+                workflow.approve(report, coordinator, report.version)
+        Evidence.objects.create(
+            report=report,
+            file=ContentFile(b"%PDF", name="x.pdf"),
+            original_name=f"{o.unit.name}.pdf",
+            size=4,
+            uploaded_by=writer,
+        )
+    return Report.objects.filter(state="submitted").count()

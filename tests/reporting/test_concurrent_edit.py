@@ -3,39 +3,25 @@
 import re
 
 import pytest
-from django.test import Client
 
 from tasks import workflow
-from tasks.models import Report, ReportEvent
-from tests.conftest import measure_by_code
+from tasks.models import Evidence, Report, ReportEvent
 
-from .helpers import fields, form_data, obligation, period, save, snapshot
+from .helpers import fields, form_data, obligation, period, save, snapshot, upload
 
 CONFLICT = "他人已修改"
 
 
 @pytest.fixture
-def measure(plan):
-    return measure_by_code(plan, 2, 1)
+def first(lead_client):
+    """kewei's browser."""
+    return lead_client
 
 
 @pytest.fixture
-def url(measure):
-    return f"/measures/{measure.pk}/report/"
-
-
-@pytest.fixture
-def first(lead_staff):
-    browser = Client()
-    browser.force_login(lead_staff)
-    return browser
-
-
-@pytest.fixture
-def second(second_kewei):
-    browser = Client()
-    browser.force_login(second_kewei)
-    return browser
+def second(client_for, second_kewei):
+    """kewei2's browser: the same unit, another person."""
+    return client_for(second_kewei)
 
 
 def version_in_form(page):
@@ -103,11 +89,10 @@ def test_two_people_creating_the_same_new_report_the_second_is_refused(plan, mea
 
 
 def test_coordinator_approving_a_version_the_unit_has_since_edited_is_refused(
-    plan, measure, url, first, coordinator, lead_staff
+    plan, measure, url, first, client_for, coordinator, lead_staff
 ):
     report = save(plan, measure, "区科委", lead_staff, submit=True)
-    reviewer = Client()
-    reviewer.force_login(coordinator)
+    reviewer = client_for(coordinator)
     seen = version_in_form(reviewer.get(f"/review/{report.pk}/").content.decode())
     first.post(url, form_data(version=report.version, submit=True, percent=55))
     before = snapshot()
@@ -208,3 +193,16 @@ def test_creation_racing_another_creation_raises_conflict_not_a_database_error(
     monkeypatch.undo()
     assert list(Report.objects.values_list("progress", "version")) == [("甲", 1)]
     assert ReportEvent.objects.count() == 1
+
+
+def test_a_refused_stale_save_keeps_no_evidence_file(plan, measure, url, first, second, lead_staff, media_root):
+    draft = save(plan, measure, "区科委", lead_staff, submit=False)
+    first.post(url, form_data(version=draft.version, submit=True, progress="甲：已完成企业走访"))
+    data = form_data(version=draft.version, submit=True, progress="乙：附上纪要")
+    data["evidence_files"] = upload("纪要.pdf")
+
+    refused = second.post(url, data)
+
+    assert CONFLICT in refused.content.decode()
+    assert not Evidence.objects.exists()
+    assert list(media_root.rglob("*.pdf")) == []

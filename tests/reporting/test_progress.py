@@ -1,32 +1,17 @@
-"""Expected progress (序时进度), traffic lights, rollups and obligations: tasks/progress.py and tasks/obligations.py."""
+"""Expected progress (序时进度), traffic lights and rollups: tasks/progress.py."""
 
 import datetime
 
 import pytest
 
-from tasks import obligations
-from tasks.models import Assignment, Report
+from tasks.models import Report
 from tasks.progress import Light, PlanProgress, expected_percent, light_for
 from tests.conftest import measure_by_code
+from tests.tasks.plan_facts import TWELVE_JIEZHEN
 
-from .helpers import TODAY, period, put_report, unit
+from .helpers import TODAY, period, put_report
 
-TEN = {
-    "新成路街道",
-    "真新街道",
-    "嘉定镇街道",
-    "南翔镇",
-    "安亭镇",
-    "马陆镇",
-    "徐行镇",
-    "华亭镇",
-    "外冈镇",
-    "江桥镇",
-}
 D = datetime.date
-
-
-# --- expected progress -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -48,9 +33,9 @@ def test_expected_percent_is_the_share_of_plan_days_elapsed(plan, today, expecte
     assert expected_percent(plan, today) == expected
 
 
-# --- traffic lights ------------------------------------------------------------------------------
-
 DUE = D(2024, 4, 10)
+
+
 FAR = D(2024, 2, 1)  # 69 days before DUE
 
 
@@ -124,9 +109,6 @@ def test_without_a_period_only_the_gap_matters():
     assert light(submitted=False, due_date=None, today=D(2030, 1, 1)) == Light.GREEN
 
 
-# --- rollups -------------------------------------------------------------------------------------
-
-
 def progress_at(plan, period_name="2024年第一季度", today=TODAY):
     return PlanProgress(plan, period(plan, period_name), today=today)
 
@@ -188,7 +170,7 @@ def test_measure_with_four_leads_is_the_mean_of_the_four(plan):
     assert state.percent == 50.0
 
 
-def test_collective_lead_is_the_mean_over_its_ten_members(plan):
+def test_collective_lead_is_the_mean_over_its_twelve_members(plan):
     measure = measure_by_code(plan, 6, 1)  # led by 各街镇
     put_report(plan, measure, "江桥镇", percent=100)
     put_report(plan, measure, "南翔镇", percent=50)
@@ -196,8 +178,8 @@ def test_collective_lead_is_the_mean_over_its_ten_members(plan):
 
     state = progress_at(plan).states[measure.pk]
 
-    assert {s.obligation.unit.name for s in state.leads} == TEN
-    assert state.percent == 17.0
+    assert {s.obligation.unit.name for s in state.leads} == TWELVE_JIEZHEN
+    assert state.percent == 14.2  # 170 / 12
 
 
 def test_measure_is_done_only_when_every_lead_is_done(plan):
@@ -224,10 +206,10 @@ def test_task_is_the_mean_of_its_measures_and_plan_the_mean_of_its_tasks(plan):
 
     progress = progress_at(plan)
 
-    tasks = {t.number: t for t in plan.tasks.all()}
-    assert progress.task_percent(tasks[2]) == 45.0  # (60 + 30) / 2 measures
-    assert progress.task_percent(tasks[1]) == 10.0  # 50 / 5 measures
-    assert progress.task_percent(tasks[3]) == 0.0
+    tasks = {task.number: percent for task, _, percent in progress.task_rows()}
+    assert tasks[2] == 45.0  # (60 + 30) / 2 measures
+    assert tasks[1] == 10.0  # 50 / 5 measures
+    assert tasks[3] == 0.0
     assert progress.plan_percent == 5.0  # (45 + 10) / 11 tasks
 
 
@@ -265,62 +247,3 @@ def test_missing_report_after_the_due_date_is_red_and_a_submitted_one_is_not(pla
     assert progress.expected == 42.6
     assert progress.states[missing.pk].light == Light.RED
     assert progress.states[submitted.pk].light == Light.GREEN
-
-
-# --- obligations ---------------------------------------------------------------------------------
-
-
-def test_collective_co_organizer_expands_to_its_ten_members_as_co_organizers(plan):
-    measure = measure_by_code(plan, 2, 1)
-
-    owed = obligations.for_measure(measure)
-
-    direct = [(o.unit.name, o.role) for o in owed if o.collective is None]
-    assert direct == [
-        ("区科委", "lead"),
-        ("区委网信办", "support"),
-        ("区经委", "support"),
-        ("区行政服务中心（大数据中心）", "support"),
-    ]
-    via = [o for o in owed if o.collective is not None]
-    assert {o.unit.name for o in via} == TEN
-    assert {(o.role, o.collective.name) for o in via} == {("support", "各街镇")}
-    assert len(owed) == 14
-
-
-def test_collective_lead_expands_to_ten_lead_obligations(plan):
-    owed = obligations.for_measure(measure_by_code(plan, 6, 1))
-
-    assert {o.unit.name for o in owed} == TEN
-    assert all(o.is_lead and o.get_role_display() == "牵头" for o in owed)
-    assert len(owed) == 10
-
-
-def test_unit_listed_directly_and_through_its_collective_counts_once_in_its_direct_role(plan):
-    measure = measure_by_code(plan, 5, 2)
-    Assignment.objects.create(measure=measure, unit=unit("各街镇"), position=99, role="support", printed_name="各街镇")
-    measure = measure_by_code(plan, 5, 2)
-
-    owed = obligations.for_measure(measure)
-
-    names = [o.unit.name for o in owed]
-    assert len(names) == len(set(names)) == 8 + 7
-    jiangqiao = [o for o in owed if o.unit.name == "江桥镇"]
-    assert [(o.role, o.collective) for o in jiangqiao] == [("lead", None)]
-    assert [(o.role, o.collective.name) for o in owed if o.unit.name == "马陆镇"] == [("support", "各街镇")]
-    mine = [o for o in obligations.for_units([unit("江桥镇")], plan) if o.measure.pk == measure.pk]
-    assert [(o.role, o.collective) for o in mine] == [("lead", None)]
-    state = PlanProgress(plan, period(plan), today=TODAY).states[measure.pk]
-    assert [s.obligation.unit.name for s in state.leads] == ["江桥镇", "南翔镇", "安亭镇", "北虹办"]
-
-
-def test_town_staff_obligations_include_those_through_the_collective(plan):
-    owed = {
-        o.measure.code: (o.role, o.collective.name if o.collective else None)
-        for o in obligations.for_units([unit("江桥镇")], plan)
-    }
-
-    assert owed["6.(1)"] == ("lead", "各街镇")
-    assert owed["2.(1)"] == ("support", "各街镇")
-    assert owed["5.(2)"] == ("lead", None)
-    assert "1.(1)" not in owed

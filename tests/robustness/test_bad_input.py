@@ -1,24 +1,27 @@
 """Property-based tests: random text, numbers, dates and files never cause a 500,
 always get a clear message, and never leave anything half-written."""
 
+import datetime
 import io
 import string
 
 import pytest
 import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
-from tasks import statussheet
+from tasks import obligations, statussheet, workflow
 from tasks.models import Measure, Period, Plan, Report, ReportEvent
 from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 from tests.conftest import measure_by_code
 
-EXAMPLES = settings(
+EXAMPLES = hypothesis_settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -179,7 +182,7 @@ def test_plan_loader_on_random_bytes(db, tmp_path_factory, content):
 
 @pytest.fixture
 def exported(plan):
-    period = Period.objects.current(plan, __import__("datetime").date(2024, 5, 1))
+    period = Period.objects.current(plan, datetime.date(2024, 5, 1))
     buffer = io.BytesIO()
     statussheet.write_status_sheet(statussheet.SheetScope(plan=plan, period=period, today=period.end_date), buffer)
     return period, buffer.getvalue()
@@ -238,8 +241,6 @@ def test_import_page_with_a_random_file_answers_clearly(plan, coordinator):
     open_for_late_reporting(plan)
     client = Client(raise_request_exception=True)
     client.force_login(coordinator)
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("台账.xlsx", bytes(string.printable, "ascii"))
     response = client.post("/import/", {"action": "preview", "file": upload})
     assert response.status_code == 200
@@ -249,10 +250,8 @@ def test_import_page_with_a_random_file_answers_clearly(plan, coordinator):
 @EXAMPLES
 @given(progress=any_text.filter(lambda t: t.strip()), problems=any_text)
 def test_any_report_text_exports_cleanly(plan, lead_staff, progress, problems):
-    from tasks import obligations, workflow
-
     measure = measure_by_code(plan, 1, 1)
-    period = Period.objects.current(plan, __import__("datetime").date(2024, 5, 1))
+    period = Period.objects.current(plan, datetime.date(2024, 5, 1))
     with rolled_back():
         data = {"status": "in_progress", "percent": 10, "progress": progress, "problems": problems, "next_steps": ""}
         workflow.save_report(

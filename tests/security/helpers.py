@@ -1,15 +1,12 @@
 """Helpers for the security tests: logging in through the real login form, reading the audit trail."""
 
 import contextlib
-import io
 
-import openpyxl
 from django.urls import reverse
 
 from security.models import AuditEvent
 from tests.conftest import PASSWORD
 
-DOC_NUMBER = "嘉府发〔2023〕2号"
 WRONG_PASSWORD = "Not-the-password-9"
 # A password that passes every configured validator and differs from PASSWORD.
 NEW_PASSWORD = "Jd-New-Passw0rd!"
@@ -47,9 +44,3 @@ def new_audit_events():
 
 def of_kind(events, kind):
     return [event for event in events if event.kind == kind]
-
-
-def sheet_rows(response):
-    """The rows of the first sheet of an xlsx response, header first, as lists of values."""
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]

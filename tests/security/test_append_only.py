@@ -5,7 +5,6 @@ import contextlib
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import get_resolver, reverse
 
 from security import audit
@@ -102,13 +101,6 @@ def test_bulk_upsert_does_not_overwrite_a_record(event):
 # Through the admin and the pages
 
 
-@pytest.fixture
-def admin_browser(superuser):
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
-
-
 @pytest.mark.parametrize(
     "url",
     [
@@ -118,27 +110,20 @@ def admin_browser(superuser):
         "/admin/security/",
     ],
 )
-def test_admin_has_no_audit_pages(admin_browser, event, url):
-    assert admin_browser.get(url.format(pk=event.pk)).status_code == 404
+def test_admin_has_no_audit_pages(superuser_client, event, url):
+    assert superuser_client.get(url.format(pk=event.pk)).status_code == 404
 
 
-def test_admin_cannot_delete_a_record_by_post(admin_browser, event):
-    response = admin_browser.post(f"/admin/security/auditevent/{event.pk}/delete/", {"post": "yes"})
+def test_admin_cannot_delete_a_record_by_post(superuser_client, event):
+    response = superuser_client.post(f"/admin/security/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert response.status_code == 404
     assert_unchanged(event)
 
 
-def test_admin_index_does_not_list_the_audit_trail(admin_browser):
-    response = admin_browser.get(reverse("admin:index"))
+def test_admin_index_does_not_list_the_audit_trail(superuser_client):
+    response = superuser_client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert "/admin/security/" not in response.content.decode()
-
-
-@pytest.fixture
-def auditor_browser(auditor):
-    browser = Client()
-    browser.force_login(auditor)
-    return browser
 
 
 @pytest.mark.parametrize(
@@ -146,9 +131,9 @@ def auditor_browser(auditor):
     [{}, {"action": "delete", "pk": "{pk}"}, {"_method": "DELETE", "id": "{pk}"}, {"action": "delete_selected"}],
     ids=["empty", "action-delete", "method-delete", "delete-selected"],
 )
-def test_post_to_the_audit_trail_deletes_nothing(auditor_browser, event, data):
+def test_post_to_the_audit_trail_deletes_nothing(auditor_client, event, data):
     before = AuditEvent.objects.count()
-    response = auditor_browser.post(
+    response = auditor_client.post(
         reverse("security:audit"), {key: value.format(pk=event.pk) for key, value in data.items()}
     )
     assert response.status_code == 200
@@ -156,9 +141,9 @@ def test_post_to_the_audit_trail_deletes_nothing(auditor_browser, event, data):
     assert_unchanged(event)
 
 
-def test_delete_request_to_the_audit_trail_deletes_nothing(auditor_browser, event):
+def test_delete_request_to_the_audit_trail_deletes_nothing(auditor_client, event):
     before = AuditEvent.objects.count()
-    auditor_browser.delete(reverse("security:audit"))
+    auditor_client.delete(reverse("security:audit"))
     assert AuditEvent.objects.count() == before
     assert_unchanged(event)
 

@@ -7,26 +7,17 @@ import zoneinfo
 
 import openpyxl
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from departments.models import Unit
 from security.models import AuditEvent
 from tests.conftest import measure_by_code
-
-from .helpers import sheet_rows
+from tests.helpers import sheet_rows
 
 AUDIT = reverse("security:audit")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 EXPORT_HEADER = ["时间", "事件类型", "结果", "用户", "来源地址", "对象类型", "对象 ID", "对象", "详情"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def auditor_client(auditor):
-    browser = Client()
-    browser.force_login(auditor)
-    return browser
 
 
 def test_auditor_reads_the_audit_trail(auditor_client):
@@ -212,5 +203,5 @@ def test_export_writes_formula_like_text_as_text(auditor_client, db):
 def test_export_is_itself_recorded_with_its_filter(auditor_client, events):
     auditor_client.get(AUDIT, {"kind": "login", "export": "xlsx"})
     record = AuditEvent.objects.get(kind=AuditEvent.Kind.AUDIT_EXPORTED)
-    assert (record.username, record.ip_address, record.result) == ("auditor1", "127.0.0.1", "success")
+    assert (record.username, record.ip_address, record.result) == ("auditor", "127.0.0.1", "success")
     assert record.detail == "条件：kind=login&export=xlsx"

@@ -127,16 +127,8 @@ def test_every_message_for_a_short_password_is_in_chinese():
 # Forced change at first login
 
 
-@pytest.fixture
-def admin_client(superuser):
-    """The superuser's own browser, apart from `client`."""
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
-
-
-def create_through_admin(admin_client, username="zhangwei"):
-    response = admin_client.post(
+def create_through_admin(superuser_client, username="zhangwei"):
+    response = superuser_client.post(
         reverse("admin:auth_user_add"),
         {"username": username, "usable_password": "true", "password1": PASSWORD, "password2": PASSWORD},
     )
@@ -145,9 +137,9 @@ def create_through_admin(admin_client, username="zhangwei"):
 
 
 @pytest.fixture
-def new_account(admin_client):
+def new_account(superuser_client):
     """An account an admin has just created in the admin, with the password PASSWORD."""
-    return create_through_admin(admin_client)
+    return create_through_admin(superuser_client)
 
 
 def test_account_created_in_the_admin_must_change_its_password(new_account):
@@ -197,11 +189,11 @@ def test_after_a_valid_change_the_pages_work(client, new_account):
     assert new_account.check_password(NEW_PASSWORD)
 
 
-def test_admin_reset_forces_a_change_again(client, admin_client, lead_staff):
+def test_admin_reset_forces_a_change_again(client, superuser_client, lead_staff):
     log_in(client, "kewei")
     assert client.get(reverse("tasks:plan")).status_code == 200
 
-    response = admin_client.post(
+    response = superuser_client.post(
         reverse("admin:auth_user_password_change", args=[lead_staff.pk]),
         {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )

@@ -3,12 +3,14 @@ assigns roles, never to themselves; nobody makes an account superuser through
 the application; the break-glass superuser is audited and cannot read the
 audit trail. Each escalation path through Django admin is tried."""
 
+import importlib
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from departments import roles
@@ -16,21 +18,6 @@ from security import audit, policy
 from security.duties import DutyViolation
 from security.models import AuditEvent
 from tests.conftest import make_user
-
-
-@pytest.fixture
-def admin_staff(plan):
-    """The 管理员: system administration, a staff account."""
-    user = make_user("sysadmin", groups=[roles.ADMIN])
-    user.is_staff = True
-    user.save()
-    return user
-
-
-def browser(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def change_form(user, **overrides):
@@ -98,27 +85,27 @@ def refused(exception, match):
 # Through Django admin
 
 
-def test_admin_staff_sees_their_own_user_page_read_only_and_cannot_post_it(admin_staff):
-    url = reverse("admin:auth_user_change", args=[admin_staff.pk])
-    before = state(admin_staff)
+def test_system_admin_sees_their_own_user_page_read_only_and_cannot_post_it(system_admin, client_for):
+    url = reverse("admin:auth_user_change", args=[system_admin.pk])
+    before = state(system_admin)
 
-    page = browser(admin_staff).get(url).content.decode()
+    page = client_for(system_admin).get(url).content.decode()
     assert 'name="is_superuser"' not in page and 'name="groups"' not in page
-    response = browser(admin_staff).post(
-        url, change_form(admin_staff, is_superuser="on", groups=[group(roles.AUDITOR).pk, group(roles.ADMIN).pk])
+    response = client_for(system_admin).post(
+        url, change_form(system_admin, is_superuser="on", groups=[group(roles.AUDITOR).pk, group(roles.ADMIN).pk])
     )
 
     assert response.status_code == 403
-    assert state(admin_staff) == before
+    assert state(system_admin) == before
 
 
-def test_security_admin_cannot_change_their_own_roles_flags_or_permissions(security_admin):
+def test_security_admin_cannot_change_their_own_roles_flags_or_permissions(security_admin, client_for):
     url = reverse("admin:auth_user_change", args=[security_admin.pk])
     before = state(security_admin)
     permission = Permission.objects.get(codename="view_audit_trail")
 
-    page = browser(security_admin).get(url).content.decode()
-    response = browser(security_admin).post(
+    page = client_for(security_admin).get(url).content.decode()
+    response = client_for(security_admin).post(
         url,
         change_form(
             security_admin,
@@ -133,10 +120,10 @@ def test_security_admin_cannot_change_their_own_roles_flags_or_permissions(secur
     assert state(security_admin) == before
 
 
-def test_security_admin_assigns_a_role_to_someone_else(security_admin, lead_staff):
+def test_security_admin_assigns_a_role_to_someone_else(security_admin, lead_staff, client_for):
     url = reverse("admin:auth_user_change", args=[lead_staff.pk])
 
-    response = browser(security_admin).post(url, change_form(lead_staff, groups=[group(roles.COORDINATOR).pk]))
+    response = client_for(security_admin).post(url, change_form(lead_staff, groups=[group(roles.COORDINATOR).pk]))
 
     assert response.status_code == 302
     assert state(lead_staff)[2] == [roles.COORDINATOR]
@@ -144,51 +131,51 @@ def test_security_admin_assigns_a_role_to_someone_else(security_admin, lead_staf
 
 
 @pytest.mark.parametrize("second", [roles.AUDITOR, roles.SECURITY_ADMIN])
-def test_admin_form_refuses_a_second_separated_role(security_admin, admin_staff, second):
-    url = reverse("admin:auth_user_change", args=[admin_staff.pk])
+def test_admin_form_refuses_a_second_separated_role(security_admin, system_admin, second, client_for):
+    url = reverse("admin:auth_user_change", args=[system_admin.pk])
 
-    response = browser(security_admin).post(
-        url, change_form(admin_staff, groups=[group(roles.ADMIN).pk, group(second).pk])
+    response = client_for(security_admin).post(
+        url, change_form(system_admin, groups=[group(roles.ADMIN).pk, group(second).pk])
     )
 
     assert response.status_code == 200
     assert "三员分立" in response.content.decode() and "不能由同一账号兼任" in response.content.decode()
-    assert state(admin_staff)[2] == [roles.ADMIN]
+    assert state(system_admin)[2] == [roles.ADMIN]
 
 
-def test_superuser_cannot_add_themselves_to_the_auditors_in_admin(superuser):
+def test_superuser_cannot_add_themselves_to_the_auditors_in_admin(superuser, client_for):
     url = reverse("admin:auth_user_change", args=[superuser.pk])
 
-    browser(superuser).post(url, change_form(superuser, groups=[group(roles.AUDITOR).pk]))
+    client_for(superuser).post(url, change_form(superuser, groups=[group(roles.AUDITOR).pk]))
 
     assert state(superuser)[2] == []
-    assert browser(superuser).get(reverse("security:audit")).status_code == 403
+    assert client_for(superuser).get(reverse("security:audit")).status_code == 403
 
 
-def test_nobody_grants_superuser_status_in_admin(security_admin, lead_staff):
+def test_nobody_grants_superuser_status_in_admin(security_admin, lead_staff, client_for):
     url = reverse("admin:auth_user_change", args=[lead_staff.pk])
 
-    browser(security_admin).post(url, change_form(lead_staff, is_superuser="on", is_staff="on"))
+    client_for(security_admin).post(url, change_form(lead_staff, is_superuser="on", is_staff="on"))
 
     assert state(lead_staff)[0] is False
 
 
-def test_role_permissions_cannot_be_edited_in_admin(superuser, security_admin):
+def test_role_permissions_cannot_be_edited_in_admin(superuser, security_admin, client_for):
     admins = group(roles.ADMIN)
     url = reverse("admin:auth_group_change", args=[admins.pk])
     trail = Permission.objects.get(codename="view_audit_trail")
     before = sorted(admins.permissions.values_list("codename", flat=True))
 
-    assert browser(security_admin).post(url, {"name": roles.ADMIN, "permissions": [trail.pk]}).status_code == 403
-    browser(superuser).post(url, {"name": roles.ADMIN, "permissions": [trail.pk]})
-    assert browser(superuser).get(reverse("admin:auth_group_add")).status_code == 403
+    assert client_for(security_admin).post(url, {"name": roles.ADMIN, "permissions": [trail.pk]}).status_code == 403
+    client_for(superuser).post(url, {"name": roles.ADMIN, "permissions": [trail.pk]})
+    assert client_for(superuser).get(reverse("admin:auth_group_add")).status_code == 403
 
     assert sorted(admins.permissions.values_list("codename", flat=True)) == before
 
 
-def test_admin_staff_cannot_reach_the_audit_trail_or_lockouts(admin_staff):
-    assert browser(admin_staff).get(reverse("security:audit")).status_code == 403
-    assert browser(admin_staff).get(reverse("security:lockouts")).status_code == 403
+def test_system_admin_cannot_reach_the_audit_trail_or_lockouts(system_admin, client_for):
+    assert client_for(system_admin).get(reverse("security:audit")).status_code == 403
+    assert client_for(system_admin).get(reverse("security:lockouts")).status_code == 403
 
 
 # On the models, whatever form or view is used
@@ -211,8 +198,8 @@ def test_a_superuser_cannot_hold_a_separated_role(superuser):
         superuser.groups.add(group(roles.AUDITOR))
 
 
-def test_only_a_security_admin_assigns_roles_during_a_request(admin_staff, coordinator, lead_staff, superuser):
-    for actor in [admin_staff, coordinator, superuser]:
+def test_only_a_security_admin_assigns_roles_during_a_request(system_admin, coordinator, lead_staff, superuser):
+    for actor in [system_admin, coordinator, superuser]:
         with acting_as(actor), refused(DutyViolation, match="只有安全管理员"):
             lead_staff.groups.add(group(roles.VIEWER))
     assert state(lead_staff)[2] == []
@@ -243,9 +230,9 @@ def test_nobody_makes_an_account_superuser_during_a_request(security_admin, lead
     assert state(lead_staff)[0] is False
 
 
-def test_staff_flag_is_the_security_admins_to_give(admin_staff, lead_staff, security_admin):
+def test_staff_flag_is_the_security_admins_to_give(system_admin, lead_staff, security_admin):
     lead_staff.is_staff = True
-    with acting_as(admin_staff), refused(DutyViolation, None):
+    with acting_as(system_admin), refused(DutyViolation, None):
         lead_staff.save()
     with acting_as(security_admin):
         lead_staff.save()
@@ -272,8 +259,8 @@ def test_break_glass_account_is_made_by_a_command_and_must_change_its_password(p
     assert record.username == "命令行" and "应急超级用户" in record.detail
 
 
-def test_every_request_of_the_superuser_is_recorded(superuser):
-    client = browser(superuser)
+def test_every_request_of_the_superuser_is_recorded(superuser, client_for):
+    client = client_for(superuser)
     client.get(reverse("admin:index"))
     client.get(reverse("admin:auth_user_changelist"), {"q": "kewei"})
     client.get(reverse("security:audit"))
@@ -309,3 +296,23 @@ def test_grant_role_on_the_command_line_keeps_the_roles_apart(plan):
 
     with pytest.raises(CommandError, match="不能由同一账号兼任"):
         call_command("grant_role", "li", roles.ADMIN, stdout=io.StringIO())
+
+
+def test_a_database_granted_before_the_separation_loses_the_old_account_rights(plan):
+    """grant_permissions only adds: migration 0006 takes unlocking and account
+    management away from 协调人 and 管理员 where an earlier table had given them."""
+    withdraw = importlib.import_module("security.migrations.0006_account_rights_to_security_admin").withdraw
+    old = {
+        roles.COORDINATOR: ["security.unlock_account"],
+        roles.ADMIN: ["security.unlock_account", "auth.add_user", "auth.change_user"],
+    }
+    for name, codes in old.items():
+        for code in codes:
+            app_label, codename = code.split(".")
+            group(name).permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+    withdraw(django_apps, None)
+
+    for name in (roles.COORDINATOR, roles.ADMIN, roles.SECURITY_ADMIN):
+        held = {f"{p.content_type.app_label}.{p.codename}" for p in group(name).permissions.all()}
+        assert held == set(roles.PERMISSIONS[name]), name

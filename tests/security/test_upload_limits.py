@@ -3,6 +3,7 @@ limits before anything parses them, quickly and in little memory; evidence
 files are counted while they arrive; the import preview lists a bounded
 number of row errors."""
 
+import datetime
 import io
 import time
 import tracemalloc
@@ -11,11 +12,13 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.urls import reverse
 
 from jiading_ads.uploads import UploadRefused, check_xlsx
 from security.models import AuditEvent
-from tasks.models import Report
+from tasks import plantable
+from tasks.models import Indicator, IndicatorValue, Report
 from tests.conftest import make_user, measure_by_code
 
 WORKBOOK = (
@@ -128,33 +131,31 @@ def test_a_corrupt_part_is_refused_not_a_crash():
     assert "损坏" in message or "不是有效的" in message
 
 
-def test_the_trackers_own_export_passes_within_the_limits(plan, client):
-    coordinator = make_user("coordinator", groups=["协调人"])
-    client.force_login(coordinator)
-    export = client.get(reverse("tasks:export_status")).content
+IN_A_PERIOD = datetime.date(2024, 3, 20)  # inside 2024年第一季度, which takes reports
+
+
+def test_the_trackers_own_export_passes_within_the_limits(plan, client_for, coordinator):
+    export = client_for(coordinator).get(reverse("tasks:export_status")).content
 
     started = time.perf_counter()
     check_xlsx(io.BytesIO(export))
     assert time.perf_counter() - started < 0.5
 
 
-def test_import_page_names_the_limit_and_records_the_refusal(plan, client, settings):
-    settings.REPORTING_GRACE_DAYS = 100000  # the plan's last period still takes reports today
-    coordinator = make_user("coordinator", groups=["协调人"])
-    client.force_login(coordinator)
+def test_import_page_names_the_limit_and_records_the_refusal(plan, client_for, coordinator, clock):
+    clock(IN_A_PERIOD)
     bomb = SimpleUploadedFile("台账.xlsx", xlsx(shared=(b"a" * (1024 * 1024) for _ in range(60))))
 
-    response = client.post(reverse("tasks:import_status"), {"action": "preview", "file": bomb})
+    response = client_for(coordinator).post(reverse("tasks:import_status"), {"action": "preview", "file": bomb})
 
     assert response.status_code == 200
     assert "解压后" in response.content.decode() and "50.0 MB" in response.content.decode()
     assert AuditEvent.objects.filter(kind="sheet_imported", result="failure", detail__contains="解压后").exists()
 
 
-def test_preview_lists_fifty_row_errors_and_counts_the_rest(plan, client, settings):
-    settings.REPORTING_GRACE_DAYS = 100000
-    coordinator = make_user("coordinator", groups=["协调人"])
-    client.force_login(coordinator)
+def test_preview_lists_fifty_row_errors_and_counts_the_rest(plan, client_for, coordinator, clock):
+    clock(IN_A_PERIOD)
+    client = client_for(coordinator)
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("tasks:export_status")).content))
     sheet = workbook["台账"]
     for row in range(3, 3 + 42):
@@ -175,40 +176,49 @@ def test_preview_lists_fifty_row_errors_and_counts_the_rest(plan, client, settin
     assert "另有 22 行错误未列出" in page
 
 
-def test_an_evidence_file_over_the_limit_is_dropped_while_it_arrives(plan, client, settings, tmp_path):
+@pytest.fixture
+def small_uploads(settings, tmp_path):
+    """Files past 64 KB are dropped as they arrive; what is kept goes to a temporary folder."""
     settings.MEDIA_ROOT = tmp_path
     settings.UPLOAD_MAX_FILE_BYTES = 64 * 1024
     settings.EVIDENCE_MAX_BYTES = 64 * 1024
-    staff = make_user("kewei", units=["区科委"])
-    client.force_login(staff)
-    measure = measure_by_code(plan, 1, 1)
-    url = reverse("tasks:report_form", args=[measure.pk])
-    received = []
 
-    from django.core.files.uploadhandler import MemoryFileUploadHandler
 
+@pytest.fixture
+def received(monkeypatch):
+    """The bytes that reach the handlers after LimitedUploadHandler, chunk by chunk."""
+    seen = []
     original = MemoryFileUploadHandler.receive_data_chunk
 
     def spy(self, raw_data, start):
-        received.append(len(raw_data))
+        seen.append(len(raw_data))
         return original(self, raw_data, start)
 
-    MemoryFileUploadHandler.receive_data_chunk = spy
-    try:
-        with _today("2024-03-20"):
-            response = client.post(
-                url,
-                {
-                    "status": "in_progress",
-                    "percent": "10",
-                    "progress": "进展",
-                    "version": "0",
-                    "evidence_files": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024)),
-                    "submit": "1",
-                },
-            )
-    finally:
-        MemoryFileUploadHandler.receive_data_chunk = original
+    monkeypatch.setattr(MemoryFileUploadHandler, "receive_data_chunk", spy)
+    return seen
+
+
+def big_pdf():
+    return SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024))
+
+
+def test_an_evidence_file_over_the_limit_is_dropped_while_it_arrives(
+    plan, client_for, lead_staff, clock, small_uploads, received
+):
+    clock(IN_A_PERIOD)
+    url = reverse("tasks:report_form", args=[measure_by_code(plan, 1, 1).pk])
+
+    response = client_for(lead_staff).post(
+        url,
+        {
+            "status": "in_progress",
+            "percent": "10",
+            "progress": "进展",
+            "version": "0",
+            "evidence_files": big_pdf(),
+            "submit": "1",
+        },
+    )
 
     assert response.status_code == 200
     assert "文件“big.pdf”超过大小上限 64.0 KB" in response.content.decode()
@@ -217,9 +227,50 @@ def test_an_evidence_file_over_the_limit_is_dropped_while_it_arrives(plan, clien
     assert sum(received) <= 64 * 1024 + 64 * 1024
 
 
-def _today(day):
-    import datetime
+def test_an_indicator_evidence_file_over_the_limit_is_dropped_and_named(plan, client_for, small_uploads, received):
+    """Indicator values take evidence like reports: the same limit, the same message, nothing saved."""
+    indicator = Indicator.objects.filter(plan=plan, unit__name="区市场监管局").order_by("pk").first()
+    staff = make_user("shichangjianguan", units=["区市场监管局"])
+    url = reverse("tasks:indicator_value_form", args=[indicator.pk, indicator.years[-1]])
 
-    import time_machine
+    response = client_for(staff).post(
+        url,
+        {"value": "12", "source": "区统计局统计数据", "note": "", "version": "0", "evidence_files": big_pdf()},
+    )
 
-    return time_machine.travel(datetime.datetime.fromisoformat(f"{day}T12:00:00+08:00"), tick=False)
+    assert response.status_code == 200
+    assert "文件“big.pdf”超过大小上限 64.0 KB" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+    assert sum(received) <= 64 * 1024 + 64 * 1024
+
+
+def test_a_task_table_over_the_limit_is_dropped_and_named_on_the_plan_import_page(
+    plan, client_for, system_admin, small_uploads, received
+):
+    table = SimpleUploadedFile("任务分工.docx", b"PK\x03\x04" + b"0" * (5 * 1024 * 1024))
+
+    response = client_for(system_admin).post(
+        reverse("tasks:plan_import"),
+        {"action": "preview", "file": table, "doc_number": "嘉府发〔2026〕9号", "title": "某行动方案"},
+    )
+
+    assert response.status_code == 200
+    assert "文件“任务分工.docx”超过大小上限 64.0 KB" in response.content.decode()
+    assert sum(received) <= 64 * 1024 + 64 * 1024
+
+
+@pytest.mark.parametrize(
+    "workbook, limit",
+    [
+        (xlsx(shared=[b"\x30" * (2 * 1024 * 1024)]), "压缩比"),
+        (xlsx(extra={"xl/sharedStrings.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY x "x">]><sst/>'}), "DOCTYPE"),
+        (xlsx(sheets=21), "工作表超过上限 20 个"),
+    ],
+    ids=["ratio", "doctype", "sheets"],
+)
+def test_an_excel_task_table_is_held_to_the_workbook_limits_too(workbook, limit):
+    """A plan's task table in Excel passes the same checks as an uploaded 台账, before openpyxl reads it."""
+    with pytest.raises(plantable.TableError) as caught:
+        plantable.read_table(workbook, "任务分工.xlsx")
+
+    assert limit in str(caught.value)

@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 
 from departments import roles
 from tasks.models import Period
-from tests.conftest import make_user, package_plan_fixtures
+from tests.conftest import make_user, package_plan_fixtures, travel
 
 from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY
 
@@ -26,10 +26,9 @@ _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    """2024-05-15, inside 2024年第二季度, as the views see it."""
-    monkeypatch.setattr("tasks.views._today", lambda: TODAY)
-    return TODAY
+def today(clock):
+    """2024-05-15, inside 2024年第二季度."""
+    return clock(TODAY)
 
 
 @pytest.fixture
@@ -58,11 +57,10 @@ def plain_export(_committed_plan, django_db_blocker):
     """
     with (
         django_db_blocker.unblock(),
-        pytest.MonkeyPatch.context() as patch,
+        travel(TODAY),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        patch.setattr("tasks.views._today", lambda: TODAY)
         client = Client()
         client.force_login(make_user("export-coordinator", groups=[roles.COORDINATOR]))
         response = client.get("/export/status.xlsx")

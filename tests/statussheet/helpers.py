@@ -121,7 +121,7 @@ def data_rows(sheet):
     header = [cell.value for cell in sheet[2]]
     rows = []
     for number in range(FIRST_DATA_ROW, sheet.max_row + 1):
-        row = dict(zip(header, [cell.value for cell in sheet[number]]))
+        row = dict(zip(header, [cell.value for cell in sheet[number]], strict=True))
         row["row"] = number
         rows.append(row)
     return rows
@@ -139,7 +139,7 @@ def measure_codes(sheet):
 
 def row_of(sheet, code):
     """The 台账 data row (as a dict) of the measure with this code."""
-    for found, row in zip(measure_codes(sheet), data_rows(sheet)):
+    for found, row in zip(measure_codes(sheet), data_rows(sheet), strict=True):
         if found == code:
             return row
     raise AssertionError(f"{code} is not in the sheet")

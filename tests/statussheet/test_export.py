@@ -116,7 +116,7 @@ def test_task_heading_is_written_once_per_task(plan, sheet):
 
 
 def test_units_are_joined_with_dunhao_in_document_order(plan, sheet):
-    for measure, row in zip(document_measures(plan), data_rows(sheet)):
+    for measure, row in zip(document_measures(plan), data_rows(sheet), strict=True):
         assignments = sorted(measure.assignments.all(), key=lambda a: a.position)
         assert row["具体措施"] == f"({measure.number}) {measure.text}"
         assert row["责任单位"] == "、".join(a.printed_name for a in assignments)

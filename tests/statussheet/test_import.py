@@ -441,12 +441,13 @@ def test_stale_preview_is_refused_on_apply_with_nothing_written(
     assert not ReportEvent.objects.filter(action=ReportEvent.Action.IMPORTED).exists()
 
 
-def test_preview_made_in_another_period_is_refused(plan, as_coordinator, filled, monkeypatch):
+def test_preview_made_in_another_period_is_refused(plan, as_coordinator, filled, clock, settings):
+    # The session, and the preview in it, outlive the clock's jump below.
+    settings.SESSION_IDLE_MINUTES = 90 * 24 * 60
+    settings.SESSION_COOKIE_AGE = 90 * 24 * 3600
     upload_workbook(as_coordinator, filled)
     # After 2024年第二季度's due date the current period is 2024年第三季度.
-    monkeypatch.setattr(
-        "tasks.views._today", lambda: plan.periods.get(name="2024年第二季度").due_date + datetime.timedelta(days=1)
-    )
+    clock(plan.periods.get(name="2024年第二季度").due_date + datetime.timedelta(days=1))
 
     response = apply(as_coordinator)
 

@@ -1,43 +1,18 @@
-"""Faster plan fixtures for tests that only read the bundled plan.
+"""The plan, its loading, its pages and admin, its export command.
 
-Loading the plan takes a few hundred queries. Tests that only read it (each still
-runs in its own rolled-back transaction) can share one load per module or class.
-Not for tests that need `transactional_db`: those flush the database.
+The modules that only read the plan load it once each (`plan`); the load_plan
+tests start from an empty database (`db`) or share one load per class
+(`plan_from_class`). So the plan is committed per module or class here, not
+per package.
 """
-
-import contextlib
 
 import pytest
 
-from departments.models import Unit
 from tasks.models import Plan
-from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from tests.conftest import DOC_NUMBER, committed_plan
 
-DOC_NUMBER = "嘉府发〔2023〕2号"
-
-
-@contextlib.contextmanager
-def _committed_plan(django_db_blocker):
-    with django_db_blocker.unblock():
-        load_plan(read_plan_file(DEFAULT_PLAN_FILE))
-    try:
-        yield
-    finally:
-        with django_db_blocker.unblock():
-            Plan.objects.all().delete()
-            Unit.objects.all().delete()
-
-
-@pytest.fixture(scope="module")
-def plan_loaded_for_module(django_db_setup, django_db_blocker):
-    with _committed_plan(django_db_blocker):
-        yield
-
-
-@pytest.fixture(scope="class")
-def plan_loaded_for_class(django_db_setup, django_db_blocker):
-    with _committed_plan(django_db_blocker):
-        yield
+plan_loaded_for_module = committed_plan("module")
+plan_loaded_for_class = committed_plan("class")
 
 
 @pytest.fixture
@@ -51,6 +26,11 @@ def plan_from_class(plan_loaded_for_class, db):
 
 
 @pytest.fixture
-def fast_password_hasher(settings):
-    """Hash test users' passwords cheaply; the default hasher costs ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def plan(plan_from_module):
+    """The bundled plan, loaded once for the module."""
+    return plan_from_module
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(fast_password_hasher):
+    """Every test here hashes passwords cheaply."""

@@ -17,7 +17,8 @@ TASK_TITLES = {
 # Measures per task, in task order; task 10 prints (1) and (3) only.
 MEASURE_COUNTS = [5, 2, 5, 4, 3, 9, 3, 2, 4, 2, 3]
 
-TEN_TOWNS_AND_SUBDISTRICTS = {
+# Jiading's twelve 街镇: 3 街道, 7 镇 and the two management committees at town level.
+TWELVE_JIEZHEN = {
     "新成路街道",
     "真新街道",
     "嘉定镇街道",
@@ -28,4 +29,6 @@ TEN_TOWNS_AND_SUBDISTRICTS = {
     "华亭镇",
     "外冈镇",
     "江桥镇",
+    "菊园新区管委会",
+    "工业区管委会",
 }

@@ -1,20 +1,17 @@
 """Reading the source notice (嘉府发〔2023〕2号) that the bundled plan was transcribed from.
 
-The seed lives outside the repository (`../shared/seed/`), so tests that compare
-against it skip when it is absent. The text was extracted from a PDF: spaces inside
-task titles and unit names are line-break artefacts and are removed here; measure
-texts are kept verbatim (they contain real spaces, e.g. "5G 等").
+The notice's text is kept in the repository (fixtures/source/), so the tests that
+compare the plan against it always run. The text was extracted from a PDF: spaces
+inside task titles and unit names are line-break artefacts and are removed here;
+measure texts are kept verbatim (they contain real spaces, e.g. "5G 等").
 """
 
 import re
 from dataclasses import dataclass
 
-import pytest
 from django.conf import settings
 
-SEED_PATH = settings.BASE_DIR.parent / "shared" / "seed" / "000_c225274d5004a409.txt"
-
-requires_seed = pytest.mark.skipif(not SEED_PATH.exists(), reason=f"source document not available at {SEED_PATH}")
+SEED_PATH = settings.BASE_DIR / "fixtures" / "source" / "jiafufa-2023-2.txt"
 
 _TASK_CELL = re.compile(r"^(\d+)\.\s*(.+)$")
 _MEASURE_CELL = re.compile(r"^\((\d+)\)\s*(.+)$")
@@ -32,6 +29,7 @@ class SeedRow:
 
 
 def seed_text():
+    """The source notice as extracted text. The one place that knows where it lives."""
     return SEED_PATH.read_text(encoding="utf-8")
 
 
@@ -81,3 +79,75 @@ def body_tasks():
         number = int(match.group(1))
         found[number] = (match.group(3).strip(), match.group(4).split("、"))
     return found
+
+
+# The notice's own sections, repaired the way the fixture repairs them
+
+
+_POINT = re.compile(r"^\d+\.\s")
+
+
+def _plain(block):
+    """Markdown markers of the extraction (#, **) dropped; inner whitespace kept."""
+    return re.sub(r"^#+\s*", "", block.replace("**", "").strip()).strip()
+
+
+def _paragraphs(text):
+    return [_plain(p) for p in re.split(r"\n\s*\n", text) if _plain(p)]
+
+
+def _points(text):
+    """Numbered points ("1. …"), one line each: a paragraph that does not start with a
+    number continues the point before it (a page break split it)."""
+    points = []
+    for paragraph in _paragraphs(text):
+        if points and not _POINT.match(paragraph):
+            points[-1] += paragraph
+        else:
+            points.append(paragraph)
+    return "\n".join(points)
+
+
+def _between(text, start, end):
+    i = text.index(start)
+    return text[i + len(start) : text.index(end, i)]
+
+
+def notice_sections():
+    """Every section of the notice outside 四 and the attachment's table, as the fixture stores it.
+
+    Line-break artefacts are repaired as in the fixture: titles lose the spaces
+    a line break left; a paragraph a page break split is joined; bold markers
+    are dropped. Headings are returned as printed.
+    """
+    text = seed_text()
+    body_start = text.index("# 嘉定区数字广告业高质量发展行动方案 (2023—2025年)")
+    front = _paragraphs(text[:body_start])
+    attachment_note = _between(text, "社会共治新格局。", "## 附件")
+    return {
+        "header": front[0],
+        "doc_number": front[1],
+        "notice_title": re.sub(r"\s+", "", front[2]),
+        "addressees": front[3],
+        "notice_text": front[4],
+        "notice_attachment": front[5],
+        "preamble": "\n".join(_paragraphs(_between(text, "(2023—2025年)\n", "## 一、指导思想"))),
+        "guidance": "\n".join(_paragraphs(_between(text, "## 一、指导思想", "## **二、主要目标**"))),
+        "goals": "\n".join(_paragraphs(_between(text, "## **二、主要目标**", "## **三、工作重点**"))),
+        "key_points": _points(_between(text, "## **三、工作重点**", "#### 四、具体任务")),
+        "safeguards": _points(_between(text, "## 五、保障措施", "附件:《")),
+        "attachment_note": "".join(_paragraphs("附件:《" + attachment_note.split("附件:《", 1)[1])),
+        "attachment_title": re.sub(r"\s+", "", _plain(_between(text, "## 附件\n", "\n工作任务"))),
+        "headings": dict(
+            zip(
+                ["guidance", "goals", "key_points", "tasks", "safeguards"],
+                [h for h in printed_headings() if re.match(r"^[一二三四五六七八九十]+、", h)],
+                strict=True,
+            )
+        ),
+    }
+
+
+def printed_headings():
+    """The section headings as the extraction marks them (##, ####), markers dropped."""
+    return [_plain(line) for line in seed_text().splitlines() if line.startswith("#")]

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from tasks.models import Plan
 
 from .plan_facts import MEASURE_COUNTS
-from .seed import attachment_rows, requires_seed
+from .seed import attachment_rows
 
 
 @pytest.fixture
@@ -150,7 +150,6 @@ def test_task_cell_is_written_only_on_the_first_row_of_each_task(sheet):
     assert task_rows == [0, 5, 7, 12, 16, 19, 28, 31, 33, 37, 39]
 
 
-@requires_seed
 def test_columns_a_to_d_match_the_attachment_cell_for_cell(sheet):
     expected = []
     for seed_row in attachment_rows():

@@ -12,14 +12,8 @@ from departments.models import Unit
 from tasks.models import Assignment, Measure, Task
 from tests.conftest import measure_by_code
 
-from .plan_facts import MEASURE_COUNTS, TASK_TITLES, TEN_TOWNS_AND_SUBDISTRICTS
-from .seed import attachment_rows, body_tasks, requires_seed
-
-
-@pytest.fixture
-def plan(plan_from_module):
-    """Read-only tests: the plan is loaded once for the module."""
-    return plan_from_module
+from .plan_facts import MEASURE_COUNTS, TASK_TITLES, TWELVE_JIEZHEN
+from .seed import attachment_rows, body_tasks
 
 
 def printed_units(measure):
@@ -68,7 +62,6 @@ def test_task_heading_is_number_dot_title(plan):
     assert plan.tasks.get(number=2).heading == "2. 加强数字广告技术应用与数据支撑"
 
 
-@requires_seed
 def test_task_titles_match_the_attachment_table(plan):
     from_seed = {row.task_number: row.task_title for row in attachment_rows()}
     assert dict(plan.tasks.values_list("number", "title")) == from_seed
@@ -112,7 +105,6 @@ def test_measure_text_is_verbatim(plan, task_number, measure_number, text):
     assert measure_by_code(plan, task_number, measure_number).text == text
 
 
-@requires_seed
 def test_every_measure_text_matches_the_attachment_table(plan):
     stored = {(m.task.number, m.number): m.text for m in Measure.objects.filter(task__plan=plan).select_related("task")}
     from_seed = {(row.task_number, row.measure_number): row.measure_text for row in attachment_rows()}
@@ -131,7 +123,6 @@ def test_measure_str_gives_code_and_start_of_text(plan):
 # Units and leads
 
 
-@requires_seed
 def test_every_measure_lists_the_printed_units_in_document_order(plan):
     stored = {
         (m.task.number, m.number): printed_units(m)
@@ -226,10 +217,15 @@ def test_2_1_assignment_keeps_half_width_brackets_but_points_at_canonical_unit(p
 
 
 @pytest.mark.parametrize("name", ["各街镇", "各相关街镇"])
-def test_collective_unit_starts_with_the_ten_towns_and_subdistricts(plan, name):
+def test_collective_unit_starts_with_the_twelve_jiezhen_owed_from_the_plans_start(plan, name):
     unit = Unit.objects.get(name=name)
     assert unit.is_collective
-    assert set(unit.members.values_list("name", flat=True)) == TEN_TOWNS_AND_SUBDISTRICTS
+    assert set(unit.members.values_list("name", flat=True)) == TWELVE_JIEZHEN
+    assert set(unit.member_links.values_list("owed_from", flat=True)) == {None}
+
+
+def test_beihongban_is_not_a_default_member_of_any_collective(plan):
+    assert not Unit.objects.get(name="北虹办").collectives.exists()
 
 
 def test_only_the_two_collective_units_have_members(plan):
@@ -300,7 +296,6 @@ def test_narrative_joins_text_split_by_a_page_break(plan):
     assert "\n" not in plan.tasks.get(number=9).narrative
 
 
-@requires_seed
 @pytest.mark.parametrize("number", range(1, 12))
 def test_task_narrative_and_departments_match_the_notice(plan, number):
     narrative, departments = body_tasks()[number]

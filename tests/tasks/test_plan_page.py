@@ -1,4 +1,7 @@
-"""/tasks/: the plan as the attachment shows it, and the Chinese login page in front of it."""
+"""/tasks/: the plan's measures as the attachment shows them, and the Chinese login page in front of it.
+
+The page around them (the whole notice, the live state) is tested in test_notice_page.py.
+"""
 
 import re
 
@@ -12,21 +15,12 @@ from tests.conftest import PASSWORD, measure_by_code
 
 from .plan_facts import TASK_TITLES
 
-pytestmark = pytest.mark.usefixtures("fast_password_hasher")
-
 LEAD_MARK = '<span class="role lead">牵头</span>'
 
 
 @pytest.fixture
-def plan(plan_from_module):
-    """Read-only tests: the plan is loaded once for the module."""
-    return plan_from_module
-
-
-@pytest.fixture
-def staff_client(client, lead_staff):
-    client.force_login(lead_staff)
-    return client
+def staff_client(client_for, lead_staff):
+    return client_for(lead_staff)
 
 
 @pytest.fixture
@@ -139,7 +133,10 @@ def count_queries(client, url):
 
 
 def test_query_count_is_pinned(warm_staff_client, plan, django_assert_max_num_queries):
-    with django_assert_max_num_queries(11):
+    # The notice, its tasks and measures with their units (as before), plus the
+    # live state: the current period, the plan's periods, collective members,
+    # the report keys and the latest reports.
+    with django_assert_max_num_queries(16):
         response = warm_staff_client.get("/tasks/")
     assert response.status_code == 200
 

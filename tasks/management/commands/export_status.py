@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from security import audit
 from tasks.models import Period, Plan
-from tasks.statussheet import SheetScope, default_plan, write_status_sheet
+from tasks.statussheet import SheetScope, write_status_sheet
 
 
 class Command(BaseCommand):
@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 台账.xlsx")
-        parser.add_argument("--plan", help="行动方案文号，默认为最新的方案")
+        parser.add_argument(
+            "--plan", help="行动方案文号，默认为默认方案（DEFAULT_PLAN_DOC_NUMBER，没有时为最新的方案）"
+        )
         parser.add_argument(
             "--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态"
         )
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"找不到文号为“{plan}”的行动方案")
         else:
-            found = default_plan()
+            found = Plan.objects.default()
         today = timezone.localdate()
         chosen = None
         if found is not None:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from departments import roles
 from departments.models import Membership, Unit
 from security.models import AccountSecurity
+from tasks import periods
+from tasks.models import Plan
 
 DEFAULT_PASSWORD = "Jiading-2023"
 DEMO_LATE_REPORTING_DAYS = 30
@@ -109,10 +111,7 @@ class Command(BaseCommand):
         """A new user of `make run` has something to report on: when no period
         of the default plan takes reports today (the plan ended 2025-12-31),
         open its latest period for late reporting, as a coordinator would."""
-        from tasks import periods
-        from tasks.statussheet import default_plan
-
-        plan = default_plan()
+        plan = Plan.objects.default()
         if plan is None:
             return
         today = timezone.localdate()

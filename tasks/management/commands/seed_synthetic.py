@@ -186,10 +186,9 @@ class Command(BaseCommand):
                 for pk, state, actor in created.iterator(chunk_size=5000)
             ),
         )
-        reports = rows
         totals["plans"] += 1
         totals["measures"] += len(measures)
-        totals["reports"] += len(reports)
+        totals["reports"] += len(rows)
 
 
 def _insert(model, columns, rows, chunk=5000):

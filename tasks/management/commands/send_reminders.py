@@ -3,8 +3,8 @@ import smtplib
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from tasks.models import Plan
 from tasks.reminders import pending_reminders, send
-from tasks.statussheet import default_plan
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只列出将要发送的邮件，不发送")
 
     def handle(self, dry_run=False, **options):
-        plan = default_plan()
+        plan = Plan.objects.default()
         if plan is None:
             self.stdout.write("尚未载入行动方案，没有需要催报的事项。")
             return

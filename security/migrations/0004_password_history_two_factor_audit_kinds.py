@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('security', '0001_initial'),
+        ('security', '0003_audit_indicator_and_bulletin_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='kind',
-            field=models.CharField(choices=[('login', '登录成功'), ('login_failed', '登录失败'), ('logout', '退出登录'), ('lockout', '账号/地址锁定'), ('unlock', '解除锁定'), ('session_expired', '会话超时'), ('password_changed', '修改密码'), ('password_reset', '管理员重置密码'), ('reset_requested', '申请邮件重置密码'), ('reset_done', '通过邮件重置密码'), ('permission_denied', '拒绝访问（403）'), ('role_changed', '角色变更'), ('membership_changed', '单位成员变更'), ('account_changed', '账号变更'), ('plan_loaded', '载入行动方案'), ('report_approved', '填报审核通过'), ('report_returned', '填报退回'), ('report_reopened', '填报重新打开'), ('period_refused', '填报周期被拒绝'), ('period_changed', '填报周期变更'), ('sheet_exported', '导出台账'), ('sheet_imported', '导入台账'), ('audit_exported', '导出审计日志'), ('audit_purged', '清理过期审计日志'), ('superuser_action', '应急超级用户操作'), ('2fa_enrolled', '绑定动态口令'), ('2fa_verified', '动态口令验证'), ('2fa_failed', '动态口令错误'), ('2fa_reset', '重置动态口令')], max_length=30, verbose_name='事件类型'),
+            field=models.CharField(choices=[('login', '登录成功'), ('login_failed', '登录失败'), ('logout', '退出登录'), ('lockout', '账号/地址锁定'), ('unlock', '解除锁定'), ('session_expired', '会话超时'), ('password_changed', '修改密码'), ('password_reset', '管理员重置密码'), ('reset_requested', '申请邮件重置密码'), ('reset_done', '通过邮件重置密码'), ('permission_denied', '拒绝访问（403）'), ('role_changed', '角色变更'), ('membership_changed', '单位成员变更'), ('account_changed', '账号变更'), ('plan_loaded', '载入行动方案'), ('report_approved', '填报审核通过'), ('report_returned', '填报退回'), ('report_reopened', '填报重新打开'), ('period_refused', '填报周期被拒绝'), ('period_changed', '填报周期变更'), ('sheet_exported', '导出台账'), ('sheet_imported', '导入台账'), ('audit_exported', '导出审计日志'), ('audit_purged', '清理过期审计日志'), ('superuser_action', '应急超级用户操作'), ('2fa_enrolled', '绑定动态口令'), ('2fa_verified', '动态口令验证'), ('2fa_failed', '动态口令错误'), ('2fa_reset', '重置动态口令'), ('indicator_changed', '指标变更'), ('bulletin_exported', '导出通报')], max_length=30, verbose_name='事件类型'),
         ),
         migrations.CreateModel(
             name='PasswordHistory',

@@ -45,6 +45,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("security", "0002_password_history_two_factor_audit_kinds")]
+    dependencies = [("security", "0004_password_history_two_factor_audit_kinds")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -2,9 +2,11 @@
 
 import datetime
 import io
+import smtplib
 
 import pytest
-from django.core.management import call_command
+from django.core.mail import EmailMessage
+from django.core.management import CommandError, call_command
 
 from tasks import obligations, workflow
 from tasks.models import ReminderLog, Report
@@ -39,10 +41,8 @@ def mail_to(outbox, address):
     return found[0]
 
 
-def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(
-    plan, staff, mailoutbox, freeze_command_today
-):
-    freeze_command_today(D(2026, 1, 6))
+def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(plan, staff, mailoutbox, clock):
+    clock(D(2026, 1, 6))
 
     out = run()
 
@@ -77,8 +77,8 @@ def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(
     assert logs["区科委"].recipients == "kewei@example.gov.cn"
 
 
-def test_all_staff_of_a_unit_receive_the_one_email(plan, staff, second_kewei, mailoutbox, freeze_command_today):
-    freeze_command_today(D(2026, 1, 6))
+def test_all_staff_of_a_unit_receive_the_one_email(plan, staff, second_kewei, mailoutbox, clock):
+    clock(D(2026, 1, 6))
 
     run()
 
@@ -86,14 +86,14 @@ def test_all_staff_of_a_unit_receive_the_one_email(plan, staff, second_kewei, ma
     assert [m.to for m in kewei] == [["kewei2@example.gov.cn", "kewei@example.gov.cn"]]
 
 
-def test_units_without_staff_email_get_nothing(plan, staff, mailoutbox, freeze_command_today):
+def test_units_without_staff_email_get_nothing(plan, staff, mailoutbox, clock):
     no_email = make_user("jingwei", units=["区经委"])
     no_email.email = ""
     no_email.save()
     gone = make_user("caizhengju", units=["区财政局"])
     gone.is_active = False
     gone.save()
-    freeze_command_today(D(2026, 1, 6))
+    clock(D(2026, 1, 6))
 
     run()
 
@@ -101,12 +101,12 @@ def test_units_without_staff_email_get_nothing(plan, staff, mailoutbox, freeze_c
     assert not ReminderLog.objects.filter(unit__name__in=["区经委", "区财政局"]).exists()
 
 
-def test_unit_that_has_submitted_everything_gets_no_email(plan, staff, mailoutbox, freeze_command_today):
+def test_unit_that_has_submitted_everything_gets_no_email(plan, staff, mailoutbox, clock):
     owed = obligations.for_units([unit("区委网信办")], plan)
     assert owed
     for o in owed:
         put_report(plan, o.measure, "区委网信办", period_name=Q4, percent=50)
-    freeze_command_today(D(2026, 1, 6))
+    clock(D(2026, 1, 6))
 
     run()
 
@@ -116,7 +116,7 @@ def test_unit_that_has_submitted_everything_gets_no_email(plan, staff, mailoutbo
 
 
 def test_submitted_and_approved_obligations_are_left_out_but_drafts_are_listed(
-    plan, staff, lead_staff, coordinator, mailoutbox, freeze_command_today
+    plan, staff, lead_staff, coordinator, mailoutbox, clock
 ):
     save(plan, measure_by_code(plan, 1, 1), "区科委", lead_staff, period_name=Q4, submit=True)
     approved = save(plan, measure_by_code(plan, 2, 1), "区科委", lead_staff, period_name=Q4, submit=True)
@@ -124,7 +124,7 @@ def test_submitted_and_approved_obligations_are_left_out_but_drafts_are_listed(
     save(plan, measure_by_code(plan, 2, 2), "区科委", lead_staff, period_name=Q4, submit=False)
     # A report for an earlier quarter does not excuse this one.
     put_report(plan, measure_by_code(plan, 1, 3), "区科委", period_name="2025年第三季度", percent=60)
-    freeze_command_today(D(2026, 1, 6))
+    clock(D(2026, 1, 6))
 
     run()
 
@@ -137,8 +137,8 @@ def test_submitted_and_approved_obligations_are_left_out_but_drafts_are_listed(
     assert ReminderLog.objects.get(unit__name="区科委").obligation_count == 5
 
 
-def test_dry_run_sends_nothing_and_logs_nothing(plan, staff, mailoutbox, freeze_command_today):
-    freeze_command_today(D(2026, 1, 6))
+def test_dry_run_sends_nothing_and_logs_nothing(plan, staff, mailoutbox, clock):
+    clock(D(2026, 1, 6))
 
     out = run(dry_run=True)
 
@@ -148,8 +148,8 @@ def test_dry_run_sends_nothing_and_logs_nothing(plan, staff, mailoutbox, freeze_
     assert "预览完毕：将向 3 个单位发送催报邮件（未发送）。" in out
 
 
-def test_second_run_on_the_same_day_sends_nothing_new(plan, staff, mailoutbox, freeze_command_today):
-    freeze_command_today(D(2026, 1, 6))
+def test_second_run_on_the_same_day_sends_nothing_new(plan, staff, mailoutbox, clock):
+    clock(D(2026, 1, 6))
     run()
 
     out = run()
@@ -159,10 +159,10 @@ def test_second_run_on_the_same_day_sends_nothing_new(plan, staff, mailoutbox, f
     assert "已向 0 个单位发送催报邮件" in out
 
 
-def test_next_day_sends_again(plan, staff, mailoutbox, freeze_command_today):
-    freeze_command_today(D(2026, 1, 6))
+def test_next_day_sends_again(plan, staff, mailoutbox, clock):
+    clock(D(2026, 1, 6))
     run()
-    freeze_command_today(D(2026, 1, 7))
+    clock(D(2026, 1, 7))
 
     out = run()
 
@@ -172,8 +172,8 @@ def test_next_day_sends_again(plan, staff, mailoutbox, freeze_command_today):
     assert set(ReminderLog.objects.values_list("sent_on", flat=True)) == {D(2026, 1, 6), D(2026, 1, 7)}
 
 
-def test_overdue_units_are_told_how_many_days_late(plan, staff, mailoutbox, freeze_command_today):
-    freeze_command_today(D(2026, 1, 13))
+def test_overdue_units_are_told_how_many_days_late(plan, staff, mailoutbox, clock):
+    clock(D(2026, 1, 13))
 
     run()
 
@@ -183,21 +183,21 @@ def test_overdue_units_are_told_how_many_days_late(plan, staff, mailoutbox, free
 
 
 @pytest.mark.parametrize(
-    "today, sends",
+    "day, sends",
     [(D(2026, 1, 4), False), (D(2026, 1, 5), True), (D(2026, 1, 12), True)],
     ids=["8-days-before", "7-days-before", "due-day"],
 )
-def test_reminders_start_seven_days_before_the_due_date(plan, staff, mailoutbox, freeze_command_today, today, sends):
-    freeze_command_today(today)
+def test_reminders_start_seven_days_before_the_due_date(plan, staff, mailoutbox, clock, day, sends):
+    clock(day)
 
     run()
 
     assert bool(mailoutbox) is sends
 
 
-def test_no_reminders_when_every_period_is_closed(plan, staff, mailoutbox, freeze_command_today):
+def test_no_reminders_when_every_period_is_closed(plan, staff, mailoutbox, clock):
     plan.periods.update(is_closed=True)
-    freeze_command_today(D(2026, 1, 6))
+    clock(D(2026, 1, 6))
 
     out = run()
 
@@ -221,19 +221,10 @@ def test_reminders_go_out_in_the_week_before_a_quarter_report_is_due(plan, staff
     assert sorted(r.unit.name for r in reminders) == ["区委网信办", "区科委", "江桥镇"]
 
 
-def test_a_refused_message_does_not_stop_the_other_units(
-    plan, lead_staff, co_organizer, freeze_command_today, monkeypatch
-):
-    import smtplib
-
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    from tasks.models import ReminderLog
-
-    period = plan.periods.get(name="2024年第一季度")
-    freeze_command_today(period.due_date)
-    real_send = __import__("django.core.mail", fromlist=["EmailMessage"]).EmailMessage.send
+def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_organizer, clock, monkeypatch):
+    quarter = period(plan, "2024年第一季度")
+    clock(quarter.due_date)
+    real_send = EmailMessage.send
     calls = []
 
     def flaky_send(message, fail_silently=False):
@@ -247,4 +238,4 @@ def test_a_refused_message_does_not_stop_the_other_units(
         call_command("send_reminders")
     assert len(calls) >= 2
     # The refused unit has no log row, so the next run tries it again.
-    assert ReminderLog.objects.filter(sent_on=period.due_date).count() == len(calls) - 1
+    assert ReminderLog.objects.filter(sent_on=quarter.due_date).count() == len(calls) - 1

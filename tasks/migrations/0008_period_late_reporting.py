@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0004_report_ordering'),
+        ('tasks', '0007_goal_indicators'),
     ]
 
     operations = [

@@ -1,0 +1,410 @@
+"""Goal indicators (指标): whether a target is reached, the chart, and how values change.
+
+Only approved values count (a number the office publishes has been reviewed).
+The baseline is the indicator's own baseline value when an admin set one, else
+the approved value of its baseline year. With T the target value and Y the
+target year, each indicator has one of four statuses:
+
+- 达到目标值 (absolute): the threshold is T. Over-baseline (较基期增长): the
+  threshold is baseline × (1 + T/100), e.g. +40% over 2020's count.
+  已达成 when the latest approved value up to Y is at or above the threshold
+  (reaching it exactly counts); 未达成 when Y's approved value is below it;
+  进展中 otherwise (no value yet, or below it before Y).
+- 每年增长率 (annual growth): every year after the baseline year up to Y must
+  grow by at least T% over the year before ("两位数增长": T = 10, and exactly
+  10% counts). 已达成 when every such year has an approved value and grows
+  enough; 未达成 as soon as one year (with both its values approved) grows
+  less; 进展中 otherwise.
+- 目标待定: the target (or, for growth targets, the baseline) is not set yet,
+  e.g. "若干" and "一批" until an admin sets a number.
+
+Values go through draft → submitted → approved, or back as returned, with a
+version check and a timeline entry for every change, as reports do in
+tasks/workflow.py, and every change is in the audit trail.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from security import audit
+
+from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Report, ReportEvent
+from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed
+
+FIELDS = ["value", "source", "note"]
+HUNDRED = Decimal(100)
+
+
+class Status:
+    ACHIEVED = "achieved"
+    IN_PROGRESS = "in_progress"
+    MISSED = "missed"
+    UNSET = "unset"
+
+    LABELS = {ACHIEVED: _("已达成"), IN_PROGRESS: _("进展中"), MISSED: _("未达成"), UNSET: _("目标待定")}
+
+
+@dataclass
+class Evaluation:
+    indicator: Indicator
+    values: dict  # {year: Decimal}, approved only
+    pending: dict  # {year: IndicatorValue} not yet approved
+    baseline: Decimal | None
+    threshold: Decimal | None  # the value to reach (absolute, over-baseline)
+    status: str = Status.IN_PROGRESS
+    growth: dict = field(default_factory=dict)  # {year: percent growth over the year before}
+
+    @property
+    def status_label(self):
+        return Status.LABELS[self.status]
+
+    @property
+    def latest(self):
+        """(year, value) of the latest approved value up to the target year, or None."""
+        years = [y for y in self.values if y <= self.indicator.target_year and y != self.indicator.baseline_year]
+        return (max(years), self.values[max(years)]) if years else None
+
+    @property
+    def target_text(self):
+        """The target as a sentence: "2025年达到 1400 户（较2020年增长 40%）"."""
+        i = self.indicator
+        if i.target_value is None:
+            return f"{i.goal_text or i.name}（目标值待设定）"
+        if i.target_kind == Indicator.TargetKind.ABSOLUTE:
+            return f"{i.target_year}年达到 {number(i.target_value)} {i.measure_unit}"
+        if i.target_kind == Indicator.TargetKind.OVER_BASELINE:
+            reach = f"，即 {number(self.threshold)} {i.measure_unit}" if self.threshold is not None else ""
+            return f"{i.target_year}年较{i.baseline_year}年增长 {number(i.target_value)}%{reach}"
+        return f"{i.baseline_year + 1}—{i.target_year}年每年增长不低于 {number(i.target_value)}%"
+
+    def target_path(self):
+        """[(year, value)] of the target's trajectory, for the chart."""
+        i = self.indicator
+        if i.target_value is None:
+            return []
+        if i.target_kind == Indicator.TargetKind.ABSOLUTE:
+            return [(i.first_year, i.target_value), (i.target_year, i.target_value)]
+        if self.baseline is None:
+            return []
+        if i.target_kind == Indicator.TargetKind.OVER_BASELINE:
+            return [(i.baseline_year, self.baseline), (i.target_year, self.threshold)]
+        rate = 1 + i.target_value / HUNDRED
+        return [
+            (year, self.baseline * rate ** (year - i.baseline_year))
+            for year in range(i.baseline_year, i.target_year + 1)
+        ]
+
+
+def number(value):
+    """A Decimal without needless zeros: 1400.00 → "1400", 12.50 → "12.5"."""
+    if value is None:
+        return "—"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def evaluate(indicator, rows):
+    """The Evaluation of `indicator` given its IndicatorValue rows (no query)."""
+    values = {r.year: r.value for r in rows if r.state == Report.State.APPROVED}
+    pending = {r.year: r for r in rows if r.state != Report.State.APPROVED}
+    baseline = indicator.baseline_value
+    if baseline is None and indicator.baseline_year is not None:
+        baseline = values.get(indicator.baseline_year)
+    kind, target, final = indicator.target_kind, indicator.target_value, indicator.target_year
+    threshold = None
+    if target is not None and kind == Indicator.TargetKind.ABSOLUTE:
+        threshold = target
+    elif target is not None and kind == Indicator.TargetKind.OVER_BASELINE and baseline is not None:
+        threshold = baseline * (1 + target / HUNDRED)
+    result = Evaluation(indicator, values, pending, baseline, threshold)
+
+    if kind == Indicator.TargetKind.ANNUAL_GROWTH:
+        if target is None or baseline is None or indicator.baseline_year is None:
+            result.status = Status.UNSET
+            return result
+        series = {**values, indicator.baseline_year: baseline}
+        complete = True
+        for year in range(indicator.baseline_year + 1, final + 1):
+            before, now = series.get(year - 1), series.get(year)
+            if before is None or now is None:
+                complete = False
+                continue
+            if before > 0:
+                result.growth[year] = (now / before - 1) * HUNDRED
+            if now < before * (1 + target / HUNDRED):
+                result.status = Status.MISSED
+                return result
+        result.status = Status.ACHIEVED if complete else Status.IN_PROGRESS
+        return result
+
+    if threshold is None:
+        result.status = Status.UNSET
+        return result
+    latest = result.latest
+    if latest is not None and latest[1] >= threshold:
+        result.status = Status.ACHIEVED
+    elif latest is not None and latest[0] == final:
+        result.status = Status.MISSED
+    else:
+        result.status = Status.IN_PROGRESS
+    return result
+
+
+def evaluations(plan):
+    """Evaluations of the plan's indicators in order. Two queries."""
+    indicators = list(plan.indicators.select_related("unit", "data_unit", "plan").prefetch_related("values"))
+    return [evaluate(i, list(i.values.all())) for i in indicators]
+
+
+# --- the chart ---------------------------------------------------------------------------------
+
+# Small enough that its 13–14 px text stays legible when a phone scales it down.
+CHART = {"width": 420, "height": 240, "left": 52, "right": 28, "top": 40, "bottom": 36}
+NICE_STEPS = [Decimal(m) for m in ("1", "1.2", "1.6", "2", "2.4", "3", "4", "6", "8", "10")]
+
+
+def _nice_top(value):
+    """The smallest round number (1, 1.2, 1.6, 2, 2.4, 3, 4, 6, 8 × 10^k) at or above
+    `value`, so that its quarters make readable axis labels."""
+    scale = Decimal(10) ** (value.adjusted())
+    return next(m * scale for m in NICE_STEPS if m * scale >= value)
+
+
+def chart(evaluation):
+    """Geometry of one indicator's server-side SVG: actual values against the target.
+
+    The actual series is a solid line with filled circles, the target a dashed
+    line with hollow squares, so it reads in black and white and in print.
+    """
+    i = evaluation.indicator
+    years = list(range(min([i.first_year, *evaluation.values]), i.target_year + 1))
+    actual = sorted((y, v) for y, v in evaluation.values.items() if years[0] <= y <= years[-1])
+    if evaluation.baseline is not None and i.baseline_year is not None and i.baseline_year not in evaluation.values:
+        actual = sorted([*actual, (i.baseline_year, evaluation.baseline)])
+    target = evaluation.target_path()
+    top_value = _nice_top(max([Decimal(1), *(v for _, v in actual), *(v for _, v in target)]) * Decimal("1.1"))
+    c = CHART
+    inner_w = c["width"] - c["left"] - c["right"]
+    inner_h = c["height"] - c["top"] - c["bottom"]
+    step = inner_w / max(len(years) - 1, 1)
+
+    def x(year):
+        return round(c["left"] + (year - years[0]) * step, 1)
+
+    def y(value):
+        return round(c["top"] + inner_h * (1 - float(value / top_value)), 1)
+
+    ticks = [top_value * k / 4 for k in range(5)]
+    return {
+        **c,
+        "axis_y": c["top"] + inner_h,
+        "year_label_y": c["top"] + inner_h + 20,
+        "tick_label_x": c["left"] - 6,
+        "right_x": c["width"] - c["right"],
+        "years": [{"year": year, "x": x(year)} for year in years],
+        "ticks": [{"y": y(t), "label": number(t)} for t in ticks],
+        "actual": [
+            {"x": x(yr), "y": y(v), "label_y": round(y(v) - 11, 1), "label": number(v), "year": yr} for yr, v in actual
+        ],
+        "actual_points": " ".join(f"{x(yr)},{y(v)}" for yr, v in actual),
+        "target": [
+            {"x": round(x(yr) - 5, 1), "y": round(y(v) - 5, 1), "label": number(round(v, 2))} for yr, v in target
+        ],
+        "target_points": " ".join(f"{x(yr)},{y(v)}" for yr, v in target),
+        "label": f"{i.name}：实际值与目标（{evaluation.target_text}）",
+    }
+
+
+# --- entering and reviewing values ---------------------------------------------------------------
+
+
+def edit_block_reason(row):
+    if row is not None and row.state == Report.State.APPROVED:
+        return "该年度数值已审核通过，不能修改；如需修改，请联系协调人重新打开。"
+    return None
+
+
+def _changes(before, after):
+    return {
+        name: [_plain(before.get(name)), _plain(after[name])]
+        for name in FIELDS
+        if before.get(name) != after[name] and (before or after[name] not in ("", None))
+    }
+
+
+def _plain(value):
+    return number(value) if isinstance(value, Decimal) else value
+
+
+def _audit(user, row, what, changes=None, comment=""):
+    detail = f"{row.indicator.name} {row.year}年：{what}"
+    if changes:
+        detail += "；" + "；".join(
+            f"{IndicatorValue._meta.get_field(name).verbose_name}：{old if old not in (None, '') else '（空）'} → {new}"
+            for name, (old, new) in changes.items()
+        )
+    if comment:
+        detail += f"；意见：{comment}"
+    audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=row, detail=detail)
+
+
+def save_value(indicator, year, data, user, *, submit, version, evidence=()):
+    """Create or update the indicator's value for `year`, as a draft or submitted.
+
+    `version` is the version the form was based on (0 for a new value);
+    `evidence` are uploaded files (already checked by the form) to keep with
+    the value. Raises NotAllowed or Conflict, and then keeps nothing; returns
+    the saved IndicatorValue.
+    """
+    if year not in indicator.years:
+        raise NotAllowed(f"{year}年不在该指标的填报年份（{indicator.years[0]}—{indicator.years[-1]}年）之内。")
+    now = timezone.now()
+    values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in FIELDS}
+    state = Report.State.SUBMITTED if submit else Report.State.DRAFT
+    with transaction.atomic():
+        existing = IndicatorValue.objects.filter(indicator=indicator, year=year).first()
+        reason = edit_block_reason(existing)
+        if reason:
+            raise NotAllowed(reason)
+        if existing is None:
+            if version:
+                raise Conflict(CONFLICT_MESSAGE)
+            try:
+                with transaction.atomic():
+                    row = IndicatorValue.objects.create(
+                        indicator=indicator,
+                        year=year,
+                        state=state,
+                        updated_by=user,
+                        submitted_at=now if submit else None,
+                        **values,
+                    )
+            except IntegrityError:
+                raise Conflict(CONFLICT_MESSAGE) from None
+            changes = _changes({}, values)
+            action = ReportEvent.Action.SUBMITTED if submit else ReportEvent.Action.DRAFT_SAVED
+        else:
+            if existing.version != version:
+                raise Conflict(CONFLICT_MESSAGE)
+            changes = _changes({name: getattr(existing, name) for name in FIELDS}, values)
+            if not submit:
+                action = ReportEvent.Action.DRAFT_SAVED
+            elif existing.state == Report.State.SUBMITTED:
+                action = ReportEvent.Action.EDITED
+            elif existing.state == Report.State.RETURNED:
+                action = ReportEvent.Action.RESUBMITTED
+            else:
+                action = ReportEvent.Action.SUBMITTED
+            updated = IndicatorValue.objects.filter(pk=existing.pk, version=version).update(
+                **values,
+                state=state,
+                version=F("version") + 1,
+                updated_by=user,
+                updated_at=now,
+                submitted_at=now if submit else existing.submitted_at,
+            )
+            if not updated:
+                raise Conflict(CONFLICT_MESSAGE)
+            row = IndicatorValue.objects.select_related("indicator").get(pk=existing.pk)
+        IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, changes=changes)
+        for upload in evidence:
+            IndicatorEvidence.objects.create(
+                value=row, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
+            )
+        _audit(user, row, ReportEvent.Action(action).label, changes)
+    return row
+
+
+def _review(row, user, version, *, allowed_from, new_state, action, comment=""):
+    now = timezone.now()
+    with transaction.atomic():
+        updated = IndicatorValue.objects.filter(pk=row.pk, version=version, state__in=allowed_from).update(
+            state=new_state, version=F("version") + 1, review_comment=comment, updated_by=user, updated_at=now
+        )
+        if not updated:
+            current = IndicatorValue.objects.filter(pk=row.pk).values_list("state", flat=True).first()
+            if current not in allowed_from:
+                raise NotAllowed("该数值的状态已经改变，无法执行此操作，请刷新页面。")
+            raise Conflict(CONFLICT_MESSAGE)
+        IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, comment=comment)
+        _audit(user, row, ReportEvent.Action(action).label, comment=comment)
+    return IndicatorValue.objects.select_related("indicator").get(pk=row.pk)
+
+
+def approve(row, user, version, comment=""):
+    return _review(
+        row,
+        user,
+        version,
+        allowed_from=[Report.State.SUBMITTED],
+        new_state=Report.State.APPROVED,
+        action=ReportEvent.Action.APPROVED,
+        comment=comment.strip(),
+    )
+
+
+def return_for_revision(row, user, version, comment):
+    if not comment.strip():
+        raise NotAllowed("退回时必须填写退回意见，说明需要修改的内容。")
+    return _review(
+        row,
+        user,
+        version,
+        allowed_from=[Report.State.SUBMITTED],
+        new_state=Report.State.RETURNED,
+        action=ReportEvent.Action.RETURNED,
+        comment=comment.strip(),
+    )
+
+
+def reopen(row, user, version, comment=""):
+    return _review(
+        row,
+        user,
+        version,
+        allowed_from=[Report.State.APPROVED],
+        new_state=Report.State.RETURNED,
+        action=ReportEvent.Action.REOPENED,
+        comment=comment.strip(),
+    )
+
+
+def timeline(indicator):
+    """Every event of the indicator's values, oldest first. One query."""
+    return list(
+        IndicatorEvent.objects.filter(value__indicator=indicator).select_related("value", "actor").order_by("at", "pk")
+    )
+
+
+def describe_changes(event):
+    labels = {name: IndicatorValue._meta.get_field(name).verbose_name for name in FIELDS}
+    return [(labels[name], "" if old is None else old, new) for name, (old, new) in event.changes.items()]
+
+
+TARGET_FIELDS = ["baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "unit"]
+
+
+def target_snapshot(indicator):
+    """The fields of an indicator an admin sets, to compare before and after a change."""
+    return {name: getattr(indicator, name) for name in TARGET_FIELDS}
+
+
+def record_target_change(user, indicator, before):
+    """Audit an admin's change of an indicator's target or baseline (before → after)."""
+
+    def shown(value):
+        return "（空）" if value is None else _plain(value)
+
+    after = target_snapshot(indicator)
+    changed = [
+        f"{Indicator._meta.get_field(n).verbose_name}：{shown(before.get(n))} → {shown(after[n])}"
+        for n in TARGET_FIELDS
+        if before.get(n) != after[n]
+    ]
+    if changed:
+        audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=indicator, detail="；".join(changed))

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from security import audit
+from tasks.models import Plan
+from tasks.planexport import write_plan_table
+from tasks.statussheet import default_plan
+
+
+class Command(BaseCommand):
+    help = "把行动方案导出为它的任务分工表（Word .docx 或 Excel .xlsx，通知附件的版式，A4 打印）；可用 load_plan 原样载入。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="输出文件，如 任务分工.docx 或 任务分工.xlsx")
+        parser.add_argument("--plan", help="行动方案文号，默认为默认方案")
+
+    def handle(self, path, plan=None, **options):
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if fmt not in ("docx", "xlsx"):
+            raise CommandError("输出文件应以 .docx 或 .xlsx 结尾")
+        found = Plan.objects.filter(doc_number=plan).first() if plan else default_plan()
+        if found is None:
+            raise CommandError(f"找不到文号为“{plan}”的行动方案" if plan else "还没有载入任何行动方案")
+        try:
+            write_plan_table(found, path, fmt)
+        except OSError as exc:
+            raise CommandError(f"无法写入 {path}：{exc}") from exc
+        audit.record(audit.Kind.SHEET_EXPORTED, obj=found, detail=f"任务分工表 {path}")
+        self.stdout.write(self.style.SUCCESS(f"已导出《{found.title}》的任务分工表：{path}"))

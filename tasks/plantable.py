@@ -1,0 +1,1210 @@
+"""A plan's task table (任务分工) from Word or Excel, read into a plan file's data.
+
+Three steps, shared by `load_plan TABLE.docx|.xlsx` and the 导入行动方案 page:
+
+1. `read_table(file, name)` reads the table as printed into a `TableDraft`:
+   tasks, measures and units with the place (table, row, cell) each came
+   from, the 备注, and the problems found while reading. A file that cannot
+   be read at all raises `TableError`. Nothing touches the database.
+2. `build_plan(draft, meta, decisions)` resolves unit names (existing names
+   and aliases, then the admin's decisions), applies the lead rule and turns
+   the draft into the data a plan file holds; `planfile.read_plan_data` checks
+   it, so planfile stays the one home of plan validation. The result lists
+   every problem with its place; it can be loaded only when none blocks.
+3. `load_table_plan(built)` writes it with `planfile.load_plan`: atomic,
+   idempotent for the same document number, other plans untouched.
+
+The draft is plain data (`as_data` / `TableDraft.from_data`), so the page
+keeps it in the session between upload and confirm instead of trusting the
+client with it.
+"""
+
+import datetime
+import difflib
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import asdict, dataclass, field
+
+import docx
+from django.db import transaction
+from django.db.models import Max
+from docx.table import _Cell
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from departments.models import Unit, UnitAlias
+from jiading_ads import uploads
+
+from . import planfile
+from .models import Assignment, Plan
+
+DEFAULT_ISSUER = "上海市嘉定区人民政府"
+
+# Upload limits, checked before a parser sees the file (`check_limits`). An
+# Excel table also passes the site's workbook limits (jiading_ads.uploads:
+# streamed decompression, compression ratio, sheets, rows, cell length, no
+# DOCTYPE), as an uploaded 台账 does. Word has no such general check, so these
+# keep a .docx small enough to parse: python-docx builds the whole XML tree
+# (without resolving entities).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+# A parsed XML part takes tens of times its size in memory; a task table's
+# document.xml or sheet is well under 1 MB.
+MAX_XML_PART_BYTES = 8 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2000
+MAX_ROWS = 2000
+MAX_CELL_CHARS = 5000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class Severity:
+    ERROR = "error"  # the file must be corrected
+    DECISION = "decision"  # the admin decides in the preview
+    WARNING = "warning"  # shown, does not block
+
+
+SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.DECISION: "待确认", Severity.WARNING: "提示"}
+
+
+@dataclass
+class Problem:
+    severity: str
+    place: str
+    message: str
+    name: str = ""  # the printed unit name, for unknown units
+    about_note: bool = False  # the admin's "已核对备注" settles it
+
+    @property
+    def label(self):
+        return SEVERITY_LABELS[self.severity]
+
+    def __str__(self):
+        return f"[{self.label}] {self.place}：{self.message}" if self.place else f"[{self.label}] {self.message}"
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read; str() is the Chinese message."""
+
+
+# --- Text as offices print it ---------------------------------------------
+
+_SPACE = re.compile(r"[\s\u200b\ufeff]+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def clean_text(value):
+    """Text without the line-break spaces of PDFs and Word, as the bundled
+    fixture has it: a space stays only after an ASCII letter, digit or ")"
+    or before an ASCII letter or digit ("5G 等", "上海设计 100+", "5.(2) 各"),
+    and goes everywhere else ("发展数字广告 新型业态", "5. (2)")."""
+    text = _cell_text(value).strip()
+
+    def keep(match):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if _ASCII_WORD.match(before) or before == ")" or _ASCII_WORD.match(after):
+            return " "
+        return ""
+
+    return _SPACE.sub(keep, text)
+
+
+def clean_name(value):
+    """A unit name: no whitespace at all."""
+    return _SPACE.sub("", _cell_text(value))
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+
+def parse_number(text):
+    """ "12", "１２", "十二", "二十一" → int; None when it is no number."""
+    text = text.strip()
+    if text.isdecimal():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
+        return None
+    total = current = 0
+    for ch in text:
+        if ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            current = _CN_DIGITS[ch]
+    return total + current
+
+
+_NUMBER = r"\d+|[零〇一二两三四五六七八九十百]+"
+_TASK_CELL = re.compile(
+    rf"^(?:[(（]\s*(?P<p>{_NUMBER})\s*[)）]|(?P<n>{_NUMBER})\s*[.．、](?![0-9]))\s*(?P<rest>.*)$", re.S
+)
+_CIRCLED = {
+    **{chr(0x2460 + i): i + 1 for i in range(20)},  # ①–⑳
+    **{chr(0x3251 + i): i + 21 for i in range(15)},  # ㉑–㉟
+    **{chr(0x32B1 + i): i + 36 for i in range(15)},  # ㊱–㊿
+}
+_MEASURE_CELL = re.compile(
+    rf"^(?:[(（]\s*(?P<p>{_NUMBER})\s*[)）]|(?P<b>\d+)\s*[)）]|(?P<c>[{''.join(_CIRCLED)}])"
+    rf"|(?P<d>\d+)\s*[.．、](?![0-9]))\s*(?P<rest>.*)$",
+    re.S,
+)
+
+
+def split_task(text):
+    """ "1. 发展…", "1、…", "一、…", "（一）…" → (number, title); None without a number."""
+    match = _TASK_CELL.match(text)
+    if not match:
+        return None
+    number = parse_number(match.group("p") or match.group("n"))
+    title = match.group("rest").strip()
+    return (number, title) if number and title else None
+
+
+def split_measure(text):
+    """ "(1) 鼓励…", "（1）…", "1)…", "①…", "1. …" → (number, text); None without a number."""
+    match = _MEASURE_CELL.match(text)
+    if not match:
+        return None
+    if match.group("c"):
+        number = _CIRCLED[match.group("c")]
+    else:
+        number = parse_number(match.group("p") or match.group("b") or match.group("d"))
+    rest = match.group("rest").strip()
+    return (number, rest) if number and rest else None
+
+
+# --- Units and their lead markers --------------------------------------------
+
+_UNIT_SEPARATORS = "、，,；;\n\r"
+_LABEL = re.compile(r"(牵头|配合|协办|参与)(?:单位|部门)?\s*[:：]")
+_MARKER = re.compile(r"[(（]\s*(牵头|牵头单位|牵头部门|配合|配合单位|协办|协办单位)\s*[)）]$")
+
+
+def _split_outside_brackets(text):
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】":
+            depth = max(depth - 1, 0)
+        if ch in _UNIT_SEPARATORS and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def split_units(text):
+    """A 责任单位 cell → [(printed name, lead)], in order. `lead` is True for a
+    unit marked as lead ("区科委（牵头）", after "牵头："), False for one marked
+    as co-organizer, None when unmarked."""
+    units = []
+    segments, position, role = [], 0, None
+    for match in _LABEL.finditer(text):
+        segments.append((text[position : match.start()], role))
+        role = match.group(1) == "牵头"
+        position = match.end()
+    segments.append((text[position:], role))
+    for segment, segment_role in segments:
+        for part in _split_outside_brackets(segment):
+            name = clean_name(part)
+            lead = segment_role
+            marker = _MARKER.search(name)
+            if marker:
+                lead = marker.group(1).startswith("牵头")
+                name = name[: marker.start()]
+            if name:
+                units.append((name, lead))
+    return units
+
+
+# --- The 备注 -----------------------------------------------------------------
+
+_REFERENCE = re.compile(rf"(?P<t>{_NUMBER})\s*[.．、]?\s*[(（]\s*(?P<m>\d+)\s*[)）]")
+_FIRST_LEADS = re.compile(r"(第一|首位|首个|第1|排在最前|排在前面|居首|第一位|第一个)")
+_EACH_OWN = re.compile(r"(各自|分别)(负责)?牵头")
+_ALL_LEAD = re.compile(r"(共同牵头|联合牵头|均为牵头|都是牵头|均是牵头)")
+_SUPPORT_RULE = re.compile(r"(其余|其他|其它|余下).{0,8}(配合|协办)")
+_NOTE_PREFIX = re.compile(r"^\s*(备\s*注|注)\s*[:：]?\s*")
+_NOTE_LINE = re.compile(r"^\s*(备\s*注|注)\s*[:：]")
+
+
+@dataclass
+class NoteRule:
+    """What a 备注 says about leads."""
+
+    first_leads: bool = False  # "排名第一的为牵头单位"
+    exceptions: dict = field(default_factory=dict)  # {(task, measure): "each" | "all"}
+    unscoped: str = ""  # an exception naming no measure ("各街镇各自牵头" in a row's 备注)
+    unknown: list = field(default_factory=list)  # clauses not understood
+
+
+def parse_note(text):
+    """Read the usual wordings of the lead rule; keep what is not understood."""
+    rule = NoteRule()
+    text = _NOTE_PREFIX.sub("", clean_text(text))
+    pending = []  # measures named in a clause whose rule follows in the next
+    for sentence in re.split(r"[。；;\n]", text):
+        for clause in re.split(r"[，,]", sentence):
+            clause = clause.strip()
+            if not clause:
+                continue
+            references = [(parse_number(m.group("t")), int(m.group("m"))) for m in _REFERENCE.finditer(clause)]
+            kind = "each" if _EACH_OWN.search(clause) else "all" if _ALL_LEAD.search(clause) else None
+            if kind:
+                targets = references or pending
+                if targets:
+                    for reference in targets:
+                        rule.exceptions[reference] = kind
+                else:
+                    rule.unscoped = kind
+                pending = []
+            elif references:
+                pending = references
+            elif "牵头" in clause and _FIRST_LEADS.search(clause):
+                rule.first_leads = True
+            elif _SUPPORT_RULE.search(clause) or re.fullmatch(r"其中", clause):
+                continue
+            else:
+                rule.unknown.append(clause)
+    return rule
+
+
+# --- The draft: the table as read -------------------------------------------
+
+
+@dataclass
+class UnitEntry:
+    name: str  # as printed, spaces removed, marker stripped
+    lead: bool | None  # marked lead / marked co-organizer / unmarked
+    place: str
+
+
+@dataclass
+class MeasureRow:
+    number: int
+    text: str
+    place: str
+    units: list  # UnitEntry
+    units_place: str
+    lead_names: list | None = None  # from a 牵头单位 column
+    note: str = ""  # the row's 备注 cell
+    note_place: str = ""
+
+
+@dataclass
+class TaskRow:
+    number: int
+    title: str
+    place: str
+    measures: list = field(default_factory=list)
+
+
+@dataclass
+class TableDraft:
+    source: str
+    tasks: list = field(default_factory=list)
+    note: str = ""
+    note_place: str = ""
+    problems: list = field(default_factory=list)
+
+    def as_data(self):
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data):
+        tasks = []
+        for t in data["tasks"]:
+            measures = [MeasureRow(**{**m, "units": [UnitEntry(**u) for u in m["units"]]}) for m in t["measures"]]
+            tasks.append(TaskRow(**{**t, "measures": measures}))
+        return cls(
+            source=data["source"],
+            tasks=tasks,
+            note=data["note"],
+            note_place=data["note_place"],
+            problems=[Problem(**p) for p in data["problems"]],
+        )
+
+    def measures(self):
+        for task in self.tasks:
+            for measure in task.measures:
+                yield task, measure
+
+    @property
+    def measure_count(self):
+        return sum(len(t.measures) for t in self.tasks)
+
+
+# --- Reading files -----------------------------------------------------------
+
+_COLUMNS = {
+    "task": ("工作任务", "主要任务", "重点任务"),
+    "measure": ("具体措施", "工作措施", "主要措施"),
+    "units": ("责任单位", "责任部门"),
+    "leads": ("牵头单位", "牵头部门"),
+    "supports": ("配合单位", "配合部门", "协办单位"),
+    "note": ("备注",),
+}
+_COLUMN_LABELS = {key: names[0] for key, names in _COLUMNS.items()}
+HEADER_LABELS = (_COLUMN_LABELS["task"], _COLUMN_LABELS["measure"], _COLUMN_LABELS["units"])
+HEADER_HELP = "表头应有“工作任务”“具体措施”“责任单位”三列（顺序不限，可另有“备注”列）"
+
+
+def _header_columns(cells):
+    """{column key: index} when `cells` is a header row, else None."""
+    found = {}
+    for index, cell in enumerate(cells):
+        text = clean_name(cell)
+        for key, names in _COLUMNS.items():
+            if text in names and key not in found:
+                found[key] = index
+    if "task" in found and "measure" in found and ("units" in found or "leads" in found):
+        return found
+    return None
+
+
+def check_limits(data, name):
+    """Refuse what is too big or not a Word/Excel file, before any parser reads
+    it. Returns "docx" or "xlsx"."""
+    if not data:
+        raise TableError("文件是空的（0 字节）。")
+    if len(data) > MAX_FILE_BYTES:
+        raise TableError(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，任务分工表不会这么大：请检查是否选错了文件。")
+    if data.startswith(OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise TableError("文件设有打开密码（已加密），无法读取：请在 Word 或 Excel 中取消密码后另存，再上传。")
+        raise TableError(
+            "这是旧版 Word（.doc）或 Excel（.xls）格式：请在 Word/WPS 中“另存为” .docx（或 Excel 的 .xlsx）后再上传。"
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise TableError("无法识别的文件格式：请上传 Word（.docx）或 Excel（.xlsx）文件。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile:
+        raise TableError("文件已损坏，无法打开：请重新保存后再上传。") from None
+    if (
+        len(entries) > MAX_ZIP_ENTRIES
+        or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES
+        or any(e.file_size > MAX_XML_PART_BYTES for e in entries if e.filename.endswith(".xml"))
+    ):
+        raise TableError("文件解压后过大，拒绝读取：任务分工表不会这么大，请检查文件。")
+    names = {e.filename for e in entries}
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        try:
+            uploads.check_xlsx(io.BytesIO(data))
+        except uploads.UploadRefused as exc:
+            raise TableError(str(exc)) from None
+        return "xlsx"
+    raise TableError(f"“{name}”不是 Word 文档或 Excel 工作簿：请上传 .docx 或 .xlsx 文件。")
+
+
+def read_table(file, name):
+    """Read a task table from a .docx/.xlsx (path, bytes or file object)."""
+    if isinstance(file, (bytes, bytearray)):
+        data = bytes(file)
+    elif hasattr(file, "read"):
+        data = file.read(MAX_FILE_BYTES + 1)
+    else:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    kind = check_limits(data, name)
+    draft = TableDraft(source=name)
+    try:
+        tables, note = (_word_tables if kind == "docx" else _excel_tables)(io.BytesIO(data))
+    except TableError:
+        raise
+    except Exception:  # python-docx and openpyxl raise many kinds of error on a damaged file
+        raise TableError("文件已损坏或内容无法解析：请用 Word/WPS/Excel 打开后重新保存，再上传。") from None
+    _GridReader(draft).read(tables)
+    if note and not draft.note:
+        draft.note, draft.note_place = note
+    if not draft.tasks and not any(p.severity == Severity.ERROR for p in draft.problems):
+        raise TableError("任务分工表是空的：表头下面没有任何工作任务和具体措施。")
+    return draft
+
+
+@dataclass
+class _Grid:
+    """One table (Word) or worksheet (Excel) as rows of cell texts."""
+
+    label: str  # "表 2", "工作表“任务分工”"
+    rows: list
+    excel: bool = False
+
+    def place(self, row, column=None, header=""):
+        if self.excel:
+            where = f"{self.label} 第 {row + 1} 行"
+            return f"{where} {get_column_letter(column + 1)}{row + 1} 单元格" if column is not None else where
+        where = f"{self.label} 第 {row + 1} 行"
+        return f"{where}“{header}”列" if header else where
+
+
+def _too_many_rows(count):
+    return TableError(f"表格过大：超过 {MAX_ROWS} 行，拒绝读取。任务分工表一般只有几十行，请检查是否选错了文件。")
+
+
+def _word_tables(stream):
+    document = docx.Document(stream)
+    grids, note, total = [], None, 0
+    for block in document.iter_inner_content():
+        if hasattr(block, "rows"):
+            total += len(block._tbl.tr_lst)
+            if total > MAX_ROWS:
+                raise _too_many_rows(total)
+            grids.append(_Grid(label=f"表 {len(grids) + 1}", rows=_word_rows(block)))
+        elif grids and note is None:
+            text = block.text.strip()
+            if _NOTE_LINE.match(text):
+                note = (clean_text(text), f"表格下方的段落“{text[:12]}…”")
+    return grids, note
+
+
+def _word_rows(table):
+    """A Word table as rows of cell texts, one per grid column: a cell spanning
+    columns repeats its text, a vertically merged cell takes the text above.
+    Linear in the table's size (python-docx's own lookup of merged cells walks
+    up the column for every row)."""
+    rows, above = [], {}
+    for tr in table._tbl.tr_lst:
+        column = tr.grid_before
+        row = [""] * column
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            if tc.vMerge == "continue":
+                text = above.get(column, "")
+            else:
+                text = _Cell(tc, table).text
+            for offset in range(span):
+                above[column + offset] = text
+            row.extend([text] * span)
+            column += span
+        rows.append(row)
+    return rows
+
+
+def _excel_tables(stream):
+    workbook = load_workbook(stream, data_only=True)
+    grids = []
+    for sheet in workbook.worksheets:
+        if sheet.max_row > MAX_ROWS:
+            raise _too_many_rows(sheet.max_row)
+        width = min(sheet.max_column, 40)
+        rows = [[cell for cell in row] for row in sheet.iter_rows(max_col=width, values_only=True)]
+        # A merged cell holds its value in the top-left cell only: copy it to
+        # the whole range, as a reader sees it.
+        for merged in sheet.merged_cells.ranges:
+            value = sheet.cell(merged.min_row, merged.min_col).value
+            for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
+                for c in range(merged.min_col, min(merged.max_col, width) + 1):
+                    rows[r - 1][c - 1] = value
+        rows = [[_cell_text(v) for v in row] for row in rows]
+        grids.append(_Grid(label=f"工作表“{sheet.title}”", rows=rows, excel=True))
+    workbook.close()
+    return grids, None
+
+
+class _GridReader:
+    """Walks the tables in order: finds the header, then tasks and measures."""
+
+    def __init__(self, draft):
+        self.draft = draft
+        self.task = None
+        self.found = False
+
+    def problem(self, place, message, severity=Severity.ERROR):
+        self.draft.problems.append(Problem(severity, place, message))
+
+    def read(self, grids):
+        for grid in grids:
+            header_at, columns = None, None
+            for index, row in enumerate(grid.rows[:30]):
+                columns = _header_columns(row)
+                if columns:
+                    header_at = index
+                    break
+            if columns is None:
+                if self.found and not grid.excel and grid.rows and len(grid.rows[0]) >= 3:
+                    self.problem(
+                        grid.label,
+                        "这张表没有表头，未读取。如果它是任务分工表的续表，请加上与第一张表相同的表头。",
+                        Severity.WARNING,
+                    )
+                continue
+            if self.found and grid.excel:
+                break  # Excel: the first sheet with the table; other sheets are other things
+            self.found = True
+            self._read_rows(grid, header_at, columns)
+        if not self.found:
+            raise TableError(f"找不到任务分工表：{HEADER_HELP}。")
+        for task in self.draft.tasks:
+            if not task.measures:
+                self.problem(task.place, f"工作任务 {task.number} 下没有具体措施")
+
+    def _read_rows(self, grid, header_at, columns):
+        headers = {index: _COLUMN_LABELS[key] for key, index in columns.items()}
+
+        def cell(row, key):
+            index = columns.get(key)
+            return row[index] if index is not None and index < len(row) else ""
+
+        for r in range(header_at + 1, len(grid.rows)):
+            row = grid.rows[r]
+            texts = [clean_text(v) for v in row]
+            if not any(texts):
+                continue
+            if _header_columns(row) or clean_name(cell(row, "measure")) in _COLUMNS["measure"]:
+                continue  # the header repeated on a later page
+            filled = [t for t in texts if t]
+            if _NOTE_LINE.match(filled[0]) and len(set(filled)) == 1:
+                if not self.draft.note:
+                    self.draft.note, self.draft.note_place = filled[0], grid.place(r)
+                continue
+            too_long = next((i for i, v in enumerate(row) if len(v) > MAX_CELL_CHARS), None)
+            if too_long is not None:
+                self.problem(grid.place(r, too_long, headers.get(too_long, "")), f"单元格超过 {MAX_CELL_CHARS} 个字符")
+                continue
+            self._read_row(grid, r, columns, headers, cell, row)
+
+    def _read_row(self, grid, r, columns, headers, cell, row):
+        def place(key):
+            index = columns.get(key)
+            return grid.place(r, index, headers.get(index, ""))
+
+        task_text = clean_text(cell(row, "task"))
+        measure_text = clean_text(cell(row, "measure"))
+        if task_text:
+            parsed = split_task(task_text)
+            if parsed is None:
+                self.problem(place("task"), f"无法识别工作任务的编号：“{task_text[:30]}”（应如“1.”“1、”“一、”）")
+                self.task = None
+                return
+            number, title = parsed
+            self._start_task(number, title, place("task"))
+            if measure_text == task_text:
+                return  # a task row merged across the columns
+        if not measure_text:
+            if clean_name(cell(row, "units")):
+                self.problem(place("measure"), "这一行有责任单位，却没有具体措施")
+            return
+        if self.task is None:
+            if task_text == "" and not any(p.severity == Severity.ERROR for p in self.draft.problems):
+                self.problem(place("task"), "这条措施之前没有工作任务（第一行的“工作任务”列为空）")
+            return
+        parsed = split_measure(measure_text)
+        if parsed is None:
+            self.problem(place("measure"), f"无法识别具体措施的编号：“{measure_text[:30]}”（应如“(1)”“（1）”“1)”“①”）")
+            return
+        number, text = parsed
+        if any(m.number == number for m in self.task.measures):
+            self.problem(place("measure"), f"工作任务 {self.task.number} 中措施编号 ({number}) 重复")
+            return
+        units = [UnitEntry(name, lead, place("units")) for name, lead in split_units(cell(row, "units"))]
+        lead_names = None
+        if "leads" in columns:
+            lead_names = [name for name, _ in split_units(cell(row, "leads"))]
+            if "units" not in columns:
+                supports = [name for name, _ in split_units(cell(row, "supports"))]
+                units = [UnitEntry(n, True, place("leads")) for n in lead_names]
+                units += [UnitEntry(n, False, place("supports")) for n in supports]
+        self.task.measures.append(
+            MeasureRow(
+                number=number,
+                text=text,
+                place=place("measure"),
+                units=units,
+                units_place=place("units" if "units" in columns else "leads"),
+                lead_names=lead_names,
+                note=clean_text(cell(row, "note")),
+                note_place=place("note") if "note" in columns else "",
+            )
+        )
+
+    def _start_task(self, number, title, place):
+        current = self.task
+        continued = re.sub(r"[(（]续[)）]$", "", title)
+        if current is not None and current.number == number and continued == current.title:
+            return  # a merged or repeated task cell
+        if any(t.number == number for t in self.draft.tasks):
+            self.problem(place, f"工作任务编号 {number} 重复")
+            self.task = None
+            return
+        self.task = TaskRow(number=number, title=title, place=place)
+        self.draft.tasks.append(self.task)
+
+
+# --- From the draft to a plan ------------------------------------------------
+
+
+@dataclass
+class PlanMeta:
+    """What the table does not say: the document number, title and dates."""
+
+    doc_number: str
+    title: str
+    issuer: str = ""
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+
+    def as_data(self):
+        return {
+            "doc_number": self.doc_number,
+            "title": self.title,
+            "issuer": self.issuer,
+            "start_date": self.start_date.isoformat() if self.start_date else None,
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        dates = {k: datetime.date.fromisoformat(data[k]) if data[k] else None for k in ("start_date", "end_date")}
+        return cls(doc_number=data["doc_number"], title=data["title"], issuer=data["issuer"], **dates)
+
+
+_YEARS = re.compile(r"(20\d{2})\s*年?\s*[—–\-~～至到]+\s*(20\d{2})")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+
+
+def years_from_title(title):
+    """(start, end) from "…（2026—2028年）" or "…2026年…"; (None, None) otherwise."""
+    match = _YEARS.search(title or "")
+    if match:
+        first, last = int(match.group(1)), int(match.group(2))
+    else:
+        match = _YEAR.search(title or "")
+        if not match:
+            return None, None
+        first = last = int(match.group(1))
+    if last < first:
+        return None, None
+    return datetime.date(first, 1, 1), datetime.date(last, 12, 31)
+
+
+class Action:
+    MAP = "map"  # this printed name means that unit, in this plan
+    ALIAS = "alias"  # …and everywhere from now on: kept as the unit's alias
+    CREATE = "create"  # a new unit
+
+
+ACTION_LABELS = {
+    Action.MAP: "对应到已有单位（仅本方案）",
+    Action.ALIAS: "对应到已有单位，并记为别名",
+    Action.CREATE: "新建单位",
+}
+CREATABLE_KINDS = [(value, label) for value, label in Unit.Kind.choices if value != Unit.Kind.COLLECTIVE]
+
+
+@dataclass
+class Decision:
+    action: str
+    unit: str = ""  # the existing unit (map, alias), or the new unit's name (create; default: as printed)
+    kind: str = ""  # the new unit's kind
+
+
+HOW_LABELS = {
+    "known": "已有单位",
+    "alias": "已有别名",
+    "mapped": "对应到已有单位",
+    "previous": "沿用本方案已有对应",
+    "new_alias": "新增别名",
+    "new": "新建单位",
+    "unknown": "无法识别",
+}
+
+
+@dataclass
+class PreviewUnit:
+    printed: str
+    unit: str  # canonical name, "" while unknown
+    lead: bool
+    how: str
+
+    @property
+    def how_label(self):
+        return HOW_LABELS[self.how]
+
+
+@dataclass
+class PreviewMeasure:
+    code: str
+    number: int
+    text: str
+    place: str
+    units: list
+    each_lead_own_part: bool
+
+
+@dataclass
+class UnknownName:
+    """A printed name that no unit or alias has: the admin decides what it is."""
+
+    name: str
+    places: list
+    suggestions: list = field(default_factory=list)
+    decision: Decision | None = None
+
+
+@dataclass
+class BuiltPlan:
+    meta: PlanMeta
+    source: str
+    problems: list
+    tasks: list  # [(TaskRow, [PreviewMeasure])]
+    unknown: list  # UnknownName still undecided, in order of first appearance
+    choices: list  # UnknownName for every name the admin decides, decided or not
+    note: str
+    data: dict
+    name_map: dict
+    new_units: list  # names of units this load creates
+    existing: Plan | None
+    spec: planfile.PlanSpec | None = None
+    digest: str = ""
+
+    @property
+    def blocking(self):
+        return [p for p in self.problems if p.severity != Severity.WARNING]
+
+    @property
+    def ok(self):
+        return self.spec is not None and not self.blocking
+
+    @property
+    def measure_count(self):
+        return sum(len(measures) for _, measures in self.tasks)
+
+    @property
+    def asks_about_note(self):
+        return any(p.about_note for p in self.problems)
+
+
+DISTRICT_KINDS = {Unit.Kind.PARTY, Unit.Kind.GOVERNMENT}
+
+
+def leads_by_rule(kind, names, kind_of):
+    """The leads a 备注 rule gives among `names` (in order): every unit for
+    "all"; for "each" (各街镇各自牵头) the town-level units listed before the
+    first district department, none if one comes first; else the first.
+    `kind_of(name)` is the unit's kind."""
+    if kind == "all":
+        return list(names)
+    if kind == "each":
+        leads = []
+        for name in names:
+            if kind_of(name) in DISTRICT_KINDS:
+                break
+            leads.append(name)
+        return leads
+    return list(names[:1])
+
+
+def suggest_units(name, known, limit=3):
+    """The known names closest to `name`: canonical names, best first."""
+    spellings = list(known)
+    close = difflib.get_close_matches(name, spellings, n=limit * 3, cutoff=0.4)
+    contained = [s for s in spellings if len(s) >= 2 and (s in name or name in s)]
+    result = []
+    for spelling in contained + close:
+        canonical = known[spelling]
+        if canonical not in result:
+            result.append(canonical)
+    return result[:limit]
+
+
+class _Builder:
+    def __init__(self, draft, meta, decisions, note_accepted, user):
+        self.draft = draft
+        self.meta = meta
+        self.decisions = decisions or {}
+        self.note_accepted = note_accepted
+        self.user = user
+        self.problems = list(draft.problems)
+
+    def problem(self, severity, place, message, name=""):
+        self.problems.append(Problem(severity, place, message, name))
+
+    def note_problem(self, place, message):
+        """A doubt about the 备注: to decide until the admin has checked it, then shown."""
+        severity = Severity.WARNING if self.note_accepted else Severity.DECISION
+        if self.note_accepted:
+            message += "（已核对）"
+        self.problems.append(Problem(severity, place, message, about_note=True))
+
+    def build(self):
+        self.existing = Plan.objects.filter(doc_number=self.meta.doc_number).first() if self.meta.doc_number else None
+        plan_data = self._plan_data()
+        self._resolve_names()
+        tasks, preview = self._tasks()
+        data = {
+            "plan": plan_data,
+            "units": self.unit_entries,
+            "tasks": tasks,
+            "totals": {"tasks": len(tasks), "measures": sum(len(t["measures"]) for t in tasks)},
+        }
+        built = BuiltPlan(
+            meta=self.meta,
+            source=self.draft.source,
+            problems=self.problems,
+            tasks=preview,
+            unknown=self.unknown,
+            choices=self.choices,
+            note=self.draft.note,
+            data=data,
+            name_map=self.name_map,
+            new_units=self.new_units,
+            existing=self.existing,
+        )
+        if not any(p.severity == Severity.ERROR for p in self.problems) and not self.unknown:
+            try:
+                built.spec = planfile.read_plan_data(data, self.draft.source, self.name_map)
+            except planfile.PlanFileError as exc:
+                self.problem(Severity.ERROR, "", exc.problem)
+        payload = json.dumps({"data": data, "name_map": self.name_map}, sort_keys=True, ensure_ascii=False, default=str)
+        built.digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return built
+
+    # The plan's own fields
+
+    def _plan_data(self):
+        meta, existing = self.meta, self.existing
+        place = "方案信息"
+        if not meta.doc_number:
+            self.problem(Severity.ERROR, place, "请填写文号")
+        if not meta.title:
+            self.problem(Severity.ERROR, place, "请填写方案标题")
+        start, end = meta.start_date, meta.end_date
+        if start is None or end is None:
+            guessed = years_from_title(meta.title)
+            start, end = start or guessed[0], end or guessed[1]
+            if start is None or end is None:
+                self.problem(Severity.ERROR, place, "请填写开始和结束日期（标题中没有“2026—2028年”这样的年份可以推断）")
+            else:
+                self.problem(Severity.WARNING, place, f"起止日期按标题中的年份取为 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}")
+        if existing is not None:
+            self.problem(
+                Severity.WARNING,
+                place,
+                f"文号为 {meta.doc_number} 的方案已存在（《{existing.title}》）：将按本表更新该方案，"
+                "表中没有的措施保留不删，填报记录不受影响",
+            )
+        issuer = meta.issuer or (existing.issuer if existing else DEFAULT_ISSUER)
+        lead_note = (
+            _NOTE_PREFIX.sub("", self.draft.note) if self.draft.note else (existing.lead_note if existing else "")
+        )
+        return {
+            "doc_number": meta.doc_number,
+            "title": meta.title,
+            "issuer": issuer,
+            "start_date": start.isoformat() if start else "2000-01-01",
+            "end_date": end.isoformat() if end else "2000-01-01",
+            "goals": existing.goals if existing else "",
+            "safeguards": existing.safeguards if existing else "",
+            "lead_note": lead_note,
+        }
+
+    # Unit names
+
+    def _resolve_names(self):
+        places = {}
+        for _, measure in self.draft.measures():
+            for entry in measure.units:
+                places.setdefault(entry.name, []).append(entry.place)
+            for name in measure.lead_names or []:
+                places.setdefault(name, []).append(measure.units_place)
+        self.resolution = {}  # printed → (canonical, kind, how)
+        for name, unit in Unit.objects.resolve_names(places).items():
+            self.resolution[name] = (unit.name, unit.kind, "known" if unit.name == name else "alias")
+        missing = [n for n in places if n not in self.resolution]
+        previous = {}
+        if self.existing is not None and missing:
+            for a in Assignment.objects.filter(
+                measure__task__plan=self.existing, printed_name__in=missing
+            ).select_related("unit"):
+                previous[a.printed_name] = a.unit
+        targets = Unit.objects.in_bulk(
+            [d.unit for n, d in self.decisions.items() if n in missing and d.action != Action.CREATE], field_name="name"
+        )
+        self.name_map, self.new_units, self.unknown, self.choices = {}, [], [], []
+        entries = {}  # canonical → units entry for the plan data
+        taken = None
+        for name in missing:
+            decision = self.decisions.get(name)
+            where = places[name][0]
+            if decision is None and name in previous:
+                unit = previous[name]
+                self.name_map[name] = unit.name
+                self.resolution[name] = (unit.name, unit.kind, "previous")
+                continue
+            choice = UnknownName(name, places[name], decision=decision)
+            self.choices.append(choice)
+            if decision is not None and decision.action in (Action.MAP, Action.ALIAS):
+                unit = targets.get(decision.unit)
+                if unit is None:
+                    self.problem(Severity.DECISION, where, f"请为“{name}”选择一个已有单位", name)
+                elif decision.action == Action.ALIAS and not self._may("departments.add_unitalias"):
+                    self.problem(Severity.ERROR, where, "您没有新增单位别名的权限")
+                else:
+                    if decision.action == Action.MAP:
+                        self.name_map[name] = unit.name
+                        self.resolution[name] = (unit.name, unit.kind, "mapped")
+                    else:
+                        entry = entries.setdefault(unit.name, self._existing_entry(unit))
+                        entry["aliases"].append(name)
+                        self.resolution[name] = (unit.name, unit.kind, "new_alias")
+                    continue
+            elif decision is not None and decision.action == Action.CREATE:
+                canonical = clean_name(decision.unit) or name
+                if taken is None:
+                    taken = set(Unit.objects.values_list("name", flat=True)) | set(
+                        UnitAlias.objects.values_list("name", flat=True)
+                    )
+                if decision.kind not in dict(CREATABLE_KINDS):
+                    self.problem(Severity.DECISION, where, f"请选择新单位“{canonical}”的类型", name)
+                elif canonical in taken:
+                    self.problem(Severity.DECISION, where, f"单位“{canonical}”已存在：请选择“对应到已有单位”", name)
+                elif len(canonical) > planfile.NAME_LENGTH:
+                    self.problem(Severity.DECISION, where, f"单位名称超过 {planfile.NAME_LENGTH} 个字符", name)
+                elif not self._may("departments.add_unit"):
+                    self.problem(Severity.ERROR, where, "您没有新建单位的权限")
+                elif canonical in entries and entries[canonical]["kind"] != decision.kind:
+                    self.problem(Severity.DECISION, where, f"新单位“{canonical}”被选了两种不同的类型", name)
+                else:
+                    entry = entries.setdefault(canonical, {"name": canonical, "kind": decision.kind, "aliases": []})
+                    if canonical not in self.new_units:
+                        self.new_units.append(canonical)
+                    if name != canonical:
+                        entry["aliases"].append(name)
+                    self.resolution[name] = (canonical, decision.kind, "new")
+                    continue
+            else:
+                self.problem(
+                    Severity.DECISION,
+                    where,
+                    f"单位“{name}”无法识别（不是已有单位的名称或别名）：请对应到已有单位，或新建单位",
+                    name,
+                )
+            self.unknown.append(choice)
+        if self.choices:
+            known = dict(UnitAlias.objects.values_list("name", "unit__name"))
+            known.update({n: n for n in Unit.objects.values_list("name", flat=True)})
+            for item in self.choices:
+                item.suggestions = suggest_units(item.name, known)
+        self.unit_entries = list(entries.values())
+
+    def _existing_entry(self, unit):
+        entry = {"name": unit.name, "kind": unit.kind, "aliases": []}
+        if unit.is_collective:
+            entry["members"] = list(unit.members.values_list("name", flat=True))
+        return entry
+
+    def _may(self, permission):
+        return self.user is None or self.user.has_perm(permission)
+
+    # Tasks, measures and leads
+
+    def _note_rules(self):
+        """The table's 备注, parsed; problems for what it does not say clearly."""
+        self.rule = parse_note(self.draft.note) if self.draft.note else NoteRule()
+        self.row_rules = {}
+        notes = [(self.draft.note, self.draft.note_place, self.rule)] if self.draft.note else []
+        seen = set()
+        for task, measure in self.draft.measures():
+            if not measure.note:
+                continue
+            rule = parse_note(measure.note)
+            self.row_rules[(task.number, measure.number)] = rule
+            self.rule.exceptions.update(rule.exceptions)
+            if measure.note not in seen:
+                seen.add(measure.note)
+                notes.append((measure.note, measure.note_place, rule))
+        for _text, place, rule in notes:
+            if rule.unknown:
+                self.note_problem(
+                    place,
+                    f"备注中“{'，'.join(rule.unknown)[:80]}”无法自动理解。请核对预览中的牵头单位"
+                    "（默认责任单位中排名第一的牵头；标有“（牵头）”的以标注为准），确认无误后勾选“已核对备注”；"
+                    "否则请修改文件后重新上传",
+                )
+        codes = {(t.number, m.number) for t, m in self.draft.measures()}
+        for reference in sorted(set(self.rule.exceptions) - codes):
+            self.problem(
+                Severity.WARNING,
+                self.draft.note_place,
+                f"备注提到的措施 {reference[0]}.({reference[1]}) 不在表中",
+            )
+        marked = any(e.lead is not None for _, m in self.draft.measures() for e in m.units) or any(
+            m.lead_names for _, m in self.draft.measures()
+        )
+        if not notes and not marked:
+            self.problem(Severity.WARNING, "", "没有找到备注：按“责任单位中排名第一的为牵头单位”确定牵头单位")
+
+    def _ruled_leads(self, task, measure, names):
+        """Leads as the 备注 has them, and the rule's kind ("each", "all" or "")."""
+        row_rule = self.row_rules.get((task.number, measure.number))
+        kind = self.rule.exceptions.get((task.number, measure.number)) or (row_rule.unscoped if row_rule else "")
+        leads = leads_by_rule(kind, names, lambda name: self.resolution.get(name, ("", "", ""))[1])
+        if leads:
+            return leads, kind
+        self.note_problem(
+            measure.units_place,
+            f"备注说措施 {task.number}.({measure.number}) 各街镇各自牵头，但排在第一的“{names[0]}”是区级部门："
+            "将由它牵头；确认无误请勾选“已核对备注”",
+        )
+        return names[:1], ""
+
+    def _tasks(self):
+        self._note_rules()
+        existing_tasks, due_dates = {}, {}
+        if self.existing is not None:
+            existing_tasks = {t.number: t for t in self.existing.tasks.all()}
+            for number, task_number, due in self.existing.tasks.values_list(
+                "measures__number", "number", "measures__due_date"
+            ):
+                if number is not None and due != self.existing.end_date:
+                    due_dates[(task_number, number)] = due.isoformat()
+        tasks, preview = [], []
+        for task in self.draft.tasks:
+            measures, shown = [], []
+            for measure in task.measures:
+                item, units = self._measure(task, measure)
+                if item is None:
+                    continue
+                item["due_date"] = due_dates.get((task.number, measure.number))
+                measures.append(item)
+                shown.append(
+                    PreviewMeasure(
+                        code=f"{task.number}.({measure.number})",
+                        number=measure.number,
+                        text=measure.text,
+                        place=measure.place,
+                        units=units,
+                        each_lead_own_part=item["each_lead_own_part"],
+                    )
+                )
+            previous = existing_tasks.get(task.number)
+            tasks.append(
+                {
+                    "number": task.number,
+                    "title": task.title,
+                    "narrative": previous.narrative if previous else "",
+                    "departments": [d for d in previous.departments.split("、") if d] if previous else [],
+                    "measures": measures,
+                }
+            )
+            preview.append((task, shown))
+        return tasks, preview
+
+    def _measure(self, task, measure):
+        code = f"{task.number}.({measure.number})"
+        names = [e.name for e in measure.units]
+        if not names:
+            self.problem(Severity.ERROR, measure.units_place, f"措施 {code} 没有责任单位")
+            return None, []
+        canonical = [self.resolution.get(n, (n, "", ""))[0] for n in names]
+        repeated = sorted({c for c in canonical if canonical.count(c) > 1})
+        if repeated:
+            self.problem(
+                Severity.ERROR, measure.units_place, f"措施 {code} 中单位“{'、'.join(repeated)}”出现了不止一次"
+            )
+        explicit = [e.name for e in measure.units if e.lead is True]
+        if measure.lead_names:
+            explicit = []
+            for lead in measure.lead_names:
+                target = self.resolution.get(lead, (lead, "", ""))[0]
+                match = next((n for n, c in zip(names, canonical, strict=True) if n == lead or c == target), None)
+                if match is None:
+                    self.problem(Severity.ERROR, measure.units_place, f"牵头单位“{lead}”不在措施 {code} 的责任单位中")
+                elif match not in explicit:
+                    explicit.append(match)
+        ruled, kind = self._ruled_leads(task, measure, names)
+        if explicit:
+            leads, as_marked = explicit, True
+            if (self.draft.note or measure.note) and set(explicit) != set(ruled):
+                self.problem(
+                    Severity.WARNING,
+                    measure.units_place,
+                    f"措施 {code} 标注的牵头单位（{'、'.join(explicit)}）与备注的规则（{'、'.join(ruled)}）不一致，以标注为准",
+                )
+        else:
+            leads, as_marked = ruled, kind == "all"
+        units = [
+            PreviewUnit(
+                printed=name,
+                unit=self.resolution.get(name, ("", "", "unknown"))[0] if name in self.resolution else "",
+                lead=name in leads,
+                how=self.resolution[name][2] if name in self.resolution else "unknown",
+            )
+            for name in names
+        ]
+        item = {
+            "number": measure.number,
+            "text": measure.text,
+            "units": names,
+            "leads": leads,
+            "each_lead_own_part": len(leads) > 1,
+        }
+        if as_marked:
+            item["leads_as_marked"] = True
+        return item, units
+
+
+def build_plan(draft, meta, decisions=None, note_accepted=False, user=None):
+    """Turn a draft into a checked plan (or the problems that stop it).
+    Reads units, aliases and the plan of the same document number; writes nothing."""
+    return _Builder(draft, meta, decisions, note_accepted, user).build()
+
+
+def load_table_plan(built):
+    """Write a built plan that has no blocking problem; returns (Plan, LoadResult).
+    All or nothing."""
+    if not built.ok:
+        raise ValueError("the plan has blocking problems")
+    with transaction.atomic():
+        result = planfile.load_plan(built.spec)
+        if built.new_units:
+            # New units go after the existing ones in unit lists.
+            top = Unit.objects.exclude(name__in=built.new_units).aggregate(top=Max("sort_order"))["top"] or 0
+            for offset, name in enumerate(built.new_units, start=1):
+                Unit.objects.filter(name=name).update(sort_order=top + 10 * offset)
+        plan = Plan.objects.get(doc_number=built.spec.doc_number)
+    return plan, result
+
+
+def summary(built, result):
+    """One line for the audit trail and the command's output."""
+    return (
+        f"{built.source}：{built.meta.doc_number}《{built.meta.title}》，{len(built.tasks)} 项工作任务、"
+        f"{built.measure_count} 条具体措施；新建 {result.created} 条记录，更新 {result.updated} 条，未变 {result.unchanged} 条"
+    )

@@ -1,0 +1,193 @@
+"""Pages of the plan's goal indicators (/indicators/): read by everyone but auditors,
+entered by the responsible unit's staff, reviewed by the coordinator."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiading_ads import uploads
+
+from . import access
+from . import indicators as rules
+from .forms import IndicatorValueForm, ReviewForm
+from .models import Indicator, IndicatorEvidence, IndicatorValue, Report
+from .views import _selected_plan
+from .workflow import Conflict, WorkflowError
+
+
+def _get_indicator(request, pk):
+    return get_object_or_404(Indicator.objects.select_related("plan", "unit", "data_unit"), pk=pk)
+
+
+def _can_enter(user, indicator):
+    return indicator.unit_id in {u.pk for u in access.user_units(user)}
+
+
+def _get_indicator_for_entry(request, pk, year):
+    """The indicator whose value the user may enter for `year`; 403 for anyone but its unit's staff."""
+    indicator = _get_indicator(request, pk)
+    if not _can_enter(request.user, indicator):
+        raise PermissionDenied(f"只有{indicator.unit.name}的联络员可以填报该指标。")
+    if year not in indicator.years:
+        raise Http404("该年份不在指标的填报年份之内。")
+    return indicator
+
+
+def _get_value_for_review(request, pk):
+    """An indicator value, for the coordinator (see review_required). 404 if none."""
+    return get_object_or_404(IndicatorValue.objects.select_related("indicator__plan"), pk=pk)
+
+
+def _get_indicator_evidence_for_user(request, pk):
+    evidence = get_object_or_404(IndicatorEvidence.objects.select_related("value__indicator"), pk=pk)
+    if not (access.can_see_everything(request.user) or _can_enter(request.user, evidence.value.indicator)):
+        raise PermissionDenied("您无权下载该佐证材料。")
+    return evidence
+
+
+@access.non_auditor_login_required
+def indicator_list(request):
+    plan = _selected_plan(request)
+    rows = []
+    pending = []
+    if plan is not None:
+        rows = [(e, rules.chart(e)) for e in rules.evaluations(plan)]
+        if access.can_review(request.user):
+            pending = [
+                (e.indicator, row) for e, _ in rows for row in e.pending.values() if row.state == Report.State.SUBMITTED
+            ]
+    own_units = {u.pk for u in access.user_units(request.user)}
+    return render(
+        request,
+        "tasks/indicator_list.html",
+        {"plan": plan, "rows": rows, "pending": pending, "own_units": own_units},
+    )
+
+
+@access.non_auditor_login_required
+def indicator_detail(request, pk):
+    indicator = _get_indicator(request, pk)
+    rows = list(indicator.values.select_related("updated_by").prefetch_related("evidence"))
+    evaluation = rules.evaluate(indicator, rows)
+    by_year = {row.year: row for row in rows}
+    see_files = access.can_see_everything(request.user) or _can_enter(request.user, indicator)
+    years = [
+        {
+            "year": year,
+            "row": by_year.get(year),
+            "growth": evaluation.growth.get(year),
+            "is_baseline": year == indicator.baseline_year,
+            "review_form": ReviewForm(initial={"version": by_year[year].version}) if year in by_year else None,
+        }
+        for year in indicator.years
+    ]
+    events = [
+        (e, rules.describe_changes(e)) for e in rules.timeline(indicator) if see_files or e.action != "draft_saved"
+    ]
+    return render(
+        request,
+        "tasks/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "evaluation": evaluation,
+            "chart": rules.chart(evaluation),
+            "years": years,
+            "events": events,
+            "can_enter": _can_enter(request.user, indicator),
+            "can_review": access.can_review(request.user),
+            "see_files": see_files,
+        },
+    )
+
+
+@access.non_auditor_login_required
+def indicator_value_form(request, pk, year):
+    indicator = _get_indicator_for_entry(request, pk, year)
+    row = IndicatorValue.objects.filter(indicator=indicator, year=year).prefetch_related("evidence").first()
+    blocked = rules.edit_block_reason(row)
+    conflict = False
+    if request.method == "POST":
+        if blocked:
+            messages.error(request, blocked)
+            return redirect(request.path)
+        form = IndicatorValueForm(request.POST, request.FILES)
+        for message in uploads.refused_uploads(request):
+            form.add_error("evidence_files", message)
+        if form.is_valid():
+            try:
+                saved = rules.save_value(
+                    indicator,
+                    year,
+                    form.cleaned_data,
+                    request.user,
+                    submit="submit" in request.POST,
+                    version=form.cleaned_data["version"],
+                    evidence=form.cleaned_data["evidence_files"],
+                )
+            except Conflict as exc:
+                messages.error(request, str(exc))
+                row = IndicatorValue.objects.filter(indicator=indicator, year=year).first()
+                data = request.POST.copy()
+                data["version"] = row.version if row else 0
+                form = IndicatorValueForm(data)
+                form.is_valid()
+                conflict = True
+            except WorkflowError as exc:
+                messages.error(request, str(exc))
+                return redirect(request.path)
+            else:
+                if saved.state == Report.State.SUBMITTED:
+                    messages.success(request, f"{year}年数值已提交，等待协调人审核。")
+                else:
+                    messages.success(request, f"{year}年数值草稿已保存，尚未提交。")
+                return redirect("tasks:indicator_detail", pk=indicator.pk)
+    else:
+        initial = {"version": row.version if row else 0}
+        if row is None and indicator.data_unit:
+            initial["source"] = f"{indicator.data_unit.name}统计数据"
+        form = IndicatorValueForm(instance=row, initial=initial)
+    if blocked:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "tasks/indicator_form.html",
+        {"indicator": indicator, "year": year, "row": row, "form": form, "blocked": blocked, "conflict": conflict},
+    )
+
+
+@access.non_auditor_login_required
+@require_POST
+@access.review_required
+def indicator_review(request, pk):
+    row = _get_value_for_review(request, pk)
+    form = ReviewForm(request.POST)
+    actions = {
+        "approve": (rules.approve, "已审核通过。"),
+        "return": (rules.return_for_revision, "已退回，责任单位将看到退回意见。"),
+        "reopen": (rules.reopen, "已重新打开，责任单位可以修改。"),
+    }
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in actions:
+        messages.error(request, "审核请求无效，请刷新页面后重试。")
+    else:
+        change, done = actions[action]
+        try:
+            change(row, request.user, form.cleaned_data["version"], form.cleaned_data["comment"])
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{row.indicator.name} {row.year}年：{done}")
+    return redirect("tasks:indicator_detail", pk=row.indicator_id)
+
+
+@access.non_auditor_login_required
+def indicator_evidence(request, pk):
+    evidence = _get_indicator_evidence_for_user(request, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在。") from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
