@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from . import obligations as obligation_rules
 from . import periods as period_rules
 from .filters import MeasureFilter
 from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
-from .models import Assignment, Evidence, Measure, Period, Plan, Report, assignments_in_order
+from .models import Evidence, Measure, Period, Report, assignments_in_order
 from .progress import PendingState, PlanProgress
 from .statussheet import CONTENT_TYPE, SheetScope, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -36,21 +36,15 @@ PLAN_SESSION_KEY = "selected_plan"
 
 
 def _selected_plan(request):
-    """The plan the user chose (?plan= or earlier in the session), else the default.
-
-    Coordinators, viewers and admins may choose any plan; unit staff only a
-    plan in which their units have obligations."""
+    """The plan the user chose (?plan= or earlier in the session) if they may
+    read it (access.readable_plans: any plan for those who see every unit,
+    unit staff their own units' plans and the bundled one), else their default."""
     wanted = to_id(request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY))
     if wanted:
-        plans = Plan.objects.filter(pk=wanted)
-        if not access.can_see_everything(request.user):
-            unit_ids = [u.pk for u in access.user_units(request.user)]
-            listed = Assignment.objects.filter(Q(unit__in=unit_ids) | Q(unit__members__in=unit_ids))
-            plans = plans.filter(pk__in=listed.values("measure__task__plan_id"))
-        plan = plans.first()
+        plan = access.readable_plans(request.user).filter(pk=wanted).first()
         if plan is not None:
             return plan
-    return Plan.objects.default()
+    return access.default_plan(request.user)
 
 
 def _plan_and_period(request):
@@ -74,8 +68,13 @@ def _obligation_rows(plan, period, units):
 
 
 def _get_measure_for_user(request, pk):
-    """A measure of any plan with its plan and units; every plan page reader may see it. 404 if none."""
-    return get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    """A measure with its plan and units, of a plan the user may read
+    (access.can_read_plan: unit staff read their units' plans and the bundled
+    one). 404 otherwise."""
+    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    if not access.can_read_plan(request.user, measure.task.plan):
+        raise Http404("您所在的单位不承担该行动方案的任务。")
+    return measure
 
 
 def _get_unit_for_user(request, pk):
@@ -275,10 +274,9 @@ def unit_detail(request, pk):
 
 @access.non_auditor_login_required
 @require_POST
-@access.see_everything_required
 def select_plan(request):
-    """Remember which plan the coordinator, a viewer or an admin is looking at."""
-    plan = get_object_or_404(Plan, pk=to_id(request.POST.get("plan")) or -1)
+    """Remember which plan the user is looking at, among those they may read. 404 for another."""
+    plan = get_object_or_404(access.readable_plans(request.user), pk=to_id(request.POST.get("plan")) or -1)
     request.session[PLAN_SESSION_KEY] = plan.pk
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

@@ -18,7 +18,12 @@ from .workflow import Conflict, WorkflowError
 
 
 def _get_indicator(request, pk):
-    return get_object_or_404(Indicator.objects.select_related("plan", "unit", "data_unit"), pk=pk)
+    """An indicator of a plan the user may read (access.can_read_plan), or one
+    their unit enters; 404 otherwise."""
+    indicator = get_object_or_404(Indicator.objects.select_related("plan", "unit", "data_unit"), pk=pk)
+    if not (_can_enter(request.user, indicator) or access.can_read_plan(request.user, indicator.plan)):
+        raise Http404("您所在的单位不承担该行动方案的任务。")
+    return indicator
 
 
 def _can_enter(user, indicator):
