@@ -140,3 +140,19 @@ def test_those_who_see_everything_choose_any_plan(plan, newer_plan, coordinator,
     assert (selector(browser.get("/"))) == sorted([plan.pk, newer_plan.pk])
     assert browser.post("/plans/select/", {"plan": newer_plan.pk, "next": "/tasks/"}).status_code == 302
     assert newer_plan.title in browser.get("/tasks/").content.decode()
+
+
+def test_the_selector_shows_the_plan_of_the_page_and_stays_off_pages_of_one_measure(
+    plan, newer_plan, lead_staff, client_for
+):
+    browser = client_for(lead_staff)
+    browser.post("/plans/select/", {"plan": newer_plan.pk})
+    measure = measure_by_code(plan, 1, 1)
+
+    my_page = browser.get("/my/").content.decode()
+    measure_page = browser.get(f"/measures/{measure.pk}/").content.decode()
+
+    assert f'<option value="{newer_plan.pk}" selected>' in my_page
+    assert 'id="plan-select"' not in measure_page
+    # Its way back leads to its own plan's notice, whichever plan is chosen.
+    assert f'href="/tasks/?plan={plan.pk}#task-1"' in measure_page
