@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
         SESSION_EXPIRED = "session_expired", _("会话超时")
         PASSWORD_CHANGED = "password_changed", _("修改密码")
         PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        PASSWORD_RESET_REQUESTED = "reset_requested", _("申请邮件重置密码")
+        PASSWORD_RESET_DONE = "reset_done", _("通过邮件重置密码")
         PERMISSION_DENIED = "permission_denied", _("拒绝访问（403）")
         ROLE_CHANGED = "role_changed", _("角色变更")
         MEMBERSHIP_CHANGED = "membership_changed", _("单位成员变更")
@@ -44,9 +46,17 @@ class AuditEvent(models.Model):
         REPORT_APPROVED = "report_approved", _("填报审核通过")
         REPORT_RETURNED = "report_returned", _("填报退回")
         REPORT_REOPENED = "report_reopened", _("填报重新打开")
+        PERIOD_REFUSED = "period_refused", _("填报周期被拒绝")
+        PERIOD_CHANGED = "period_changed", _("填报周期变更")
         SHEET_EXPORTED = "sheet_exported", _("导出台账")
         SHEET_IMPORTED = "sheet_imported", _("导入台账")
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
+        AUDIT_PURGED = "audit_purged", _("清理过期审计日志")
+        SUPERUSER_ACTION = "superuser_action", _("应急超级用户操作")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("绑定动态口令")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("动态口令验证")
+        TWO_FACTOR_FAILED = "2fa_failed", _("动态口令错误")
+        TWO_FACTOR_RESET = "2fa_reset", _("重置动态口令")
         INDICATOR_CHANGED = "indicator_changed", _("指标变更")
         BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
 
@@ -104,6 +114,11 @@ class AccountSecurity(models.Model):
     session_epoch = models.PositiveIntegerField(
         _("会话代次"), default=0, help_text=_("“在所有设备上退出”时加一，旧会话随即失效。")
     )
+    two_factor_exempt = models.BooleanField(
+        _("免动态口令（仅演示）"),
+        default=False,
+        help_text=_("只由 seed_demo 为演示账号设置，且只在 DEBUG 开启时生效。"),
+    )
 
     class Meta:
         verbose_name = _("账号安全状态")
@@ -112,3 +127,22 @@ class AccountSecurity(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PasswordHistory(models.Model):
+    """A password hash the user had before: a new password may not repeat it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    replaced_at = models.DateTimeField(_("停用时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-replaced_at", "-pk"]
+        indexes = [models.Index(fields=["user", "replaced_at"], name="password_history_user_at")]
+
+    def __str__(self):
+        return f"{self.user} {self.replaced_at:%Y-%m-%d}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from security import audit
 
+from . import periods
 from .models import Evidence, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
@@ -34,9 +35,19 @@ CONFLICT_MESSAGE = (
 )
 
 
-def edit_block_reason(report, period):
-    """Why the unit cannot change this report now, or None if it can."""
-    if period.is_closed:
+def edit_block_reason(report, period, today=None):
+    """Why the unit cannot change this report now, or None if it can: the
+    period is closed or, given the day of a user's request, does not take
+    reports that day (tasks/periods.py); or the report is approved.
+
+    Pages and the 台账 import pass `today`; commands and fixtures that write
+    history on purpose (seed data, restores) pass nothing and are held only
+    to closed periods."""
+    if today is not None:
+        reason = periods.write_block_reason(period, today)
+        if reason:
+            return reason
+    elif period.is_closed:
         return "本填报周期已关闭，不能再填报或修改。"
     if report is not None and report.state == Report.State.APPROVED:
         return "该填报已审核通过，不能修改；如需修改，请联系协调人重新打开。"
@@ -52,12 +63,14 @@ def _field_changes(before, after):
     }
 
 
-def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=()):
+def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=(), today=None):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
     `version` is the version the user's form was based on (0 for a new report);
     `imported` marks a change that came from an uploaded 台账; `evidence` are
-    uploaded files (already checked by the form) to keep with the report.
+    uploaded files (already checked by the form) to keep with the report;
+    `today`, the day of a user's request, holds the write to the period rule
+    (see edit_block_reason).
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
     now = timezone.now()
@@ -69,7 +82,7 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
         existing = Report.objects.filter(measure=obligation.measure, unit=obligation.unit, period=period).first()
-        reason = edit_block_reason(existing, period)
+        reason = edit_block_reason(existing, period, today)
         if reason:
             raise NotAllowed(reason)
         if existing is None:
