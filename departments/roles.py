@@ -22,6 +22,12 @@ COORDINATOR = "协调人"
 VIEWER = "查看"
 AUDITOR = "审计员"
 ADMIN = "管理员"
+SECURITY_ADMIN = "安全管理员"
+
+# 三员分立: system administration, security administration (accounts, roles,
+# lockouts) and audit are held by three different accounts
+# (security/duties.py enforces it).
+SEPARATED = (ADMIN, SECURITY_ADMIN, AUDITOR)
 
 # The permissions the code checks, by what they allow.
 REVIEW_REPORTS = "tasks.review_report"  # review reports, manage reporting periods, import any unit's 台账
@@ -44,7 +50,6 @@ PERMISSIONS = {
     COORDINATOR: [
         REVIEW_REPORTS,
         SEE_ALL_PROGRESS,
-        UNLOCK_ACCOUNTS,
         "tasks.add_period",
         "tasks.change_period",
         "tasks.view_period",
@@ -52,10 +57,9 @@ PERMISSIONS = {
     VIEWER: [SEE_ALL_PROGRESS],
     # Separation of duties (等保 2.0): the auditor reads the audit trail and nothing else.
     AUDITOR: [READ_AUDIT_TRAIL],
-    # Django admin over the plan, the units and the accounts.
+    # Django admin over the plan and the units; accounts are seen, not managed (三员分立).
     ADMIN: [
         SEE_ALL_PROGRESS,
-        UNLOCK_ACCOUNTS,
         *LOAD_PLANS,
         "tasks.view_plan",
         "tasks.view_task",
@@ -82,8 +86,17 @@ PERMISSIONS = {
         "departments.change_membership",
         "departments.delete_membership",
         "auth.view_user",
+    ],
+    # Accounts, roles, lockouts and two-factor resets; no plan data (三员分立, security/duties.py).
+    SECURITY_ADMIN: [
+        UNLOCK_ACCOUNTS,
+        "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
     ],
 }
 
@@ -124,6 +137,15 @@ def is_auditor_only(user):
     if not reads_audit_trail(user):
         return False
     return user.get_all_permissions() <= set(PERMISSIONS[AUDITOR]) and not Unit.objects.for_user(user).exists()
+
+
+def is_security_admin(user):
+    """Whether the user holds the 安全管理员 role. One query.
+
+    三员分立 is about which role an account holds, so this asks the role, not
+    a permission: the break-glass superuser holds every permission, yet
+    assigns no roles and resets no one's second factor."""
+    return bool(user.pk) and user.groups.filter(name=SECURITY_ADMIN).exists()
 
 
 def can_unlock(user):

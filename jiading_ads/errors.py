@@ -1,20 +1,24 @@
 """Error pages: the 500 handler (a Chinese error page, and 503 while the
-database is away) and the Chinese 404 page in debug mode.
+database is away), the Chinese 404 page in debug mode, and the 400 page for
+query values that code we do not own chokes on.
 
 Django calls handler500 inside the `except` block of the failed request, so
 sys.exc_info() tells a database outage from a bug. Neither page touches the
 database: they render without context processors.
 """
 
+import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.template import loader
 from django.views.defaults import page_not_found
 
 UNAVAILABLE = (OperationalError, InterfaceError)
+logger = logging.getLogger("django.request")
 
 
 def server_error(request):
@@ -56,3 +60,31 @@ class FriendlyNotFoundMiddleware:
         response = page_not_found(request, exception)
         response.friendly = True
         return response
+
+
+class BadInputMiddleware:
+    """A 400 page instead of a 500 for query values that code we do not own
+    chokes on: an id of thirty digits (SQLite raises OverflowError, inside
+    Django admin's filters and widgets as well as ours), or "1e9" as the
+    initial value of an admin form's foreign key (ValueError). Only for GET
+    requests whose query string is the sole input; our own pages validate
+    their parameters (jiading_ads/params.py) and never get here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError) or (
+            request.method == "GET" and request.GET and isinstance(exception, (ValueError, ValidationError))
+        ):
+            logger.warning("400 for %s: %r", request.get_full_path()[:300], exception)
+            return bad_request(request, exception)
+        return None
+
+
+def bad_request(request, exception=None):
+    """handler400: a Chinese page; no context processors (as the 500 page)."""
+    return HttpResponse(loader.get_template("400.html").render(), status=400)

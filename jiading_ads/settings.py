@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "security.axes_config.AxesConfig",  # django-axes, with a Chinese name in the admin
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "departments",
     "tasks",
     "security",
@@ -55,19 +58,31 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "security.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiading_ads.errors.FriendlyNotFoundMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
+    "security.two_factor.TwoFactorMiddleware",
+    "security.middleware.BreakGlassAuditMiddleware",
+    "jiading_ads.errors.BadInputMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# No inline scripts or styles anywhere (templates, Django admin): only the
+# site's own files. The QR code is inline SVG markup, which is neither.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 if not DEBUG:
     # WhiteNoise serves collected static files in production; runserver and
@@ -109,8 +124,23 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` on SQLite: readers do not block the writer (WAL); a writer
+    # takes the lock when its transaction begins (IMMEDIATE) and waits up to
+    # 20 s for another to finish instead of failing with "database is locked",
+    # so simultaneous saves end in the workflow's conflict message.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("SQLITE_TIMEOUT_SECONDS", "20")),
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A new password differs from the current one and this many before it.
+PASSWORD_HISTORY_COUNT = int(os.environ.get("PASSWORD_HISTORY_COUNT", "5"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Length is ComplexityValidator's (10, with a Chinese message); Django's
@@ -118,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "security.validators.ComplexityValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "security.validators.NotUsernameValidator"},
+    {"NAME": "security.validators.PasswordHistoryValidator", "OPTIONS": {"count": PASSWORD_HISTORY_COUNT}},
 ]
 PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
 
@@ -129,6 +161,18 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
 AXES_VERBOSE = False
+# How many trusted reverse proxies stand in front of the app. Lockouts and the
+# audit trail take the client address from X-Forwarded-For only through these
+# (security/clientip.py); with 0 the header is ignored.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
+
+# Two-factor login (security/two_factor.py): TOTP for these roles and the
+# break-glass superuser; DJANGO_2FA_EVERYONE=1 asks it of every account.
+TWO_FACTOR_REQUIRED = env_bool("DJANGO_2FA", True)
+TWO_FACTOR_ROLES = ["管理员", "安全管理员", "审计员", "协调人"]
+TWO_FACTOR_FOR_EVERYONE = env_bool("DJANGO_2FA_EVERYONE", False)
+OTP_TOTP_ISSUER = "嘉定行动方案跟踪"
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (等保: idle timeout).
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
@@ -167,6 +211,28 @@ STORAGES = {
 # view that checks the login; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# An uploaded .xlsx is refused before parsing past any of these (uploads.check_xlsx).
+# A 台账 of 400 measures exports to about 2 MB unpacked in 3 sheets of < 2,000 rows.
+XLSX_MAX_BYTES = int(os.environ.get("XLSX_MAX_BYTES", str(10 * 1024 * 1024)))
+XLSX_MAX_ENTRIES = 200
+XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
+XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "100"))
+XLSX_MAX_SHEETS = int(os.environ.get("XLSX_MAX_SHEETS", "20"))
+XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "5000"))
+XLSX_MAX_CELL_CHARS = int(os.environ.get("XLSX_MAX_CELL_CHARS", "10000"))
+# The import preview lists at most this many row errors, then says how many more.
+IMPORT_PREVIEW_MAX_ERRORS = 50
+# Uploads are counted while they arrive (jiading_ads/uploads.py): a file past
+# UPLOAD_MAX_FILE_BYTES is dropped before it is stored, a request past
+# UPLOAD_MAX_REQUEST_BYTES stops.
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_BYTES", str(max(EVIDENCE_MAX_BYTES, XLSX_MAX_BYTES))))
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("UPLOAD_MAX_REQUEST_BYTES", str(5 * UPLOAD_MAX_FILE_BYTES)))
+FILE_UPLOAD_HANDLERS = [
+    "jiading_ads.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 EVIDENCE_EXTENSIONS = [
     "pdf",
     "doc",
@@ -189,6 +255,10 @@ EVIDENCE_EXTENSIONS = [
 # opened by the reviewer without unpacking it.
 EVIDENCE_ARCHIVE_EXTENSIONS = ["zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz", "cab", "arj", "lzh", "iso"]
 
+# A past period stops taking reports this many days after its due date,
+# unless the coordinator opens it for late reporting (tasks/periods.py).
+REPORTING_GRACE_DAYS = int(os.environ.get("REPORTING_GRACE_DAYS", "15"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +273,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiadin
 # The tracker's address as users reach it, for links in notification emails
 # (e.g. https://tracker.jiading.gov.cn); without it emails say to log in.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
+# Password reset by email: off unless switched on here AND a real mail backend
+# is set (security/password_reset.py); requests per address and per email per hour.
+PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET", False)
+PASSWORD_RESET_LIMIT_PER_HOUR = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_HOUR", "5"))
+PASSWORD_RESET_TIMEOUT = 3600
 
 if not DEBUG:
     # Production sits behind a TLS-terminating reverse proxy that sets

@@ -1,19 +1,32 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from security import password_reset, two_factor
 from security import views as security_views
 
 admin.site.site_header = "嘉定区数字广告业行动方案跟踪系统"
 admin.site.site_title = "行动方案跟踪"
 admin.site.index_title = "后台管理"
 
+handler400 = "jiading_ads.errors.bad_request"
 handler403 = "security.views.permission_denied"
 handler500 = "jiading_ads.errors.server_error"
 
 urlpatterns = [
     path("accounts/logout/", security_views.logout, name="logout"),
     path("accounts/password_change/", security_views.PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/login/", security_views.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    # Reset by email answers 404 unless DJANGO_PASSWORD_RESET=1 and a real mail backend are set.
+    path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", password_reset.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("", include("security.urls")),
     path("admin/", admin.site.urls),
     path("", include("tasks.urls")),

@@ -7,4 +7,4 @@ class SecurityConfig(AppConfig):
     verbose_name = _("安全与审计")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the audit receivers)
+        from . import duties, signals  # noqa: F401  (connects the receivers)

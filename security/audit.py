@@ -5,6 +5,7 @@ outside a request (management commands) the user is shown as 命令行."""
 import contextlib
 import contextvars
 
+from .clientip import client_ip
 from .models import AuditEvent
 
 _current_request = contextvars.ContextVar("current_request", default=None)
@@ -20,14 +21,6 @@ def set_current_request(request):
 
 def reset_current_request(token):
     _current_request.reset(token)
-
-
-def client_ip(request):
-    """The client address: axes' resolution when present, else REMOTE_ADDR."""
-    if request is None:
-        return None
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    return address or None
 
 
 @contextlib.contextmanager

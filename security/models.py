@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
         SESSION_EXPIRED = "session_expired", _("会话超时")
         PASSWORD_CHANGED = "password_changed", _("修改密码")
         PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        PASSWORD_RESET_REQUESTED = "reset_requested", _("申请邮件重置密码")
+        PASSWORD_RESET_DONE = "reset_done", _("通过邮件重置密码")
         PERMISSION_DENIED = "permission_denied", _("拒绝访问（403）")
         ROLE_CHANGED = "role_changed", _("角色变更")
         MEMBERSHIP_CHANGED = "membership_changed", _("单位成员变更")
@@ -53,6 +55,7 @@ class AuditEvent(models.Model):
         EVIDENCE_UPLOADED = "evidence_uploaded", _("上传佐证材料")
         EVIDENCE_DOWNLOADED = "evidence_downloaded", _("下载佐证材料")
         EVIDENCE_DELETED = "evidence_deleted", _("删除佐证材料")
+        PERIOD_REFUSED = "period_refused", _("填报周期被拒绝")
         PERIOD_CHANGED = "period_changed", _("填报周期变更")
         REMINDER_SENT = "reminder_sent", _("催报")
         NOTIFICATION_SETTINGS = "notification_settings", _("通知设置变更")
@@ -61,6 +64,12 @@ class AuditEvent(models.Model):
         SHEET_EXPORTED = "sheet_exported", _("导出台账")
         SHEET_IMPORTED = "sheet_imported", _("导入台账")
         AUDIT_EXPORTED = "audit_exported", _("导出审计日志")
+        AUDIT_PURGED = "audit_purged", _("清理过期审计日志")
+        SUPERUSER_ACTION = "superuser_action", _("应急超级用户操作")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("绑定动态口令")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("动态口令验证")
+        TWO_FACTOR_FAILED = "2fa_failed", _("动态口令错误")
+        TWO_FACTOR_RESET = "2fa_reset", _("重置动态口令")
         INDICATOR_CHANGED = "indicator_changed", _("指标变更")
         BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
 
@@ -118,6 +127,11 @@ class AccountSecurity(models.Model):
     session_epoch = models.PositiveIntegerField(
         _("会话代次"), default=0, help_text=_("“在所有设备上退出”时加一，旧会话随即失效。")
     )
+    two_factor_exempt = models.BooleanField(
+        _("免动态口令（仅演示）"),
+        default=False,
+        help_text=_("只由 seed_demo 为演示账号设置，且只在 DEBUG 开启时生效。"),
+    )
 
     class Meta:
         verbose_name = _("账号安全状态")
@@ -126,3 +140,22 @@ class AccountSecurity(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PasswordHistory(models.Model):
+    """A password hash the user had before: a new password may not repeat it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    replaced_at = models.DateTimeField(_("停用时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-replaced_at", "-pk"]
+        indexes = [models.Index(fields=["user", "replaced_at"], name="password_history_user_at")]
+
+    def __str__(self):
+        return f"{self.user} {self.replaced_at:%Y-%m-%d}"

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .models import AccountSecurity
+from .models import AccountSecurity, PasswordHistory
 
 
 def account_security(user):
@@ -45,3 +45,12 @@ def end_all_sessions(user):
     state = account_security(user)
     AccountSecurity.objects.filter(pk=state.pk).update(session_epoch=state.session_epoch + 1)
     state.session_epoch += 1
+
+
+def remember_password(user, old_hash):
+    """Keep the hash the user just replaced, and only as many as the rule looks at."""
+    if not old_hash or not old_hash.split("$", 1)[0] or old_hash.startswith("!"):
+        return  # an unusable password was never chosen by anyone
+    PasswordHistory.objects.create(user=user, password=old_hash)
+    stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[settings.PASSWORD_HISTORY_COUNT :]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()

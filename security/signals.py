@@ -5,8 +5,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from departments.models import CollectiveMembership, Membership, Unit, UnitAlias
 
 from . import audit, policy, tracking
 from .middleware import SESSION_EPOCH
-from .models import AuditEvent
+from .models import AccountSecurity, AuditEvent
 
 User = get_user_model()
 
@@ -85,6 +86,8 @@ def audit_account_changes(sender, instance, created, **kwargs):
     before = getattr(instance, "_audit_before", None)
     if created or not before:
         return
+    if before["password"] != instance.password:
+        policy.remember_password(instance, before["password"])
     if before["password"] != instance.password and not getattr(instance, "_password_reset_by_admin", False):
         policy.mark_password_changed(instance)
         audit.record(audit.Kind.PASSWORD_CHANGED, obj=instance, detail=f"账号 {instance.username} 的密码已修改")
@@ -109,6 +112,25 @@ def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
         return
     names = "、".join(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)) or "全部角色"
     audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail=f"{verb}角色：{names}")
+
+
+@receiver(pre_save, sender=AccountSecurity)
+def two_factor_exemption_only_in_development(sender, instance, **kwargs):
+    """The demo accounts' exemption cannot be set on a production system."""
+    if instance.two_factor_exempt and not settings.DEBUG:
+        raise PermissionDenied("免动态口令只用于演示账号，且只能在开发环境（DEBUG）中设置。")
+
+
+class AccountDeletionRefused(PermissionDenied):
+    pass
+
+
+@receiver(pre_delete, sender=User)
+def refuse_account_deletion(sender, instance, **kwargs):
+    """Accounts are deactivated, never deleted, by any path that goes through
+    the ORM. No record here: the deletion's transaction rolls back with it;
+    a person's attempt through admin is a 403, which is recorded."""
+    raise AccountDeletionRefused("账号只能停用，不能删除。")
 
 
 @receiver(post_save, sender=Membership)

@@ -1,6 +1,5 @@
 import io
 
-import django_tables2 as tables
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -16,6 +15,7 @@ from openpyxl.styles import Font
 
 from departments import roles
 from jiading_ads import xlsx
+from jiading_ads.params import configure_table
 
 from . import audit, policy
 from .filters import AuditFilter
@@ -59,9 +59,19 @@ def logout(request):
     return redirect("login")
 
 
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        from . import password_reset
+
+        return {**super().get_context_data(**kwargs), "password_reset_enabled": password_reset.enabled()}
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("tasks:home")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "history_count": settings.PASSWORD_HISTORY_COUNT}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -118,7 +128,7 @@ def audit_trail(request):
             f"audit_{day:%Y-%m-%d}.xlsx",
         )
     table = AuditTable(events)
-    tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    configure_table(request, table, per_page=50)
     export_query = request.GET.copy()
     export_query.pop("page", None)
     export_query["export"] = "xlsx"
@@ -129,7 +139,7 @@ def audit_trail(request):
     )
 
 
-@roles.check_required(roles.can_unlock, "只有协调人或管理员可以解除锁定。")
+@roles.check_required(roles.can_unlock, "只有安全管理员可以解除锁定。")
 def lockouts(request):
     if request.method == "POST":
         username = request.POST.get("username", "").strip()

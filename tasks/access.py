@@ -6,11 +6,13 @@ user review, see every unit, see a unit's drafts and evidence files, export or
 import which rows of the 台账; and the decorators that guard the views.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from departments import roles
 from departments.models import Unit
 
+from . import obligations
 from .models import Notification, Plan, ReportEvent
 
 
@@ -42,6 +44,36 @@ def can_edit_contacts(user, unit):
 
 
 CHANGE_CONTACTS = "departments.change_membership"
+
+
+def readable_plans(user):
+    """The plans whose pages the user may read, as a queryset: every plan for
+    those who see every unit; for everyone else the bundled plan
+    (DEFAULT_PLAN_DOC_NUMBER), which all staff read, and the plans in which
+    their units owe reports. One query when evaluated."""
+    if can_see_everything(user):
+        return Plan.objects.all()
+    bundled = Plan.objects.filter(doc_number=settings.DEFAULT_PLAN_DOC_NUMBER)
+    units = user_units(user)
+    return bundled | Plan.objects.filter(pk__in=obligations.plan_ids(units)) if units else bundled
+
+
+def can_read_plan(user, plan):
+    """Whether the user may read `plan`'s pages (see readable_plans). A query
+    only for unit staff looking at a plan other than the bundled one."""
+    if can_see_everything(user) or plan.doc_number == settings.DEFAULT_PLAN_DOC_NUMBER:
+        return True
+    return readable_plans(user).filter(pk=plan.pk).exists()
+
+
+def default_plan(user):
+    """The plan shown when the user has chosen none: Plan.objects.default()
+    (the bundled plan, else the latest); for unit staff, among the plans their
+    units owe reports in when there are any, so the staff of a unit that only
+    a newer plan lists land on that plan. One or two queries."""
+    units = [] if can_see_everything(user) else user_units(user)
+    own = Plan.objects.filter(pk__in=obligations.plan_ids(units)).default() if units else None
+    return own or Plan.objects.default()
 
 
 def can_see_private(user, unit_id):
@@ -92,11 +124,6 @@ def review_required(view):
     return roles.check_required(can_review, "只有协调人可以执行此操作。")(view)
 
 
-def see_everything_required(view):
-    """Coordinators, viewers and admins: switching between plans."""
-    return roles.check_required(can_see_everything, "只有协调人、查看人员和管理员可以切换行动方案。")(view)
-
-
 def can_load_plans(user):
     """Admins (staff with the plan permissions) load plans from task tables."""
     return user.is_authenticated and user.is_staff and user.has_perms(roles.LOAD_PLANS)
@@ -107,9 +134,13 @@ def nav_context(request):
     user = request.user
     if not user.is_authenticated:
         return {}
+    auditor_only = roles.is_auditor_only(user)
     plans = []
-    if can_see_everything(user):
-        plans = list(Plan.objects.order_by("-start_date", "doc_number").values_list("pk", "title", "doc_number"))
+    if not auditor_only:
+        # The plan selector: shown when the user may read more than one plan.
+        plans = list(
+            readable_plans(user).order_by("-start_date", "doc_number").values_list("pk", "title", "doc_number")
+        )
     return {
         # One indexed count per page: the unread badge of 消息.
         "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
@@ -119,7 +150,7 @@ def nav_context(request):
         "nav_is_unit_staff": bool(user_units(user)),
         "nav_home_is_todo": is_unit_staff_only(user),
         "nav_reads_audit_trail": roles.reads_audit_trail(user),
-        "nav_is_auditor_only": roles.is_auditor_only(user),
+        "nav_is_auditor_only": auditor_only,
         "nav_can_unlock": roles.can_unlock(user),
         "nav_can_load_plans": can_load_plans(user),
     }

@@ -168,6 +168,21 @@ class DueDateForm(forms.ModelForm):
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+class LateReportingForm(forms.ModelForm):
+    """The coordinator opens a past period for late reporting until a date (empty: stop)."""
+
+    class Meta:
+        model = Period
+        fields = ["late_until"]
+        widgets = {"late_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_late_until(self):
+        day = self.cleaned_data["late_until"]
+        if day and day < self.instance.start_date:
+            raise forms.ValidationError(_("补报截止日期不能早于周期开始日期。"))
+        return day
+
+
 class ImportForm(forms.Form):
     """The upload; statussheet.read_upload tells a wrong format apart and says how to save as .xlsx."""
 
@@ -178,8 +193,11 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 10 MB。"))
+        if upload.size > settings.XLSX_MAX_BYTES:
+            raise forms.ValidationError(
+                _("文件超过大小上限 %(limit)s。")
+                % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
+            )
         return upload
 
 

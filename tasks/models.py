@@ -220,14 +220,18 @@ class PeriodQuerySet(models.QuerySet):
         window contains today; else the latest open period that has started;
         before the plan starts, its first open period.
         """
-        periods = list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
-        for period in periods:
-            if period.start_date <= today <= period.due_date:
-                return period
-        started = [p for p in periods if p.start_date <= today]
-        if started:
-            return started[-1]
-        return periods[0] if periods else None
+        return current_of(list(self.filter(plan=plan, is_closed=False).order_by("end_date", "pk")), today)
+
+
+def current_of(periods, today):
+    """PeriodQuerySet.current on open periods already loaded, in end-date order."""
+    for period in periods:
+        if period.start_date <= today <= period.due_date:
+            return period
+    started = [p for p in periods if p.start_date <= today]
+    if started:
+        return started[-1]
+    return periods[0] if periods else None
 
 
 class Period(models.Model):
@@ -243,6 +247,12 @@ class Period(models.Model):
     end_date = models.DateField(_("结束日期"))
     due_date = models.DateField(_("填报截止日期"))
     is_closed = models.BooleanField(_("已关闭"), default=False)
+    late_until = models.DateField(
+        _("补报截止日期"),
+        null=True,
+        blank=True,
+        help_text=_("协调人开放补报时设定：到这一天（含）为止，各单位仍可填报本周期。"),
+    )
 
     objects = PeriodQuerySet.as_manager()
 
@@ -447,6 +457,7 @@ class Notification(models.Model):
         REOPENED = "reopened", _("填报被重新打开")
         CHASED = "chased", _("催报")
         PERIOD_OPENED = "period_opened", _("填报周期开放")
+        LATE_OPENED = "late_opened", _("开放补报")
         DUE_SOON = "due_soon", _("截止提醒")
 
     # Kinds a user receives at most once per period.

@@ -8,6 +8,7 @@
 | an indicator's yearly value returned, approved or reopened | the staff of the indicator's unit | indicators.return_for_revision, approve, reopen |
 | 催报 | the staff of the chased unit | reminders.chase (the coordinator's pages) |
 | a period open | the staff of every unit owing reports in it, once per period | a period added or reopened at /periods/; send_reminders once it is current |
+| a past period opened for late reporting (开放补报) | the staff of units with reports outstanding in it, at each new date | 开放补报 at /periods/ |
 | a due date within 7 days | the staff of units with reports outstanding, once per period | send_reminders |
 
 Every event is one Notification per recipient (active staff of the unit).
@@ -30,6 +31,7 @@ from departments.models import Membership
 
 from . import obligations
 from .models import Notification, NotificationSettings
+from .progress import PlanProgress
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +175,28 @@ def period_opened(period):
     title = f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}"
     body = f"《{period.plan.title}》{period.name}（{period.start_date:%Y-%m-%d} 至 {period.end_date:%Y-%m-%d}）的进展填报已开放。"
     return notify(users, Kind.PERIOD_OPENED, title=title, body=body, url=reverse("tasks:home"), period=period)
+
+
+def late_reporting_opened(period, today, *, email=True):
+    """The staff of each unit with reports outstanding in `period` hear that
+    it takes late reports until period.late_until, and which measures are
+    theirs to report. Not once per period: a later date is news again."""
+    by_unit = PlanProgress(period.plan, period, today=today).outstanding_by_unit()
+    staff = staff_of(by_unit.keys())
+    title = f"{period.name}已开放补报，补报截止日期 {period.late_until:%Y-%m-%d}"
+    url = f"{reverse('tasks:home')}?period={period.pk}"
+    told = []
+    for unit_id, states in by_unit.items():
+        unit = states[0].obligation.unit
+        codes = "、".join(s.obligation.measure.code for s in states)
+        body = (
+            f"《{period.plan.title}》{period.name}的进展填报已开放补报，至 {period.late_until:%Y-%m-%d}（含）。"
+            f"{unit.name}尚未提交的措施：{codes}。"
+        )
+        told += notify(
+            staff.get(unit_id, []), Kind.LATE_OPENED, title=title, body=body, url=url, period=period, email=email
+        )
+    return told
 
 
 def due_soon(period, unit, obligation_states, staff, days_left, *, email=True):

@@ -16,6 +16,7 @@ place this rule is applied; tasks/progress.py asks it.
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from departments.models import CollectiveMembership, Unit
@@ -97,6 +98,15 @@ def for_measure(measure, members=None):
     """A measure's obligations; uses prefetched assignments when present."""
     members = collective_members() if members is None else members
     return expand(measure.ordered_assignments(), members)
+
+
+def plan_ids(units):
+    """The ids of the plans in which the units owe reports, directly or through
+    a collective they are members of: a subquery, for Plan.objects.filter(pk__in=...)."""
+    unit_ids = [u.pk for u in units]
+    return Assignment.objects.filter(Q(unit__in=unit_ids) | Q(unit__members__in=unit_ids)).values(
+        "measure__task__plan_id"
+    )
 
 
 def for_units(units, plan=None):

@@ -7,8 +7,9 @@ holidays and 调休 make-up days included), from the chinese-calendar package.
 import datetime
 
 import chinese_calendar
+from django.conf import settings
 
-from .models import Period
+from .models import Period, current_of
 
 DUE_AFTER_DAYS = 10
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -77,3 +78,75 @@ def as_of(period, today):
         if current is not None and current.pk != period.pk:
             return period.due_date
     return today
+
+
+# Which periods take reports. Views (the report form), the 台账 import and
+# the workflow all ask here, so a hand-edited period field cannot get past.
+
+
+def reporting_deadline(period):
+    """The last day units may write into `period` if it is the current one:
+    REPORTING_GRACE_DAYS after its due date, or the coordinator's later
+    late-reporting date."""
+    deadline = period.due_date + datetime.timedelta(days=settings.REPORTING_GRACE_DAYS)
+    if period.late_until and period.late_until > deadline:
+        return period.late_until
+    return deadline
+
+
+def _open_periods(plan):
+    return list(Period.objects.filter(plan=plan, is_closed=False).order_by("end_date", "pk"))
+
+
+def _current_and_writable(periods, today):
+    current = current_of(periods, today)
+    writable = [
+        p
+        for p in periods
+        if (p == current and today <= reporting_deadline(p)) or (p.late_until is not None and today <= p.late_until)
+    ]
+    return current, writable[::-1]
+
+
+def current_and_writable(plan, today):
+    """(Period.objects.current, writable_periods) together. One query."""
+    return _current_and_writable(_open_periods(plan), today)
+
+
+def writable_periods(plan, today):
+    """The periods units may write into today, latest first: the current
+    period while within its deadline, and every open period the coordinator
+    opened for late reporting until today or later. One query."""
+    return _current_and_writable(_open_periods(plan), today)[1]
+
+
+def reporting_period(plan, today):
+    """The period a unit reports into by default (the current one if it takes
+    reports, else the latest opened for late reporting), or None. One query."""
+    current, writable = _current_and_writable(_open_periods(plan), today)
+    if not writable:
+        return None
+    return current if current in writable else writable[0]
+
+
+def write_block_reason(period, today):
+    """Why nobody may write into `period` today, or None if they may.
+    One query, remembered on the period for the day (an import asks per row)."""
+    cached = getattr(period, "_write_block", None)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+    reason = _write_block_reason(period, today)
+    period._write_block = (today, reason)
+    return reason
+
+
+def _write_block_reason(period, today):
+    if period.is_closed:
+        return "本填报周期已关闭，不能再填报或修改。"
+    if period in writable_periods(period.plan, today):
+        return None
+    if period.late_until and today > period.late_until:
+        return f"“{period.name}”的补报已于 {period.late_until:%Y-%m-%d} 截止；如需补报，请联系协调人延期。"
+    if today > period.due_date:
+        return f"“{period.name}”已于 {reporting_deadline(period):%Y-%m-%d} 停止填报；如需补报，请联系协调人开放补报。"
+    return f"“{period.name}”不是当前填报周期，不能填报。"

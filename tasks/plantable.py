@@ -36,14 +36,19 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from departments.models import Unit, UnitAlias
+from jiading_ads import uploads
 
 from . import planfile
 from .models import Assignment, Plan
 
 DEFAULT_ISSUER = "上海市嘉定区人民政府"
 
-# Upload limits, checked before a parser sees the file. Kept in one function
-# (`check_limits`) so that a general upload policy can take them over.
+# Upload limits, checked before a parser sees the file (`check_limits`). An
+# Excel table also passes the site's workbook limits (jiading_ads.uploads:
+# streamed decompression, compression ratio, sheets, rows, cell length, no
+# DOCTYPE), as an uploaded 台账 does. Word has no such general check, so these
+# keep a .docx small enough to parse: python-docx builds the whole XML tree
+# (without resolving entities).
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 30 * 1024 * 1024
 # A parsed XML part takes tens of times its size in memory; a task table's
@@ -419,6 +424,10 @@ def check_limits(data, name):
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
+        try:
+            uploads.check_xlsx(io.BytesIO(data))
+        except uploads.UploadRefused as exc:
+            raise TableError(str(exc)) from None
         return "xlsx"
     raise TableError(f"“{name}”不是 Word 文档或 Excel 工作簿：请上传 .docx 或 .xlsx 文件。")
 

@@ -454,6 +454,16 @@ class PlanProgress:
                 todo.approved.append(s)
         return todo
 
+    def outstanding_by_unit(self):
+        """{unit id: [outstanding ObligationState]} over every obligation of the loaded measures."""
+        by_unit = {}
+        for measure_obligations in self.obligations.values():
+            for obligation in measure_obligations:
+                state = self.obligation_state(obligation)
+                if self.is_outstanding(state):
+                    by_unit.setdefault(obligation.unit.pk, []).append(state)
+        return by_unit
+
     def overdue_by_unit(self, unit_ids=None):
         """[(unit, [overdue ObligationState])] over the loaded measures, units in display order."""
         found = {}

@@ -41,17 +41,6 @@ class Reminder:
     staff: list  # every active staff user, emailed or not
 
 
-def outstanding_by_unit(progress):
-    """{unit id: [outstanding ObligationState]} over the whole plan."""
-    by_unit = {}
-    for measure_obligations in progress.obligations.values():
-        for obligation in measure_obligations:
-            state = progress.obligation_state(obligation)
-            if progress.is_outstanding(state):
-                by_unit.setdefault(obligation.unit.pk, []).append(state)
-    return by_unit
-
-
 def pending_reminders(plan, today):
     """Reminder emails owed today for the plan's current period, one per unit
     with staff who take email; (period, [Reminder])."""
@@ -61,7 +50,7 @@ def pending_reminders(plan, today):
     days_left = (period.due_date - today).days
     if days_left > DUE_SOON_DAYS:
         return period, []
-    by_unit = outstanding_by_unit(PlanProgress(plan, period, today=today))
+    by_unit = PlanProgress(plan, period, today=today).outstanding_by_unit()
     already = set(
         ReminderLog.objects.filter(period=period, sent_on=today, source=ReminderLog.Source.AUTOMATIC).values_list(
             "unit_id", flat=True

@@ -1,7 +1,7 @@
 import io
 import re
 
-import django_tables2 as tables
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,19 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from departments import roles
 from departments.models import Unit
-from jiading_ads import xlsx
+from jiading_ads import uploads, xlsx
+from jiading_ads.params import configure_table, to_id
 from security import audit
 
 from . import access, bulletin, documents, notifications, plantable, statussheet, workflow
 from . import indicators as indicator_rules
 from . import obligations as obligation_rules
-from . import periods as periods_rules
+from . import periods as period_rules
 from .filters import MeasureFilter, ReviewFilter
-from .forms import DueDateForm, ImportForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
-from .models import Evidence, Measure, Notification, Period, Plan, ReminderLog, Report, assignments_in_order
+from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
+from .models import Evidence, Measure, Notification, Period, ReminderLog, Report, assignments_in_order
 from .progress import PendingState, PlanProgress, periods_closing
 from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -34,13 +36,15 @@ PLAN_SESSION_KEY = "selected_plan"
 
 
 def _selected_plan(request):
-    """The plan the user chose (?plan= or earlier in the session), else the default."""
-    wanted = request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY)
-    if wanted and str(wanted).isdigit():
-        plan = Plan.objects.filter(pk=wanted).first()
+    """The plan the user chose (?plan= or earlier in the session) if they may
+    read it (access.readable_plans: any plan for those who see every unit,
+    unit staff their own units' plans and the bundled one), else their default."""
+    wanted = to_id(request.GET.get("plan") or request.session.get(PLAN_SESSION_KEY))
+    if wanted:
+        plan = access.readable_plans(request.user).filter(pk=wanted).first()
         if plan is not None:
             return plan
-    return Plan.objects.default()
+    return access.default_plan(request.user)
 
 
 def _plan_and_period(request):
@@ -64,8 +68,13 @@ def _obligation_rows(plan, period, units):
 
 
 def _get_measure_for_user(request, pk):
-    """A measure of any plan with its plan and units; every plan page reader may see it. 404 if none."""
-    return get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    """A measure with its plan and units, of a plan the user may read
+    (access.can_read_plan: unit staff read their units' plans and the bundled
+    one). 404 otherwise."""
+    measure = get_object_or_404(Measure.objects.select_related("task__plan").with_assignments(), pk=pk)
+    if not access.can_read_plan(request.user, measure.task.plan):
+        raise Http404("您所在的单位不承担该行动方案的任务。")
+    return measure
 
 
 def _get_unit_for_user(request, pk):
@@ -118,7 +127,8 @@ def _get_evidence_for_user(request, pk):
 
 
 def _as_of(period):
-    return periods_rules.as_of(period, timezone.localdate())
+    """The day progress is computed for: today, or a past period's due date."""
+    return period_rules.as_of(period, timezone.localdate())
 
 
 def _xlsx_response(scope, what):
@@ -174,18 +184,33 @@ def home(request):
 
 
 def todo(request):
-    """The unit staff's 待办: this period's returned, overdue and due obligations."""
-    plan, period = _plan_and_period(request)
+    """The unit staff's 待办: this period's returned, overdue and due obligations;
+    with ?period=, those of a period opened for late reporting (the 开放补报
+    notification links here)."""
+    plan = _selected_plan(request)
+    today = timezone.localdate()
     units = access.user_units(request.user)
-    work = None
+    period, work, writable = None, None, []
     if plan is not None:
+        current, writable = period_rules.current_and_writable(plan, today)
+        chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
+        period = chosen[0] if chosen else current
         progress, rows = _obligation_rows(plan, period, units)
         work = progress.todo(rows)
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
     return render(
         request,
         "tasks/todo.html",
-        {"plan": plan, "period": period, "units": units, "todo": work, "unread": unread},
+        {
+            "plan": plan,
+            "period": period,
+            "units": units,
+            "todo": work,
+            "unread": unread,
+            "takes_reports": period in writable,
+            "deadline": period_rules.reporting_deadline(period) if period else None,
+            "other_periods": [p for p in writable if p != period],
+        },
     )
 
 
@@ -248,7 +273,7 @@ def measure_list(request):
     table = MeasureStateTable(rows)
     if exporting:
         # Exactly the filtered rows, in the table's order; 按单位 only for the filtered unit and role.
-        tables.RequestConfig(request, paginate=False).configure(table)
+        RequestConfig(request, paginate=False).configure(table)
         unit_ids = access.status_sheet_units(request.user)
         if data.get("unit"):
             unit_ids = frozenset({data["unit"].pk}) & (unit_ids if unit_ids is not None else {data["unit"].pk})
@@ -263,7 +288,7 @@ def measure_list(request):
             filters=_filter_description(measure_filter, data),
         )
         return _xlsx_response(scope, f"措施进展筛选结果 {len(rows)} 条，条件：{request.GET.urlencode()[:300]}")
-    tables.RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    configure_table(request, table, per_page=25)
     if progress is None:
         shown = [row.record for row in table.page.object_list]
         measures = [row.measure for row in shown]
@@ -332,10 +357,9 @@ def unit_detail(request, pk):
 
 @access.non_auditor_login_required
 @require_POST
-@access.see_everything_required
 def select_plan(request):
-    """Remember which plan the coordinator, a viewer or an admin is looking at."""
-    plan = get_object_or_404(Plan, pk=request.POST.get("plan") or -1)
+    """Remember which plan the user is looking at, among those they may read. 404 for another."""
+    plan = get_object_or_404(access.readable_plans(request.user), pk=to_id(request.POST.get("plan")) or -1)
     request.session[PLAN_SESSION_KEY] = plan.pk
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -351,7 +375,7 @@ def export_status(request):
     if plan is not None:
         wanted = request.GET.get("period")
         if wanted:
-            period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+            period = get_object_or_404(Period, plan=plan, pk=to_id(wanted) or -1)
         else:
             period = Period.objects.current(plan, timezone.localdate())
     approved_only = request.GET.get("reports") == "approved"
@@ -368,7 +392,7 @@ def export_bulletin(request):
         raise Http404("尚未载入行动方案。")
     wanted = request.GET.get("period")
     if wanted:
-        period = get_object_or_404(Period, plan=plan, pk=wanted if wanted.isdigit() else -1)
+        period = get_object_or_404(Period, plan=plan, pk=to_id(wanted) or -1)
     else:
         period = Period.objects.current(plan, timezone.localdate())
         if period is None:
@@ -392,7 +416,8 @@ IMPORT_SESSION_KEY = "statussheet_import"
 def import_status(request):
     """Upload a filled-in 台账, preview the changes, then apply them all or none."""
     unit_ids = access.status_sheet_units(request.user, importing=True)
-    plan, period = _plan_and_period(request)
+    plan = _selected_plan(request)
+    period = period_rules.reporting_period(plan, timezone.localdate()) if plan else None
     preview = None
     if request.method == "POST" and request.POST.get("action") == "apply":
         pending = request.session.get(IMPORT_SESSION_KEY)
@@ -400,7 +425,7 @@ def import_status(request):
             messages.error(request, "没有待导入的内容，或填报周期已变化，请重新上传。")
             return redirect("tasks:import_status")
         try:
-            count = statussheet.apply_changes(pending["changes"], period, request.user)
+            count = statussheet.apply_changes(pending["changes"], period, request.user, today=timezone.localdate())
         except workflow.WorkflowError as exc:
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=str(exc))
             messages.error(request, f"未导入任何内容：{exc}")
@@ -411,9 +436,13 @@ def import_status(request):
             return redirect("tasks:measure_list")
         return redirect("tasks:import_status")
     form = ImportForm(request.POST or None, request.FILES or None)
+    for message in uploads.refused_uploads(request):
+        form.add_error("file", message)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(form.cleaned_data["file"], plan, period, unit_ids)
+            preview = statussheet.read_upload(
+                form.cleaned_data["file"], plan, period, unit_ids, today=timezone.localdate()
+            )
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
@@ -432,7 +461,16 @@ def import_status(request):
                     detail=f"预览发现 {len(preview.errors)} 行错误，未导入",
                 )
     return render(
-        request, "tasks/import_status.html", {"form": form, "preview": preview, "plan": plan, "period": period}
+        request,
+        "tasks/import_status.html",
+        {
+            "form": form,
+            "preview": preview,
+            "plan": plan,
+            "period": period,
+            "shown_errors": preview.errors[: settings.IMPORT_PREVIEW_MAX_ERRORS] if preview else [],
+            "more_errors": max(len(preview.errors) - settings.IMPORT_PREVIEW_MAX_ERRORS, 0) if preview else 0,
+        },
     )
 
 
@@ -495,19 +533,33 @@ def my_obligations(request):
 def report_form(request, pk):
     measure, obligation, mine = _get_obligation_for_user(request, pk)
     plan = measure.task.plan
-    period = Period.objects.current(plan, timezone.localdate())
-    posted_period = request.POST.get("period")
-    if request.method == "POST" and posted_period and posted_period.isdigit():
-        # Save into the period the form was opened for, even if the current
-        # period changed meanwhile (closed by the coordinator, a new quarter).
-        period = Period.objects.filter(plan=plan, pk=posted_period).first() or period
+    today = timezone.localdate()
+    writable = period_rules.writable_periods(plan, today)
+    if request.method == "POST" and "period" in request.POST:
+        # Save into the period the form was opened for, if it still takes
+        # reports; a period that does not (closed meanwhile, past its deadline,
+        # another plan's, made up) is refused and recorded.
+        period = Period.objects.filter(plan=plan, pk=to_id(request.POST["period"]) or -1).first()
+        reason = period_rules.write_block_reason(period, today) if period else "填报周期无效。"
+        if reason:
+            audit.record(
+                audit.Kind.PERIOD_REFUSED,
+                result=audit.Result.DENIED,
+                obj=measure,
+                detail=f"{obligation.unit.name} 向周期 {request.POST['period'][:40]!r} 提交被拒绝：{reason}",
+            )
+            messages.error(request, reason)
+            return redirect(f"{request.path}?unit={obligation.unit.pk}")
+    else:
+        chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
+        period = chosen[0] if chosen else period_rules.reporting_period(plan, today)
     if period is None:
-        messages.error(request, "当前没有开放的填报周期，请联系协调人。")
+        messages.error(request, "当前没有接受填报的周期（已过填报截止日期），请联系协调人开放补报。")
         return redirect("tasks:measure_detail", pk=measure.pk)
     report = (
         Report.objects.filter(measure=measure, unit=obligation.unit, period=period).prefetch_related("evidence").first()
     )
-    blocked = workflow.edit_block_reason(report, period)
+    blocked = workflow.edit_block_reason(report, period, today)
     conflict = False
     # 沿用上期: the form may start from the obligation's last report of an earlier period.
     copyable = not blocked and (report is None or report.state == Report.State.DRAFT)
@@ -518,6 +570,8 @@ def report_form(request, pk):
             return redirect(request.get_full_path())
         copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
         form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
+        for message in uploads.refused_uploads(request):
+            form.add_error("evidence_files", message)
         if form.is_valid():
             try:
                 saved = workflow.save_report(
@@ -529,6 +583,7 @@ def report_form(request, pk):
                     version=form.cleaned_data["version"],
                     evidence=form.cleaned_data["evidence_files"],
                     copied_from=copied_from,
+                    today=today,
                 )
             except workflow.Conflict as exc:
                 # Keep what the user typed on screen, now based on the latest
@@ -548,7 +603,7 @@ def report_form(request, pk):
                     messages.success(request, "已提交，等待协调人审核。")
                 else:
                     messages.success(request, "草稿已保存，尚未提交。")
-                return redirect(f"{request.path}?unit={obligation.unit.pk}")
+                return redirect(request.path + _report_form_query(obligation.unit.pk, period.pk))
         copying = copied_from
     else:
         initial = {"version": report.version if report else 0}
@@ -569,34 +624,56 @@ def report_form(request, pk):
             "obligation": obligation,
             "other_units": [o for o in mine if o.unit.pk != obligation.unit.pk],
             "period": period,
+            "other_periods": [p for p in writable if p != period],
+            "deadline": period_rules.reporting_deadline(period),
             "report": report,
             "form": form,
             "blocked": blocked,
             "conflict": conflict,
             "previous": previous,
             "copying": copying,
+            "form_query": _report_form_query(obligation.unit.pk, period.pk),
         },
     )
+
+
+def _report_form_query(unit_id, period_id):
+    """The report form's query for one unit and period: a period opened for
+    late reporting stays chosen after a save, a withdrawal or a deletion."""
+    return f"?unit={unit_id}&period={period_id}"
+
+
+def _writable_period(request, plan, today):
+    """The period of the report form a withdrawal or a deletion came from:
+    ?period= among those that take reports today, else the default one."""
+    wanted = to_id(request.POST.get("period") or request.GET.get("period"))
+    chosen = [p for p in period_rules.writable_periods(plan, today) if p.pk == wanted]
+    return chosen[0] if chosen else period_rules.reporting_period(plan, today)
 
 
 @access.non_auditor_login_required
 def withdraw(request, pk):
     """撤回: the unit takes its submitted, not yet reviewed report back to draft, after a confirmation."""
     measure, obligation, _ = _get_obligation_for_user(request, pk)
-    period = Period.objects.current(measure.task.plan, timezone.localdate())
+    today = timezone.localdate()
+    period = _writable_period(request, measure.task.plan, today)
     report = (
         Report.objects.filter(measure=measure, unit=obligation.unit, period=period, state=Report.State.SUBMITTED)
         .select_related("period", "measure__task", "unit")
         .first()
+        if period
+        else None
     )
-    form_url = f"{reverse('tasks:report_form', args=[measure.pk])}?unit={obligation.unit.pk}"
+    form_url = reverse("tasks:report_form", args=[measure.pk]) + (
+        _report_form_query(obligation.unit.pk, period.pk) if period else f"?unit={obligation.unit.pk}"
+    )
     if report is None:
         messages.error(request, "没有可以撤回的填报：只有已提交、尚未审核的填报可以撤回。")
         return redirect(form_url)
     if request.method == "POST":
         version = request.POST.get("version", "")
         try:
-            workflow.withdraw(report, request.user, int(version) if version.isdigit() else -1)
+            workflow.withdraw(report, request.user, to_id(version) or -1, today=today)
         except workflow.WorkflowError as exc:
             messages.error(request, str(exc))
         else:
@@ -610,7 +687,7 @@ def withdraw(request, pk):
             "question": f"确定撤回{report.unit.name}“{measure.code}”{report.period.name}的填报吗？",
             "consequence": "撤回后填报恢复为草稿，协调人不再看到它，直到您重新提交。",
             "items": [],
-            "fields": {"version": report.version, "unit": obligation.unit.pk},
+            "fields": {"version": report.version, "unit": obligation.unit.pk, "period": period.pk},
             "confirm_label": "确认撤回",
             "cancel_url": form_url,
         },
@@ -669,16 +746,18 @@ def evidence_delete(request, pk):
     report = evidence.report
     if report.unit_id not in {u.pk for u in access.user_units(request.user)}:
         raise PermissionDenied("只有该单位的联络员可以删除其佐证材料。")
-    form_url = f"{reverse('tasks:report_form', args=[report.measure_id])}?unit={report.unit_id}"
+    form_url = reverse("tasks:report_form", args=[report.measure_id])
+    form_url += _report_form_query(report.unit_id, report.period_id)
+    today = timezone.localdate()
     if request.method == "POST":
         try:
-            workflow.delete_evidence(evidence, request.user)
+            workflow.delete_evidence(evidence, request.user, today=today)
         except workflow.WorkflowError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"已删除佐证材料“{evidence.original_name}”。")
         return redirect(form_url)
-    blocked = workflow.evidence_block_reason(report)
+    blocked = workflow.evidence_block_reason(report, today)
     if blocked:
         messages.error(request, blocked)
         return redirect(form_url)
@@ -736,7 +815,7 @@ def review_queue(request):
 @access.review_required
 def review_batch(request):
     """Approve the chosen submitted reports at once, after one confirmation."""
-    chosen = [pk for pk in request.POST.getlist("report") if pk.isdigit()]
+    chosen = [pk for pk in map(to_id, request.POST.getlist("report")) if pk]
     reports = list(
         Report.objects.filter(pk__in=chosen, state=Report.State.SUBMITTED)
         .select_related("measure__task", "unit", "period")
@@ -764,7 +843,7 @@ def review_batch(request):
     for report in reports:
         version = request.POST.get(f"version_{report.pk}", "")
         try:
-            workflow.approve(report, request.user, int(version) if version.isdigit() else -1)
+            workflow.approve(report, request.user, to_id(version) or -1)
         except workflow.WorkflowError as exc:
             refused.append(f"{report.measure.code} {report.unit.name}：{exc}")
         else:
@@ -830,9 +909,24 @@ def periods(request):
             request, f"已新增填报周期“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else "")
         )
         return redirect("tasks:periods")
-    current = Period.objects.current(plan, timezone.localdate())
-    rows = [(p, DueDateForm(instance=p, prefix=f"p{p.pk}")) for p in plan.periods.order_by("end_date", "pk")]
-    return render(request, "tasks/periods.html", {"plan": plan, "rows": rows, "form": form, "current": current})
+    today = timezone.localdate()
+    current = Period.objects.current(plan, today)
+    writable = period_rules.writable_periods(plan, today)
+    rows = [
+        (
+            p,
+            DueDateForm(instance=p, prefix=f"p{p.pk}"),
+            LateReportingForm(instance=p, prefix=f"l{p.pk}"),
+            p in writable,
+            period_rules.reporting_deadline(p),
+        )
+        for p in plan.periods.order_by("end_date", "pk")
+    ]
+    return render(
+        request,
+        "tasks/periods.html",
+        {"plan": plan, "rows": rows, "form": form, "current": current, "grace_days": settings.REPORTING_GRACE_DAYS},
+    )
 
 
 @access.non_auditor_login_required
@@ -850,6 +944,23 @@ def period_update(request, pk):
         period.save(update_fields=["is_closed"])
         told = notifications.period_opened(period)
         messages.success(request, f"已重新开放“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else ""))
+    elif action == "late":
+        form = LateReportingForm(request.POST, instance=period, prefix=f"l{period.pk}")
+        if form.is_valid():
+            # The change of late_until is recorded by the Period's tracking
+            # (tasks/apps.py): one audit record, before → after.
+            form.save()
+            day = period.late_until
+            if day:
+                told = notifications.late_reporting_opened(period, timezone.localdate())
+                detail = f"“{period.name}”开放补报至 {day:%Y-%m-%d}" + (
+                    f"，已通知 {len(told)} 位联络员" if told else ""
+                )
+            else:
+                detail = f"“{period.name}”取消补报"
+            messages.success(request, f"已修改：{detail}。")
+        else:
+            messages.error(request, f"“{period.name}”的补报截止日期无效，未修改。")
     else:
         form = DueDateForm(request.POST, instance=period, prefix=f"p{period.pk}")
         if form.is_valid():
@@ -891,6 +1002,9 @@ def plan_import(request):
         PlanTableForm(request.POST or None, request.FILES or None) if action in (None, "preview") else PlanTableForm()
     )
     built, stale = None, False
+    if action == "preview":
+        for message in uploads.refused_uploads(request):
+            form.add_error("file", message)
     if action == "preview" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -7,6 +7,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jiading_ads import uploads
+
 from . import access
 from . import indicators as rules
 from .forms import IndicatorValueForm, ReviewForm
@@ -16,7 +18,12 @@ from .workflow import Conflict, WorkflowError
 
 
 def _get_indicator(request, pk):
-    return get_object_or_404(Indicator.objects.select_related("plan", "unit", "data_unit"), pk=pk)
+    """An indicator of a plan the user may read (access.can_read_plan), or one
+    their unit enters; 404 otherwise."""
+    indicator = get_object_or_404(Indicator.objects.select_related("plan", "unit", "data_unit"), pk=pk)
+    if not (_can_enter(request.user, indicator) or access.can_read_plan(request.user, indicator.plan)):
+        raise Http404("您所在的单位不承担该行动方案的任务。")
+    return indicator
 
 
 def _can_enter(user, indicator):
@@ -111,6 +118,8 @@ def indicator_value_form(request, pk, year):
             messages.error(request, blocked)
             return redirect(request.path)
         form = IndicatorValueForm(request.POST, request.FILES)
+        for message in uploads.refused_uploads(request):
+            form.add_error("evidence_files", message)
         if form.is_valid():
             try:
                 saved = rules.save_value(

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from security import audit
 
-from . import notifications
+from . import notifications, periods
 from .models import Evidence, Notification, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
@@ -45,9 +45,19 @@ CONFLICT_MESSAGE = (
 )
 
 
-def edit_block_reason(report, period):
-    """Why the unit cannot change this report now, or None if it can."""
-    if period.is_closed:
+def edit_block_reason(report, period, today=None):
+    """Why the unit cannot change this report now, or None if it can: the
+    period is closed or, given the day of a user's request, does not take
+    reports that day (tasks/periods.py); or the report is approved.
+
+    Pages and the 台账 import pass `today`; commands and fixtures that write
+    history on purpose (seed data, restores) pass nothing and are held only
+    to closed periods."""
+    if today is not None:
+        reason = periods.write_block_reason(period, today)
+        if reason:
+            return reason
+    elif period.is_closed:
         return "本填报周期已关闭，不能再填报或修改。"
     if report is not None and report.state == Report.State.APPROVED:
         return "该填报已审核通过，不能修改；如需修改，请联系协调人重新打开。"
@@ -58,9 +68,10 @@ SUBMITTED_DRAFT_MESSAGE = "该填报已提交，正在等待审核，不能保�
 NAME_LENGTH = Evidence._meta.get_field("original_name").max_length
 
 
-def evidence_block_reason(report):
-    """Why the unit cannot add or delete evidence files of `report` now, or None."""
-    return edit_block_reason(report, report.period)
+def evidence_block_reason(report, today=None):
+    """Why the unit cannot add or delete evidence files of `report` now, or None
+    (`today` as for edit_block_reason)."""
+    return edit_block_reason(report, report.period, today)
 
 
 def short_name(name, limit=NAME_LENGTH):
@@ -81,14 +92,18 @@ def _field_changes(before, after):
     }
 
 
-def save_report(obligation, period, data, user, *, submit, version, imported=False, evidence=(), copied_from=None):
+def save_report(
+    obligation, period, data, user, *, submit, version, imported=False, evidence=(), copied_from=None, today=None
+):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
     `version` is the version the user's form was based on (0 for a new report);
     `imported` marks a change that came from an uploaded 台账; `evidence` are
     uploaded files (already checked by the form) to keep with the report;
     `copied_from` is the earlier report the form started from (沿用上期),
-    remembered while the saved text is still the same as its.
+    remembered while the saved text is still the same as its;
+    `today`, the day of a user's request, holds the write to the period rule
+    (see edit_block_reason).
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
     now = timezone.now()
@@ -100,7 +115,7 @@ def save_report(obligation, period, data, user, *, submit, version, imported=Fal
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
         existing = Report.objects.filter(measure=obligation.measure, unit=obligation.unit, period=period).first()
-        reason = edit_block_reason(existing, period)
+        reason = edit_block_reason(existing, period, today)
         if reason:
             raise NotAllowed(reason)
         if existing is not None and existing.state == Report.State.SUBMITTED and not submit:
@@ -215,9 +230,12 @@ def previous_report(obligation, period):
     )
 
 
-def withdraw(report, user, version):
-    """A submitted report the coordinator has not reviewed yet goes back to the unit as a draft (撤回)."""
-    reason = edit_block_reason(report, report.period)
+def withdraw(report, user, version, today=None):
+    """A submitted report the coordinator has not reviewed yet goes back to the
+    unit as a draft (撤回), while its period takes reports (`today` as for
+    edit_block_reason): a draft the unit could not submit again would drop
+    the report out of review for good."""
+    reason = edit_block_reason(report, report.period, today)
     if reason:
         raise NotAllowed(reason)
     now = timezone.now()
@@ -235,13 +253,14 @@ def withdraw(report, user, version):
     return Report.objects.get(pk=report.pk)
 
 
-def delete_evidence(evidence, user):
-    """The unit removes one of its evidence files before the report is approved.
+def delete_evidence(evidence, user, today=None):
+    """The unit removes one of its evidence files before the report is
+    approved, while its period takes reports (`today` as for edit_block_reason).
 
     The row goes at once, the file once the deletion is committed; the
     timeline and the audit trail keep its name."""
     report = evidence.report
-    reason = evidence_block_reason(report)
+    reason = evidence_block_reason(report, today)
     if reason:
         raise NotAllowed(reason)
     with transaction.atomic():

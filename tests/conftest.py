@@ -5,7 +5,8 @@ client for any of them, and the clock.
   whose tests only build on top of it loads it once instead, with
   `package_plan_fixtures()` in its conftest (see there).
 - The people (the access matrix's): `lead_staff`, `co_organizer`, `outsider`,
-  `town_staff`, `coordinator`, `viewer`, `auditor`, `superuser` (the admin);
+  `town_staff`, `coordinator`, `viewer`, `auditor`, `system_admin` (管理员),
+  `security_admin` (安全管理员), `superuser` (the break-glass account);
   anonymous is the plain `client`. `make_user` makes anyone else.
 - `client_for(user)`: a new Client logged in as `user`.
 - `clock(day)`: time-machine moves the whole process (views, commands, the live
@@ -74,13 +75,15 @@ def committed_plan(scope):
     return fixture
 
 
-def package_plan_fixtures():
+def package_plan_fixtures(scope="package"):
     """Fixtures for a test package that loads the bundled plan once (see
     `committed_plan`), and hashes its users' passwords cheaply. Use in the
     package's conftest as
-    `_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()`.
+    `_committed_plan, plan, _fast_password_hasher = package_plan_fixtures()`;
+    in a test module, with scope="module" (a package-scoped fixture defined
+    in a module would outlive its package and leave the plan to the next).
     """
-    _committed_plan = committed_plan("package")
+    _committed_plan = committed_plan(scope)
 
     @pytest.fixture
     def plan(_committed_plan, db):
@@ -108,11 +111,13 @@ def measure_by_code(plan, task_number, measure_number):
 # The people
 
 
-def make_user(username, *, units=(), groups=(), superuser=False):
-    """A user with PASSWORD, staff of the named units and in the named role groups."""
+def make_user(username, *, units=(), groups=(), superuser=False, staff=False):
+    """A user with PASSWORD, staff of the named units and in the named role
+    groups; `staff` lets them into Django admin."""
     user = User.objects.create_user(username, f"{username}@example.gov.cn", PASSWORD)
-    if superuser:
-        user.is_superuser = user.is_staff = True
+    if superuser or staff:
+        user.is_superuser = superuser
+        user.is_staff = True
         user.save()
     for name in units:
         Membership.objects.create(user=user, unit=Unit.objects.get(name=name))
@@ -164,8 +169,21 @@ def auditor(plan):
 
 
 @pytest.fixture
+def system_admin(plan):
+    """sysadmin, in the 管理员 role, staff: plans, units and memberships in Django admin (三员分立)."""
+    return make_user("sysadmin", groups=[roles.ADMIN], staff=True)
+
+
+@pytest.fixture
+def security_admin(plan):
+    """secadmin, in the 安全管理员 role, staff: accounts, roles, lockouts and two-factor resets (三员分立)."""
+    return make_user("secadmin", groups=[roles.SECURITY_ADMIN], staff=True)
+
+
+@pytest.fixture
 def superuser(plan):
-    """admin, a Django superuser: the system administrator."""
+    """admin, a Django superuser: the break-glass account (create_breakglass), which may do
+    anything in Django admin but read the audit trail, its every request audited."""
     return make_user("admin", superuser=True)
 
 
@@ -228,3 +246,13 @@ def django_db_modify_db_settings():
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _two_factor_off():
+    """Most tests log people in with force_login and test what comes after the
+    login; tests/security/test_two_factor.py switches the second factor on
+    (with the `settings` fixture, which puts this back afterwards)."""
+    from django.conf import settings
+
+    settings.TWO_FACTOR_REQUIRED = False

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from departments.models import Unit
+from jiading_ads import uploads
 
 from .. import obligations as obligation_rules
 from .. import workflow
@@ -122,6 +123,10 @@ def _open(file):
         kind = _sniff(file)
         if kind:
             raise UploadError(wrong_format_message(kind))
+    try:
+        uploads.check_xlsx(file)
+    except uploads.UploadRefused as exc:
+        raise UploadError(str(exc)) from None
     try:
         workbook = load_workbook(file, read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of error on a bad file
@@ -339,7 +344,7 @@ def _label(name, value):
     return value
 
 
-def _validate(row, base, current, period, columns, user_unit_ids):
+def _validate(row, base, current, period, columns, user_unit_ids, today):
     """(RowChange, None) or (None, message) for a changed row."""
     obligation = row.obligation
     unit, measure = obligation.unit, obligation.measure
@@ -374,7 +379,7 @@ def _validate(row, base, current, period, columns, user_unit_ids):
     ]
     if not fields:
         return None, None  # a change the form's cleaning undoes, e.g. spaces typed at the end
-    reason = workflow.edit_block_reason(current, period)
+    reason = workflow.edit_block_reason(current, period, today)
     if reason:
         return None, f"{where}：{reason}"
     return (
@@ -395,11 +400,13 @@ def _validate(row, base, current, period, columns, user_unit_ids):
 # --- The steps together ---------------------------------------------------------------------------
 
 
-def read_upload(file, plan, period, user_unit_ids=None):
+def read_upload(file, plan, period, user_unit_ids=None, today=None):
     """Check an uploaded 台账 against the plan; returns an ImportPreview.
 
     `user_unit_ids`: for unit staff, the units they may report for; None for
-    the coordinator. Reads the workbook once, then a fixed number of queries.
+    the coordinator. `today`: the day the period write rule is judged on
+    (None: only a closed period refuses). Reads the workbook once, then a
+    fixed number of queries.
     """
     if plan is None or period is None:
         raise UploadError("没有可导入的行动方案或开放的填报周期。")
@@ -430,6 +437,7 @@ def read_upload(file, plan, period, user_unit_ids=None):
             period,
             columns,
             user_unit_ids,
+            today,
         )
         if problem:
             errors.append((row.number, problem))
@@ -448,7 +456,7 @@ def read_upload(file, plan, period, user_unit_ids=None):
     )
 
 
-def apply_changes(changes, period, user):
+def apply_changes(changes, period, user, today=None):
     """Apply previewed changes as submitted reports, all or nothing.
 
     Raises workflow.WorkflowError (a conflict if any report changed since
@@ -471,5 +479,6 @@ def apply_changes(changes, period, user):
                 submit=True,
                 version=change["version"],
                 imported=True,
+                today=today,
             )
     return len(changes)

@@ -71,3 +71,18 @@ def log_in(page, live_server, username, password):
 def log_out(page):
     page.click("text=退出")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def violations(page):
+    """Content-Security-Policy violations the browser reports on the console, as they happen."""
+    found = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
+    return found

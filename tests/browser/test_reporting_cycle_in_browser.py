@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from tests.browser.conftest import log_in, log_out, screenshot
@@ -8,6 +10,11 @@ pytestmark = pytest.mark.browser
 
 def test_submit_return_resubmit_approve_shows_on_the_timeline(page, live_server, lead_staff, coordinator, plan):
     measure = measure_by_code(plan, 1, 1)
+    # Today the plan has ended: its last period takes reports only once the
+    # coordinator opens it for late reporting (as seed_demo does for make run).
+    last = plan.periods.order_by("-end_date").first()
+    last.late_until = datetime.date.today() + datetime.timedelta(days=30)
+    last.save()
 
     log_in(page, live_server, lead_staff.username, PASSWORD)
     page.goto(f"{live_server.url}/my/")

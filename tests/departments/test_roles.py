@@ -1,7 +1,7 @@
 """The roles table (departments/roles.py): granted after migrate, and the checks built on it."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 
 from departments import roles
 from departments.models import Membership, Unit
@@ -42,13 +42,14 @@ def test_granting_again_adds_nothing_and_removes_nothing(db):
     "groups, superuser, reads, unlocks",
     [
         ([roles.AUDITOR], False, True, False),
-        ([roles.COORDINATOR], False, False, True),
-        ([roles.ADMIN], False, False, True),
+        ([roles.COORDINATOR], False, False, False),
+        ([roles.ADMIN], False, False, False),
+        ([roles.SECURITY_ADMIN], False, False, True),
         ([roles.VIEWER], False, False, False),
-        ([], True, False, True),  # a superuser holds every permission, but reads no audit trail
+        ([], True, False, True),  # the break-glass superuser holds every permission, but reads no audit trail
         ([], False, False, False),
     ],
-    ids=["auditor", "coordinator", "admin-role", "viewer", "superuser", "no-role"],
+    ids=["auditor", "coordinator", "admin-role", "security-admin", "viewer", "superuser", "no-role"],
 )
 def test_who_reads_the_audit_trail_and_who_unlocks(db, groups, superuser, reads, unlocks):
     user = make_user("someone", groups=groups, superuser=superuser)
@@ -73,4 +74,28 @@ def test_an_auditor_who_is_also_unit_staff_is_not_auditor_only(db):
 
 
 def test_a_superuser_is_never_auditor_only(db):
-    assert not roles.is_auditor_only(make_user("admin", groups=[roles.AUDITOR], superuser=True))
+    # security/duties.py refuses a superuser in 审计员; a database edited
+    # behind the application's back (an UPDATE sends no signal) still gets no
+    # audit-trail reader out of it.
+    user = make_user("admin", groups=[roles.AUDITOR])
+    User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+
+    assert not roles.is_auditor_only(User.objects.get(pk=user.pk))
+
+
+@pytest.mark.parametrize(
+    "groups, superuser, expected",
+    [([roles.SECURITY_ADMIN], False, True), ([roles.ADMIN], False, False), ([], True, False)],
+    ids=["security-admin", "admin-role", "superuser"],
+)
+def test_only_the_role_makes_a_security_admin(db, groups, superuser, expected):
+    assert roles.is_security_admin(make_user("someone", groups=groups, superuser=superuser)) is expected
+
+
+def test_accounts_and_unlocking_belong_to_the_security_admin_alone(db):
+    """三员分立: no other role may unlock, add or change accounts."""
+    account_rights = {roles.UNLOCK_ACCOUNTS, "auth.add_user", "auth.change_user"}
+    holders = {role for role, table_codes in roles.PERMISSIONS.items() if account_rights & set(table_codes)}
+
+    assert holders == {roles.SECURITY_ADMIN}
+    assert account_rights <= set(roles.PERMISSIONS[roles.SECURITY_ADMIN])

@@ -104,10 +104,7 @@ def resave(path, fmt, tmp_path):
 
 def make_plan_admin(username="plan_admin"):
     """A 管理员: staff, in the admin group, not a superuser."""
-    user = make_user(username, groups=[roles.ADMIN])
-    user.is_staff = True
-    user.save()
-    return user
+    return make_user(username, groups=[roles.ADMIN], staff=True)
 
 
 @pytest.fixture

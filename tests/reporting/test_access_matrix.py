@@ -406,7 +406,9 @@ def test_staff_of_two_units_can_choose_either_of_their_own_units(client, scene):
     response = client.post(f"/measures/{scene['measure_21'].pk}/report/", data)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/measures/{scene['measure_21'].pk}/report/?unit={wangxin.pk}"
+    assert response["Location"] == (
+        f"/measures/{scene['measure_21'].pk}/report/?unit={wangxin.pk}&period={scene['period'].pk}"
+    )
     report = Report.objects.get(measure=scene["measure_21"], unit=wangxin, period=scene["period"])
     assert report.progress == "网信办本季度进展"
     assert report.role == "support"

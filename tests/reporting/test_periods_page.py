@@ -22,7 +22,9 @@ def test_periods_page_lists_every_period_and_marks_the_current_one(plan, coordin
     for _name, start, end, _due in QUARTERS:
         assert f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" in page
     assert page.count("当前</span>") == 1
-    assert page.count("开放</td>") == 12
+    # Only the current period takes reports; the others are open but past or not yet begun.
+    assert page.count('<span class="state approved">接受填报</span>') == 1
+    assert page.count("开放，不接受填报</td>") == 11
 
 
 def test_due_date_inputs_carry_an_iso_value_a_date_input_can_show(plan, coordinator_client):

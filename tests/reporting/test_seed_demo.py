@@ -38,10 +38,14 @@ def test_seed_demo_creates_the_demo_accounts_with_the_demo_password(plan, debug_
 
     out, err = seed()
 
-    assert "已创建演示账号：admin、coordinator、leader" in out
+    assert "已创建演示账号：admin、secadmin、auditor、coordinator、leader" in out
     assert err == ""
     admin = User.objects.get(username="admin")
-    assert (admin.is_superuser, admin.is_staff) == (True, True)
+    assert (admin.is_superuser, admin.is_staff) == (False, True)
+    assert groups_of("admin") == [roles.ADMIN]
+    assert groups_of("secadmin") == [roles.SECURITY_ADMIN]
+    assert groups_of("auditor") == [roles.AUDITOR]
+    assert not User.objects.filter(is_superuser=True).exists()
     assert groups_of("coordinator") == [roles.COORDINATOR]
     assert access.can_review(User.objects.get(username="coordinator"))
     assert groups_of("leader") == [roles.VIEWER]
@@ -64,7 +68,7 @@ def test_seed_demo_creates_the_demo_accounts_with_the_demo_password(plan, debug_
         assert user.check_password(DEMO_PASSWORD), username
         assert not user.check_password(DEFAULT_PASSWORD), username
         assert user.email == f"{username}@example.gov.cn"
-    assert User.objects.count() == 1 + 3 + len(UNIT_ACCOUNTS)
+    assert User.objects.count() == 5 + len(UNIT_ACCOUNTS)
 
 
 def test_demo_unit_staff_see_their_obligations(plan, debug_on, client, monkeypatch):

@@ -11,7 +11,8 @@ from .helpers import grow, little, put_report, queries_for, save
 D = datetime.date
 Q4_2023 = "2023年第四季度"
 # Pinned on the current code: the 待办 page computes progress for the user's measures only.
-TODO_PAGE_QUERIES = 19
+# 20: the plan selector of unit staff (the plans their units are in).
+TODO_PAGE_QUERIES = 20
 
 
 def section(page, heading):
@@ -65,7 +66,8 @@ def test_returned_card_leads_to_the_units_form(plan, lead_client, lead_staff, co
 
     page = section(lead_client.get("/").content.decode(), "被退回")
 
-    assert f'href="/measures/{report.measure_id}/report/?unit={report.unit_id}">修改并重新提交</a>' in page
+    form = f"/measures/{report.measure_id}/report/?unit={report.unit_id}&amp;period={report.period_id}"
+    assert f'href="{form}">修改并重新提交</a>' in page
 
 
 def test_todo_says_when_everything_is_in(plan, lead_client, lead_staff):

@@ -35,7 +35,8 @@ def test_the_form_of_a_submitted_report_offers_withdraw_not_draft(plan, url, sub
 
     assert 'name="draft"' not in page
     assert "更新提交内容" in page
-    assert f'href="/measures/{submitted.measure_id}/withdraw/?unit={submitted.unit_id}">撤回</a>' in page
+    withdraw = f"/measures/{submitted.measure_id}/withdraw/?unit={submitted.unit_id}&amp;period={submitted.period_id}"
+    assert f'href="{withdraw}">撤回</a>' in page
 
 
 def test_a_forged_draft_post_on_a_submitted_report_changes_nothing(plan, url, submitted, lead_client):

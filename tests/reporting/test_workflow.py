@@ -20,8 +20,8 @@ def test_full_cycle_leaves_one_event_per_step(
     mark = last_event_pk()
     response = lead_client.post(url, form_data(version=0, submit=False))
     assert response.status_code == 302
-    assert response["Location"] == f"{url}?unit={kewei.pk}"
     report = kewei_report(plan, measure)
+    assert response["Location"] == f"{url}?unit={kewei.pk}&period={report.period_id}"
     assert (report.state, report.version, report.updated_by) == ("draft", 1, lead_staff)
     [event] = new_events(mark)
     assert (event.action, event.actor, event.comment) == ("draft_saved", lead_staff, "")

@@ -100,7 +100,7 @@ def test_account_logs_in_again_after_15_minutes(client, lead_staff):
 # Unlocking
 
 
-@pytest.fixture(params=["coordinator", "superuser"])
+@pytest.fixture(params=["security_admin", "superuser"])
 def unlocker(request, client_for):
     """Someone allowed to unlock, in their own browser."""
     return client_for(request.getfixturevalue(request.param))
@@ -146,9 +146,9 @@ def test_unlocking_one_account_leaves_another_locked(unlocker, client, lead_staf
     assert_lockout_page(log_in(Client(), "wangxinban", ip="10.3.3.2"))
 
 
-def test_empty_unlock_request_unlocks_nobody(client, client_for, coordinator, lead_staff):
+def test_empty_unlock_request_unlocks_nobody(client, client_for, security_admin, lead_staff):
     fail(client, "kewei", 5)
-    browser = client_for(coordinator)
+    browser = client_for(security_admin)
 
     browser.post(LOCKOUTS, {"username": "", "ip_address": ""})
 
@@ -156,19 +156,19 @@ def test_empty_unlock_request_unlocks_nobody(client, client_for, coordinator, le
     assert_lockout_page(log_in(client, "kewei"))
 
 
-@pytest.fixture(params=["lead_staff", "viewer", "town_staff"])
+@pytest.fixture(params=["lead_staff", "viewer", "town_staff", "coordinator", "system_admin"])
 def cannot_unlock(request, client_for):
     """Someone who may not unlock, in their own browser."""
     return client_for(request.getfixturevalue(request.param))
 
 
-def test_unit_staff_and_viewer_get_403_on_the_lockouts_page(cannot_unlock):
+def test_everyone_but_the_security_admin_gets_403_on_the_lockouts_page(cannot_unlock):
     response = cannot_unlock.get(LOCKOUTS)
     assert response.status_code == 403
-    assert "只有协调人或管理员可以解除锁定。" in response.content.decode()
+    assert "只有安全管理员可以解除锁定。" in response.content.decode()
 
 
-def test_unit_staff_and_viewer_cannot_unlock(cannot_unlock, client, plan):
+def test_everyone_but_the_security_admin_cannot_unlock(cannot_unlock, client, plan):
     make_user("victim")
     fail(client, "victim", 5)
 

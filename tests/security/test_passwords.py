@@ -107,7 +107,7 @@ def test_djangos_common_password_check_is_still_active():
 
 def test_djangos_similarity_check_is_still_active(db):
     user = User(username="kewei-jiading1")
-    assert validation_errors("Kewei-Jiading1", user) == ["密码跟 用户名 太相似了。"]
+    assert validation_errors("Kewei-Jiading2", user) == ["密码跟 用户名 太相似了。"]
 
 
 def test_djangos_numeric_check_is_still_active():

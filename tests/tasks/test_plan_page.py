@@ -135,8 +135,9 @@ def count_queries(client, url):
 def test_query_count_is_pinned(warm_staff_client, plan, django_assert_max_num_queries):
     # The notice, its tasks and measures with their units (as before), plus the
     # live state: the current period, the plan's periods, collective members,
-    # the report keys and the latest reports.
-    with django_assert_max_num_queries(16):
+    # the report keys and the latest reports; the navigation's unread count and
+    # the plans a unit's staff may choose among (the selector).
+    with django_assert_max_num_queries(17):
         response = warm_staff_client.get("/tasks/")
     assert response.status_code == 200
 

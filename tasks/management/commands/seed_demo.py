@@ -1,14 +1,20 @@
+import datetime
 import os
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from departments import roles
 from departments.models import Membership, Unit
+from security.models import AccountSecurity
+from tasks import notifications, periods
+from tasks.models import Plan
 
 DEFAULT_PASSWORD = "Jiading-2023"
+DEMO_LATE_REPORTING_DAYS = 30
 
 # One staff account per unit, named after the unit in pinyin.
 UNIT_ACCOUNTS = {
@@ -43,10 +49,14 @@ UNIT_ACCOUNTS = {
     "北虹办": "beihongban",
 }
 
+# One account per role; 管理员, 安全管理员 and 审计员 are three people (三员分立).
+# No superuser: the break-glass account is made by `create_breakglass` when needed.
 ROLE_ACCOUNTS = [
-    ("coordinator", "协调人（区市场监管局）", roles.COORDINATOR),
-    ("leader", "区领导（只读）", roles.VIEWER),
-    ("auditor", "审计员", roles.AUDITOR),
+    ("admin", "系统管理员", roles.ADMIN, True),
+    ("secadmin", "安全管理员", roles.SECURITY_ADMIN, True),
+    ("auditor", "审计员", roles.AUDITOR, False),
+    ("coordinator", "协调人（区市场监管局）", roles.COORDINATOR, False),
+    ("leader", "区领导（只读）", roles.VIEWER, False),
 ]
 
 
@@ -71,9 +81,8 @@ class Command(BaseCommand):
                 created.append(username)
             return user
 
-        account("admin", "系统管理员", is_staff=True, is_superuser=True)
-        for username, full_name, group in ROLE_ACCOUNTS:
-            account(username, full_name).groups.add(Group.objects.get(name=group))
+        for username, full_name, group, staff in ROLE_ACCOUNTS:
+            account(username, full_name, is_staff=staff).groups.add(Group.objects.get(name=group))
         units = {u.name: u for u in Unit.objects.filter(name__in=UNIT_ACCOUNTS)}
         for unit_name, username in UNIT_ACCOUNTS.items():
             unit = units.get(unit_name)
@@ -82,7 +91,42 @@ class Command(BaseCommand):
                 continue
             user = account(username, f"{unit_name}联络员")
             Membership.objects.get_or_create(user=user, unit=unit)
+        # One command runs the demo: its accounts log in without a second
+        # factor (honoured only with DEBUG on; real accounts enrol).
+        demo = [username for username, *_ in ROLE_ACCOUNTS] + list(UNIT_ACCOUNTS.values())
+        AccountSecurity.objects.bulk_create(
+            [
+                AccountSecurity(user=u, password_changed_at=u.date_joined)
+                for u in User.objects.filter(username__in=demo, security__isnull=True)
+            ]
+        )
+        AccountSecurity.objects.filter(user__username__in=demo).update(two_factor_exempt=True)
         if created:
             self.stdout.write(self.style.SUCCESS(f"已创建演示账号：{'、'.join(created)}"))
         else:
             self.stdout.write("演示账号已存在，未作改动。")
+        self._open_a_period_for_reporting()
+
+    def _open_a_period_for_reporting(self):
+        """A new user of `make run` has something to report on: when no period
+        of the default plan takes reports today (the plan ended 2025-12-31),
+        open its latest period for late reporting, as a coordinator would, and
+        tell the units."""
+        plan = Plan.objects.default()
+        if plan is None:
+            return
+        today = timezone.localdate()
+        if periods.writable_periods(plan, today):
+            return
+        period = plan.periods.filter(start_date__lte=today).order_by("-end_date", "-pk").first()
+        if period is None:
+            return
+        period.is_closed = False
+        period.late_until = today + datetime.timedelta(days=DEMO_LATE_REPORTING_DAYS)
+        period.save(update_fields=["is_closed", "late_until"])
+        # The units hear of it in their 消息 and 待办, as after a coordinator's
+        # 开放补报; no email, which the console backend would print here.
+        told = notifications.late_reporting_opened(period, today, email=False)
+        self.stdout.write(
+            f"演示：已开放“{period.name}”补报至 {period.late_until:%Y-%m-%d}，已通知 {len(told)} 位联络员。"
+        )

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0003_membership_contacts'),
-        ('tasks', '0007_goal_indicators'),
+        ('tasks', '0008_period_late_reporting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             name='Notification',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('returned', '填报被退回'), ('approved', '填报审核通过'), ('reopened', '填报被重新打开'), ('chased', '催报'), ('period_opened', '填报周期开放'), ('due_soon', '截止提醒')], max_length=20, verbose_name='类型')),
+                ('kind', models.CharField(choices=[('returned', '填报被退回'), ('approved', '填报审核通过'), ('reopened', '填报被重新打开'), ('chased', '催报'), ('period_opened', '填报周期开放'), ('late_opened', '开放补报'), ('due_soon', '截止提醒')], max_length=20, verbose_name='类型')),
                 ('title', models.CharField(max_length=200, verbose_name='标题')),
                 ('body', models.TextField(blank=True, verbose_name='内容')),
                 ('url', models.CharField(max_length=300, verbose_name='链接')),
