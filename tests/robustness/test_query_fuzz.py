@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.models import Period, Report, ReportEvent
+from tasks.models import Evidence, Notification, Period, Report, ReportEvent
 from tests.conftest import measure_by_code, package_plan_fixtures
 
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures(scope="module")
@@ -107,7 +107,23 @@ def people(plan, lead_staff, superuser, system_admin, coordinator, viewer, audit
         updated_by=lead_staff,
     )
     ReportEvent.objects.create(report=report, action="submitted", actor=lead_staff, at=report.created_at)
-    ids = {"<int:pk>": str(measure.pk)}
+    # The row only: a download of a missing file is a 404, and the other pages never open it.
+    evidence = Evidence.objects.create(
+        report=report, file="evidence/fuzz.pdf", original_name="fuzz.pdf", size=1, uploaded_by=lead_staff
+    )
+    notification = Notification.objects.create(
+        user=lead_staff, kind=Notification.Kind.CHASED, title="催报", url="/", period=period, report=report
+    )
+    # Each route gets an id of its own kind, so that the page reads its
+    # parameters instead of answering 404 for a measure's id.
+    ids = {
+        "evidence/": evidence.pk,
+        "notifications/": notification.pk,
+        "review/": report.pk,
+        "units/": report.unit_id,
+        "periods/": period.pk,
+        "": measure.pk,
+    }
     users = {
         "admin": superuser,
         "sysadmin": system_admin,
@@ -123,9 +139,8 @@ def people(plan, lead_staff, superuser, system_admin, coordinator, viewer, audit
 
 def url_for(route, ids):
     path = "/" + route.replace("^", "").replace("$", "")
-    for token, value in ids.items():
-        path = path.replace(token, value)
-    return path
+    pk = next(pk for prefix, pk in ids.items() if route.startswith(prefix))
+    return path.replace("<int:pk>", str(pk))
 
 
 def get(client, url, params):
@@ -134,6 +149,26 @@ def get(client, url, params):
 
 
 PROBES = ["-1", "abc", "99999999999999999999999"]
+
+DAILY_LOOP_ROUTES = {
+    "",
+    "notifications/",
+    "notifications/<int:pk>/",
+    "notifications/read-all/",
+    "notifications/settings/",
+    "review/",
+    "review/batch/",
+    "chase/",
+    "units/<int:pk>/chase/",
+    "units/<int:pk>/contacts/",
+    "measures/<int:pk>/chase/",
+    "measures/<int:pk>/withdraw/",
+    "evidence/<int:pk>/delete/",
+}
+
+
+def test_the_daily_loops_routes_are_among_those_fuzzed():
+    assert DAILY_LOOP_ROUTES <= set(ROUTES)
 
 
 @pytest.mark.parametrize("route", ROUTES)
