@@ -239,3 +239,22 @@ def test_the_chinese_404_page_in_debug_mode_has_no_csp_violation(
     page.wait_for_load_state("networkidle")
     assert violations == []
     assert "页面不存在" in page.inner_text("body")
+
+
+def test_the_chinese_403_and_404_pages_have_no_csp_violation(page, live_server, plan, outsider, violations):
+    """A refusal and an unknown address, as users meet them: the Chinese pages, no inline style."""
+    measure = measure_by_code(plan, 1, 1)
+    kewei = Unit.objects.get(name="区科委")
+    log_in(page, live_server, outsider.username, PASSWORD)
+
+    refused = page.goto(f"{live_server.url}/measures/{measure.pk}/report/?unit={kewei.pk}")
+    page.wait_for_load_state("networkidle")
+    assert refused.status == 403 and refused.headers.get("content-security-policy")
+    assert "无权访问" in page.inner_text("main")
+    screenshot(page, "csp-403")
+    missing = page.goto(f"{live_server.url}/units/999999/")
+    page.wait_for_load_state("networkidle")
+    assert missing.status == 404 and missing.headers.get("content-security-policy")
+    assert "页面不存在" in page.inner_text("main")
+
+    assert violations == []
