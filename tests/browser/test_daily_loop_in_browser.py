@@ -176,3 +176,20 @@ def test_the_dashboard_chart_stays_readable_on_a_phone(page, live_server, plan, 
     page.goto(f"{live_server.url}/review/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "review-phone")
+
+
+def test_the_messages_line_up_with_the_page_on_a_desktop(page, live_server, plan, lead_staff, coordinator):
+    """A message is a card as wide as the page, not an item styled as the notice of /tasks/
+    (whose `.notice` is centred at 1,100 px)."""
+    report = submit(plan, (1, 1), "区科委", lead_staff)
+    workflow.return_for_revision(report, coordinator, report.version, "请补充数据。")
+    page.set_viewport_size(DESKTOP)
+    log_in(page, live_server, lead_staff.username, PASSWORD)
+
+    page.goto(f"{live_server.url}/notifications/")
+
+    heading, card = page.locator("main h1").bounding_box(), page.locator(".message-list li").first.bounding_box()
+    main = page.locator("main").bounding_box()
+    assert abs(card["x"] - heading["x"]) <= 1
+    assert card["width"] >= main["width"] - 40  # the content width of main
+    screenshot(page, "notifications-desktop")
