@@ -82,6 +82,23 @@ def test_demo_unit_staff_see_their_obligations(plan, debug_on, client, monkeypat
     assert "6.(1)" in page
 
 
+def test_the_demo_home_page_is_the_todo_of_unit_staff_and_the_dashboard_of_the_others(
+    plan, debug_on, client_for, monkeypatch
+):
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    seed()
+
+    def home(username):
+        return client_for(User.objects.get(username=username)).get("/").content.decode()
+
+    assert "<h1>待办</h1>" in home("kewei")
+    coordinator = home("coordinator")
+    assert "<h1>待办</h1>" not in coordinator and "我的待办" in coordinator
+    for username in ["admin", "secadmin", "leader"]:
+        page = home(username)
+        assert "<h1>待办</h1>" not in page and "我的待办" not in page, username
+
+
 def test_seed_demo_falls_back_to_the_default_password(plan, debug_on, monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
 
