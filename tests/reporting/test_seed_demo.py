@@ -100,7 +100,7 @@ def test_seed_demo_twice_changes_nothing(plan, debug_on, monkeypatch):
 
     out, _ = seed()
 
-    assert out.strip() == "演示账号已存在，未作改动。"
+    assert out.strip() == "演示账号已存在，未作改动。\n该方案已有填报记录，未写入演示历史。"
     assert list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser")) == users
     assert list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id")) == memberships
     assert list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")) == group_links
