@@ -21,14 +21,23 @@ from jiading_ads import uploads, xlsx
 from jiading_ads.params import configure_table, to_id
 from security import audit
 
-from . import access, bulletin, documents, plantable, statussheet, workflow
+from . import access, bulletin, demo, documents, finalreport, plantable, statussheet, workflow
 from . import indicators as indicator_rules
 from . import obligations as obligation_rules
 from . import periods as period_rules
 from .filters import MeasureFilter
-from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
+from .forms import (
+    DueDateForm,
+    EvaluationReviewForm,
+    ImportForm,
+    LateReportingForm,
+    PeriodForm,
+    PlanTableForm,
+    ReviewForm,
+    report_form_class,
+)
 from .models import Evidence, Measure, Period, Report, assignments_in_order
-from .progress import PendingState, PlanProgress
+from .progress import PendingState, PlanProgress, final_evaluation, reporting_over_plan
 from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
@@ -181,7 +190,14 @@ def dashboard(request):
     plan, period = _plan_and_period(request)
     context = {"plan": plan, "period": period}
     if plan is not None:
-        progress = PlanProgress(plan, period, today=timezone.localdate())
+        today = timezone.localdate()
+        progress = PlanProgress(plan, period, today=today)
+        evaluation = final_evaluation(plan, today, progress)
+        context.update(
+            evaluation=evaluation,
+            final_report=evaluation is not None or today > plan.end_date,
+            demo_history=demo.history_exists(plan),
+        )
         counts = progress.counts()
         total = len(progress.states) or 1
         context.update(
@@ -269,8 +285,20 @@ def measure_list(request):
 @access.non_auditor_login_required
 def unit_list(request):
     plan, period = _plan_and_period(request)
-    summaries = PlanProgress(plan, period, today=timezone.localdate()).unit_summaries() if plan else []
-    return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
+    summaries, over_plan = [], None
+    if plan is not None:
+        today = timezone.localdate()
+        progress = PlanProgress(plan, period, today=today)
+        summaries = progress.unit_summaries()
+        over_plan = reporting_over_plan(plan, today, progress)
+        rates = {s.unit.pk: s for s in over_plan.units}
+        for summary in summaries:
+            summary.over_plan = rates.get(summary.unit.pk)
+    return render(
+        request,
+        "tasks/unit_list.html",
+        {"plan": plan, "period": period, "summaries": summaries, "over_plan": over_plan},
+    )
 
 
 @access.non_auditor_login_required
@@ -339,6 +367,29 @@ def export_bulletin(request):
         buffer.getvalue(),
         bulletin.filename(draft),
         f"tongbao_{draft.today:%Y-%m-%d}.docx",
+        content_type=documents.CONTENT_TYPE,
+    )
+
+
+@access.non_auditor_login_required
+@access.review_required
+def export_final_report(request):
+    """The plan's 终期评估报告 as a Word draft, for the coordinator."""
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    draft = finalreport.collect(plan, timezone.localdate())
+    buffer = io.BytesIO()
+    finalreport.write(draft, buffer)
+    audit.record(
+        audit.Kind.FINAL_REPORT_EXPORTED,
+        obj=draft.period or plan,
+        detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）",
+    )
+    return xlsx.download(
+        buffer.getvalue(),
+        finalreport.filename(draft),
+        f"zhongqi-pinggu_{draft.today:%Y-%m-%d}.docx",
         content_type=documents.CONTENT_TYPE,
     )
 
@@ -487,19 +538,28 @@ def report_form(request, pk):
     else:
         chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
         period = chosen[0] if chosen else period_rules.reporting_period(plan, today)
+        if period is not None and workflow.final_block_reason(obligation, period):
+            # A co-organizer owes no final evaluation: another period it may write into, if any.
+            period = next((p for p in writable if not workflow.final_block_reason(obligation, p)), period)
     if period is None:
         messages.error(request, "当前没有接受填报的周期（已过填报截止日期），请联系协调人开放补报。")
         return redirect("tasks:measure_detail", pk=measure.pk)
     report = (
         Report.objects.filter(measure=measure, unit=obligation.unit, period=period).prefetch_related("evidence").first()
     )
-    blocked = workflow.edit_block_reason(report, period, today)
+    final_block = workflow.final_block_reason(obligation, period)
+    if final_block and request.method != "POST":
+        # Nothing to fill in: a co-organizer owes no final evaluation.
+        messages.info(request, final_block)
+        return redirect("tasks:measure_detail", pk=measure.pk)
+    blocked = final_block or workflow.edit_block_reason(report, period, today)
+    form_class = report_form_class(period)
     conflict = False
     if request.method == "POST":
         if blocked:
             messages.error(request, blocked)
             return redirect(request.get_full_path())
-        form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
+        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role))
         for message in uploads.refused_uploads(request):
             form.add_error("evidence_files", message)
         if form.is_valid():
@@ -521,7 +581,7 @@ def report_form(request, pk):
                 report = Report.objects.filter(measure=measure, unit=obligation.unit, period=period).first()
                 data = request.POST.copy()
                 data["version"] = report.version if report else 0
-                form = ReportForm(data, instance=Report(role=obligation.role))
+                form = form_class(data, instance=Report(role=obligation.role))
                 form.is_valid()
                 conflict = True
             except workflow.NotAllowed as exc:
@@ -535,7 +595,7 @@ def report_form(request, pk):
                 return redirect(f"{request.path}?unit={obligation.unit.pk}")
     else:
         initial = {"version": report.version if report else 0}
-        form = ReportForm(instance=report or Report(role=obligation.role), initial=initial)
+        form = form_class(instance=report or Report(role=obligation.role), initial=initial)
     if blocked:
         for field in form.fields.values():
             field.disabled = True
@@ -547,7 +607,7 @@ def report_form(request, pk):
             "obligation": obligation,
             "other_units": [o for o in mine if o.unit.pk != obligation.unit.pk],
             "period": period,
-            "other_periods": [p for p in writable if p != period],
+            "other_periods": [p for p in writable if p != period and not workflow.final_block_reason(obligation, p)],
             "deadline": period_rules.reporting_deadline(period),
             "report": report,
             "form": form,
@@ -570,17 +630,31 @@ def measure_detail(request, pk):
     evidence = access.visible_evidence(
         request.user, Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
     )
+    # Final evaluations (终期评估): submitted or approved ones for every reader, others for their unit.
+    evaluations = [
+        r
+        for r in Report.objects.filter(measure=measure, period__kind=Period.Kind.FINAL)
+        .select_related("unit", "period")
+        .order_by("period__end_date", "unit__sort_order", "unit__name")
+        if r.is_official or access.can_see_private(request.user, r.unit_id)
+    ]
     return render(
         request,
         "tasks/measure_detail.html",
         {
             "measure": measure,
             "period": period,
+            "evaluations": evaluations,
+            "completion": Report.Completion(state.completion).label if state.completion else None,
+            "evaluated_leads": sum(1 for r in state.evaluations if r is not None and r.is_official),
             "state": state,
             "expected": progress.expected,
             "events": [(event, workflow.describe_changes(event)) for event in events],
             "evidence": evidence,
-            "can_report": bool(own_units & {o.unit.pk for o in progress.obligations[measure.pk]}),
+            "can_report": any(
+                o.unit.pk in own_units and not (period and workflow.final_block_reason(o, period))
+                for o in progress.obligations[measure.pk]
+            ),
         },
     )
 
@@ -615,8 +689,10 @@ def review_queue(request):
 @access.review_required
 def review_report(request, pk):
     report = _get_report_for_review(request, pk)
+    # A final evaluation is approved with the coordinator's 评估意见.
+    form_class = EvaluationReviewForm if report.is_evaluation else ReviewForm
     if request.method == "POST":
-        form = ReviewForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             action = request.POST.get("action")
             actions = {
@@ -624,12 +700,16 @@ def review_report(request, pk):
                 "return": (workflow.return_for_revision, "已退回，单位将看到退回意见。"),
                 "reopen": (workflow.reopen, "已重新打开，单位可以修改。"),
             }
+            comment = form.cleaned_data["comment"]
+            if report.is_evaluation and action == "approve":
+                actions["approve"] = (workflow.approve_evaluation, "已审核通过，评估意见已记入终期评估。")
+                comment = form.cleaned_data["assessment"]
             if action not in actions:
                 messages.error(request, "未知的操作。")
             else:
                 change, done = actions[action]
                 try:
-                    change(report, request.user, form.cleaned_data["version"], form.cleaned_data["comment"])
+                    change(report, request.user, form.cleaned_data["version"], comment)
                 except workflow.WorkflowError as exc:
                     messages.error(request, str(exc))
                 else:
@@ -638,7 +718,7 @@ def review_report(request, pk):
                         return redirect("tasks:measure_detail", pk=report.measure_id)
                     return redirect("tasks:review")
     else:
-        form = ReviewForm(initial={"version": report.version})
+        form = form_class(initial={"version": report.version, "assessment": report.assessment})
     return render(
         request,
         "tasks/review_report.html",
