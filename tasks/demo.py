@@ -178,9 +178,12 @@ class Story:
         """Percent after each of `count` quarters, rising to the obligation's end point."""
         end = self.final_percent(obligation)
         done_at = self.rng.randint(count - 4, count) if end == 100 else count + 1
+        idle = self.rng.choice([0, 0, 0, 0, 0, 1, 2])  # quarters before work started (未启动)
         path, last = [], 0
         for k in range(1, count + 1):
-            if k >= done_at:
+            if k <= idle:
+                value = 0
+            elif k >= done_at:
                 value = 100
             else:
                 share = (k / done_at) ** 0.85

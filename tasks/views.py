@@ -360,15 +360,16 @@ def export_bulletin(request):
         if period is None:
             raise Http404("没有可通报的填报周期。")
     draft = bulletin.collect(plan, period, _as_of(period))
-    buffer = io.BytesIO()
-    bulletin.write(draft, buffer)
+    response = _word_download(bulletin.write, draft, bulletin.filename(draft), f"tongbao_{draft.today:%Y-%m-%d}.docx")
     audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
-    return xlsx.download(
-        buffer.getvalue(),
-        bulletin.filename(draft),
-        f"tongbao_{draft.today:%Y-%m-%d}.docx",
-        content_type=documents.CONTENT_TYPE,
-    )
+    return response
+
+
+def _word_download(write, draft, filename, ascii_filename):
+    """The document `write(draft, stream)` makes, as a .docx attachment."""
+    buffer = io.BytesIO()
+    write(draft, buffer)
+    return xlsx.download(buffer.getvalue(), filename, ascii_filename, content_type=documents.CONTENT_TYPE)
 
 
 @access.non_auditor_login_required
@@ -379,19 +380,15 @@ def export_final_report(request):
     if plan is None:
         raise Http404("尚未载入行动方案。")
     draft = finalreport.collect(plan, timezone.localdate())
-    buffer = io.BytesIO()
-    finalreport.write(draft, buffer)
+    response = _word_download(
+        finalreport.write, draft, finalreport.filename(draft), f"zhongqi-pinggu_{draft.today:%Y-%m-%d}.docx"
+    )
     audit.record(
         audit.Kind.FINAL_REPORT_EXPORTED,
         obj=draft.period or plan,
         detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）",
     )
-    return xlsx.download(
-        buffer.getvalue(),
-        finalreport.filename(draft),
-        f"zhongqi-pinggu_{draft.today:%Y-%m-%d}.docx",
-        content_type=documents.CONTENT_TYPE,
-    )
+    return response
 
 
 IMPORT_SESSION_KEY = "statussheet_import"

@@ -127,6 +127,7 @@ PAGES = {
         "post", lambda s: f"/periods/{s['period'].pk}/", lambda s, user: {"action": "close"}, _period_closed
     ),
     "GET /evidence/<pk>/": Page("get", lambda s: f"/evidence/{s['evidence'].pk}/"),
+    "GET /export/final-report.docx": Page("get", lambda s: "/export/final-report.docx"),
 }
 
 # Expected status per person, in the order of PEOPLE:
@@ -145,6 +146,7 @@ EXPECTED = {
     "GET /periods/<pk>/": (302, 405, 405, 405, 405, 405, 405, 405, 403),
     "POST /periods/<pk>/": (302, 403, 403, 403, 403, 302, 403, 302, 403),
     "GET /evidence/<pk>/": (302, 200, 403, 403, 403, 200, 200, 200, 403),
+    "GET /export/final-report.docx": (302, 403, 403, 403, 403, 200, 403, 200, 403),
 }
 
 MATRIX = [
