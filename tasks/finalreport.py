@@ -85,9 +85,11 @@ def _evaluation_texts(state, field):
     """A field of the leads' submitted or approved evaluations; with several leads one per lead ("江桥镇：…")."""
     reports = [(s.obligation.unit.name, s.current) for s in state.leads if s.owed and s.current is not None]
     texts = [(name, getattr(r, field)) for name, r in reports if r.is_official and getattr(r, field)]
-    if len(state.evaluations) == 1:
+    leads = len(state.evaluations)
+    if leads == 1:
         return [_one_line(text) for _, text in texts]
-    return [f"{name}：{_one_line(text, 160)}" for name, text in texts]
+    # A measure led by every town (各街镇) has a dozen parts: shorter, so the report stays readable.
+    return [f"{name}：{_one_line(text, 160 if leads <= 4 else 80)}" for name, text in texts]
 
 
 def _review_note(state):
@@ -259,7 +261,7 @@ def write(report, target):
             for u in r.reporting.units
         ]
         + [["合计", str(t.owed), str(t.submitted), str(t.on_time), str(t.overdue), f"{t.on_time_rate:g}%"]],
-        [46, 22, 22, 20, 22, 24],
+        [47, 20, 20, 16, 24, 29],
     )
 
     documents.heading(doc, "五、存在问题")
