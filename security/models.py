@@ -72,6 +72,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_RESET = "2fa_reset", _("重置动态口令")
         INDICATOR_CHANGED = "indicator_changed", _("指标变更")
         BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
+        FINAL_REPORT_EXPORTED = "final_report_exported", _("导出终期评估报告")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")

@@ -92,7 +92,7 @@ def _named_order(named):
     return (-named.count, named.sort_order, named.name)
 
 
-def _clip(text, limit=160):
+def clip(text, limit=160):
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "……"
 
@@ -101,7 +101,7 @@ def _measure_sentence(state):
     head = f"措施（{state.measure.number}）由{state.measure.printed_leads()}牵头"
     if state.latest_report is None:
         return f"{head}，尚未报送进展。"
-    progress = _clip(state.lead_text("progress").replace("\n", "；"))
+    progress = clip(state.lead_text("progress").replace("\n", "；"))
     return f"{head}，{state.status_label}，完成{state.percent:g}%：{progress}"
 
 
@@ -122,10 +122,10 @@ def _light_rows(states):
         rows.append(
             [
                 str(index),
-                f"{state.measure.code} {_clip(state.measure.text, 40)}",
+                f"{state.measure.code} {clip(state.measure.text, 40)}",
                 state.measure.printed_leads(),
                 f"{state.status_label}\n{state.percent:g}%",
-                _clip(reason, 80) or "—",
+                clip(reason, 80) or "—",
             ]
         )
     return rows
@@ -234,12 +234,9 @@ def write(bulletin, target):
     for state in b.red + b.yellow:
         plan_text = state.lead_text("next_steps")
         if plan_text:
-            documents.paragraph(doc, f"措施{state.measure.code}下一步：{_clip(plan_text.replace(chr(10), '；'), 120)}")
+            documents.paragraph(doc, f"措施{state.measure.code}下一步：{clip(plan_text.replace(chr(10), '；'), 120)}")
 
-    doc.add_paragraph("", style="落款")
-    doc.add_paragraph(ISSUER, style="落款")
-    date = doc.add_paragraph(f"{b.today.year}年{b.today.month}月{b.today.day}日", style="落款")
-    date.paragraph_format.keep_with_next = False
+    documents.signature(doc, ISSUER, b.today)
     doc.save(target)
 
 

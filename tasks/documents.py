@@ -1,7 +1,7 @@
 """The house style of the office's Word documents (GB/T 9704 party and government documents).
 
-Shared by every document the tracker drafts (the quarterly 通报 now, the 终期评估报告
-later): A4 portrait with the standard margins; title in 方正小标宋 二号; first-level
+Shared by every document the tracker drafts (the quarterly 通报, tasks/bulletin.py, and
+the 终期评估报告, tasks/finalreport.py): A4 portrait with the standard margins; title in 方正小标宋 二号; first-level
 headings in 黑体 三号, second-level in 楷体 三号; body in 仿宋 三号 with a two-character
 first-line indent; tables in 仿宋 四号 with the header row repeated on every page; page
 numbers "— 1 —" in the footer. Every font is named for East Asian text (w:eastAsia) and
@@ -192,10 +192,11 @@ def paragraph(document, text="", *, lead=None, style=None):
     return p
 
 
-def table(document, header, rows, widths):
+def table(document, header, rows, widths, *, keep_together=False):
     """A bordered table: header row in 黑体 repeated on every page, body in 仿宋 四号.
 
-    `widths` in millimetres, one per column.
+    `widths` in millimetres, one per column. `keep_together`: a short table
+    stays on one page (its rows keep with the next, none splits).
     """
     t = document.add_table(rows=1, cols=len(header))
     t.style = document.styles["Table Grid"]
@@ -218,12 +219,29 @@ def table(document, header, rows, widths):
             cell.paragraphs[0].add_run(lines[0])
             for line in lines[1:]:
                 cell.add_paragraph(line, style="表格文字")
+    if keep_together:
+        body = list(t.rows)
+        for index, row in enumerate(body):
+            if index:  # the header row cannot split already
+                row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            if index < len(body) - 1:
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        paragraph.paragraph_format.keep_with_next = True
     for column, width in zip(t.columns, widths, strict=True):
         column.width = Mm(width)
     for row in t.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Mm(width)
     return t
+
+
+def signature(document, issuer, day):
+    """The issuing office and the date, right-aligned, kept on one page."""
+    document.add_paragraph("", style="落款")
+    document.add_paragraph(issuer, style="落款")
+    date = document.add_paragraph(f"{day.year}年{day.month}月{day.day}日", style="落款")
+    date.paragraph_format.keep_with_next = False
 
 
 def to_bytes(document):

@@ -130,10 +130,83 @@ class ReportForm(forms.ModelForm):
         pass
 
 
+class EvaluationForm(ReportForm):
+    """The report form of a final-evaluation period (终期评估), for leads: 完成情况,
+    完成进度, and the texts under their final names (主要成效, 未完成原因, 后续安排,
+    Report.EVALUATION_LABELS). The status follows the 完成情况 (Report.COMPLETION_STATUS)."""
+
+    class Meta(ReportForm.Meta):
+        fields = ["completion", "percent", "progress", "problems", "next_steps"]
+        widgets = {
+            "progress": forms.Textarea(attrs={"rows": 5}),
+            "problems": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = Report.EVALUATION_LABELS
+        help_texts = {
+            "completion": _(
+                "已完成：措施全部完成（完成进度 100%）；基本完成：主体工作完成、尚有少量收尾；未完成：未能在方案期内完成。"
+            ),
+            "progress": _("方案实施以来本措施取得的主要成效，尽量用数据说明。"),
+            "problems": _("基本完成或未完成时必填：未完成的内容及原因。"),
+            "next_steps": _("基本完成或未完成时必填：后续如何推进、何时完成。"),
+        }
+        error_messages = {
+            "completion": {"required": _("请选择完成情况。"), "invalid_choice": _("完成情况无效。")},
+            "progress": {"required": _("请填写主要成效。")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        completion = self.fields["completion"]
+        completion.required = True
+        completion.choices = [("", "请选择"), *Report.Completion.choices[::-1]]
+
+    def clean(self):
+        cleaned = forms.ModelForm.clean(self)
+        completion, percent = cleaned.get("completion"), cleaned.get("percent")
+        if completion:
+            cleaned["status"] = Report.COMPLETION_STATUS[completion]
+        if completion == Report.Completion.DONE and percent not in (None, 100):
+            self.add_error("percent", _("完成情况为“已完成”时，完成进度应为 100%。"))
+        if completion and completion != Report.Completion.DONE:
+            if percent == 100:
+                self.add_error("percent", _("完成进度为 100% 时，完成情况请选择“已完成”。"))
+            for name, label in (("problems", "未完成原因"), ("next_steps", "后续安排")):
+                if name not in self.errors and not (cleaned.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        _("完成情况为“%(completion)s”时，请填写%(label)s。")
+                        % {
+                            "completion": Report.Completion(completion).label,
+                            "label": label,
+                        },
+                    )
+        return cleaned
+
+
+def report_form_class(period):
+    """The report form for `period`: the final evaluation's in a FINAL period."""
+    return EvaluationForm if period.kind == Period.Kind.FINAL else ReportForm
+
+
 class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class EvaluationReviewForm(ReviewForm):
+    """Reviewing a final evaluation: the coordinator's 评估意见 for approving, the
+    comment for returning."""
+
+    assessment = forms.CharField(
+        label=_("评估意见（审核通过时必填）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REPORT_TEXT_MAX,
+        help_text=_("对本措施完成情况的评估，写入终期评估报告。"),
     )
 
 

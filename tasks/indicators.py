@@ -29,14 +29,13 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from security import audit
 
 from . import notifications
 from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
-from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed
+from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed, current_time
 
 FIELDS = ["value", "source", "note"]
 HUNDRED = Decimal(100)
@@ -265,7 +264,7 @@ def save_value(indicator, year, data, user, *, submit, version, evidence=()):
     """
     if year not in indicator.years:
         raise NotAllowed(f"{year}年不在该指标的填报年份（{indicator.years[0]}—{indicator.years[-1]}年）之内。")
-    now = timezone.now()
+    now = current_time()
     values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in FIELDS}
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
@@ -330,7 +329,7 @@ _NOTIFICATION_KINDS = {
 
 
 def _review(row, user, version, *, allowed_from, new_state, action, comment=""):
-    now = timezone.now()
+    now = current_time()
     with transaction.atomic():
         updated = IndicatorValue.objects.filter(pk=row.pk, version=version, state__in=allowed_from).update(
             state=new_state, version=F("version") + 1, review_comment=comment, updated_by=user, updated_at=now

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -287,8 +288,25 @@ class Report(models.Model):
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已通过")
 
+    class Completion(models.TextChoices):
+        """完成情况 of a final evaluation (终期评估), from least to most complete."""
+
+        NOT_DONE = "not_done", _("未完成")
+        MOSTLY = "mostly", _("基本完成")
+        DONE = "done", _("已完成")
+
     # Submitted or approved reports count for progress; drafts and returned ones do not.
     OFFICIAL_STATES = (State.SUBMITTED, State.APPROVED)
+    # A final evaluation's 完成情况 sets its status, so that rollups, lights and the 台账
+    # read it like any report: an unfinished measure at the plan's end is behind (滞后).
+    COMPLETION_STATUS = {
+        Completion.DONE: Status.DONE,
+        Completion.MOSTLY: Status.IN_PROGRESS,
+        Completion.NOT_DONE: Status.LATE,
+    }
+    # A report of a final-evaluation period (Period.Kind.FINAL) holds its texts in the
+    # quarterly fields under these names: the same things at a plan's end.
+    EVALUATION_LABELS = {"progress": _("主要成效"), "problems": _("未完成原因"), "next_steps": _("后续安排")}
 
     measure = models.ForeignKey(Measure, verbose_name=_("具体措施"), on_delete=models.PROTECT, related_name="reports")
     unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="reports")
@@ -302,6 +320,16 @@ class Report(models.Model):
     state = models.CharField(_("流程状态"), max_length=10, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField(_("版本"), default=1)
     review_comment = models.TextField(_("审核意见"), blank=True)
+    completion = models.CharField(
+        _("完成情况"),
+        max_length=10,
+        choices=Completion.choices,
+        blank=True,
+        help_text=_("仅用于终期评估：牵头单位对本措施完成情况的评价。"),
+    )
+    assessment = models.TextField(
+        _("评估意见"), blank=True, help_text=_("仅用于终期评估：协调人审核通过时给出的评估意见。")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -329,6 +357,19 @@ class Report(models.Model):
                 condition=~models.Q(status="done") | models.Q(percent=100),
                 name="report_done_means_100_percent",
             ),
+            # A final evaluation's status follows its 完成情况 (COMPLETION_STATUS);
+            # a quarterly report has neither 完成情况 nor 评估意见 (see clean()).
+            models.CheckConstraint(
+                condition=models.Q(completion="")
+                | models.Q(completion="done", status="done")
+                | models.Q(completion="mostly", status="in_progress")
+                | models.Q(completion="not_done", status="late"),
+                name="report_completion_sets_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(assessment="") | ~models.Q(completion=""),
+                name="report_assessment_only_with_completion",
+            ),
         ]
         indexes = [models.Index(fields=["state", "submitted_at"], name="report_state_submitted")]
         permissions = [
@@ -342,10 +383,34 @@ class Report(models.Model):
     def get_absolute_url(self):
         return reverse("tasks:measure_detail", args=[self.measure_id])
 
+    def clean(self):
+        """完成情况 and 评估意见 belong to a final evaluation: only in a FINAL period,
+        and there always with a 完成情况. For any form that saves a Report; the
+        workflow, which writes reports, refuses the same (workflow.final_block_reason)."""
+        super().clean()
+        if self.period_id is None:
+            return
+        final = self.period.kind == Period.Kind.FINAL
+        if not final and (self.completion or self.assessment):
+            raise ValidationError(_("完成情况和评估意见只用于终期评估周期的填报。"))
+        if final and not self.completion:
+            raise ValidationError({"completion": _("终期评估须选择完成情况。")})
+
     @property
     def is_official(self):
         """Whether the report counts for progress: submitted or approved."""
         return self.state in self.OFFICIAL_STATES
+
+    @property
+    def is_evaluation(self):
+        """Whether this is a final evaluation (a FINAL period's report). Needs period loaded."""
+        return self.period.kind == Period.Kind.FINAL
+
+    def field_label(self, name):
+        """A field's name as this report's page shows it (主要成效 for 进展情况 in a final evaluation)."""
+        if name in self.EVALUATION_LABELS and self.is_evaluation:
+            return self.EVALUATION_LABELS[name]
+        return self._meta.get_field(name).verbose_name
 
 
 class ReportEvent(models.Model):

@@ -17,8 +17,11 @@ Email goes to each recipient who has an address and has not turned email off
 transaction commits: a mail server that fails is logged and never undoes or
 blocks the action. The one exception is send_reminders' daily email, which
 is the reminder itself (tasks/reminders.py sends it and retries it).
+A history written on purpose (seed_demo's story) tells nobody: suspended().
 """
 
+import contextlib
+import contextvars
 import logging
 
 from django.conf import settings
@@ -38,6 +41,19 @@ logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 SUBJECT_PREFIX = "【行动方案跟踪】"
 EMAIL_FOOTER = "如不需要邮件通知，可登录系统，在“消息”页的“通知设置”中关闭。"
+
+_suspended = contextvars.ContextVar("notifications_suspended", default=False)
+
+
+@contextlib.contextmanager
+def suspended():
+    """Nobody is told inside the block: a history written after the fact (the
+    demo's 2023–2025 reviews) is no news to anyone today."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
 
 
 def staff_of(unit_ids):
@@ -72,6 +88,8 @@ def report_url(report):
 def notify(users, kind, *, title, body="", url, period=None, report=None, email=True):
     """One notification per user (once per period for Notification.ONCE_PER_PERIOD);
     email after commit unless `email` is False. Returns the users newly notified."""
+    if _suspended.get():
+        return []
     users = list({u.pk: u for u in users}.values())
     if kind in Notification.ONCE_PER_PERIOD:
         already = set(

@@ -11,6 +11,12 @@ report for a period only if the period starts on or after that date, so a
 unit added in the middle of a period owes its first report for the next one
 and is never overdue on the day it was added. `Obligation.owes` is the one
 place this rule is applied; tasks/progress.py asks it.
+
+A final evaluation (a period of kind 终期评估) is owed by leads only: the
+lead evaluates its measure (or, in 5.(2) and for a collective lead, its own
+part); co-organizers owe nothing in that period. `Obligation.owes` applies
+this too, so a co-organizer is neither expected, overdue nor red in it, and
+the workflow refuses its writes there (workflow.final_block_reason).
 """
 
 import datetime
@@ -45,7 +51,10 @@ class Obligation:
         return Assignment.Role(self.role).label
 
     def owes(self, period):
-        """Whether a report is owed for `period` (None: no period, nothing owed yet either)."""
+        """Whether a report is owed for `period` (None: no period, nothing owed yet either).
+        A final evaluation (终期评估) is owed by leads only."""
+        if period is not None and period.kind == Period.Kind.FINAL and not self.is_lead:
+            return False
         if self.owed_from is None:
             return True
         return period is not None and period.start_date >= self.owed_from

@@ -22,7 +22,13 @@
   first owed period it is not measured against 序时进度 before it reports.
 - On-time reporting rate (按时报送率): of the obligations owed in the period,
   the share whose report for it was submitted (or approved) by the end of
-  its due date, judged by the latest submission.
+  its due date, judged by the latest submission (`tally`). Over the whole
+  plan (`reporting_over_plan`): the same count summed over every period but
+  the final evaluation whose due date has passed, per unit and in all.
+- A final evaluation (a FINAL period, leads only): a measure is evaluated
+  once every lead that owes one has submitted it (or it is approved); its
+  完成情况 is then the least complete of its leads' (`MeasureState.completion`);
+  `EvaluationSummary` counts the plan's measures so.
 """
 
 import datetime
@@ -33,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import obligations as obligation_rules
+from . import periods as period_rules
 from .models import Measure, Period, Report
 
 RED_GAP = 30
@@ -64,6 +71,7 @@ class ChoiceLabels(dict):
 
 
 STATUS_LABELS = ChoiceLabels(Report.Status.choices)
+COMPLETION_ORDER = list(Report.Completion.values)  # least complete first
 
 
 def expected_percent(plan, today):
@@ -165,6 +173,28 @@ class MeasureState:
         status = self.status
         return STATUS_LABELS[status] if status else "未填报"
 
+    @property
+    def evaluations(self):
+        """This period's report of each lead that owes one (None where there is none):
+        in a final-evaluation period, the leads' evaluations."""
+        return [s.current for s in self.leads if s.owed]
+
+    @property
+    def completion(self):
+        """The measure's 完成情况 in a final-evaluation period: the least complete of
+        its leads' submitted or approved evaluations; None until every lead that
+        owes one has submitted it."""
+        reports = self.evaluations
+        if not reports or any(r is None or not r.is_official or not r.completion for r in reports):
+            return None
+        return min((r.completion for r in reports), key=COMPLETION_ORDER.index)
+
+    @property
+    def evaluation_approved(self):
+        """Whether every lead's final evaluation is approved."""
+        reports = self.evaluations
+        return bool(reports) and all(r is not None and r.state == Report.State.APPROVED for r in reports)
+
     def lead_texts(self, field_name):
         """A lead report field, or with several leads each reporting lead's as "江桥镇：…"."""
         reported = [s for s in self.leads if s.latest and getattr(s.latest, field_name)]
@@ -245,10 +275,53 @@ class ReportingSummary:
     on_time: int = 0
     overdue: int = 0
     returned: int = 0
+    unit: object = None  # over the plan: whose reports (reporting_over_plan)
 
     @property
     def on_time_rate(self):
         return round(100 * self.on_time / self.owed, 1) if self.owed else 0.0
+
+    def add(self, other):
+        for name in ("owed", "submitted", "on_time", "overdue", "returned"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def tally(summary, state, submitted_at, due_date, overdue):
+    """Count one owed obligation into `summary` (a ReportingSummary), given its
+    report for the period (`state` None: no report) and whether it is overdue
+    (the caller's rule, PlanProgress.is_overdue): the 按时报送率 rule, for one
+    period (PlanProgress.reporting) and over the plan (reporting_over_plan)."""
+    summary.owed += 1
+    if state in Report.OFFICIAL_STATES:
+        summary.submitted += 1
+        if submitted_at and timezone.localdate(submitted_at) <= due_date:
+            summary.on_time += 1
+    elif overdue:
+        summary.overdue += 1
+    if state == Report.State.RETURNED:
+        summary.returned += 1
+
+
+@dataclass
+class EvaluationSummary:
+    """How far a final evaluation (终期评估) has come, by measure (see MeasureState.completion)."""
+
+    period: object
+    measures: int = 0
+    evaluated: int = 0  # every owed lead's evaluation submitted or approved
+    approved: int = 0  # every owed lead's evaluation approved
+    by_completion: dict = field(default_factory=dict)  # {Report.Completion: measures}
+    owed: int = 0  # leads' evaluations owed
+    submitted: int = 0  # of those, submitted or approved
+    returned: int = 0  # of those, returned for changes
+
+    @property
+    def not_evaluated(self):
+        return self.measures - self.evaluated
+
+    def completion_rows(self):
+        """[(label, measures)] from most to least complete."""
+        return [(label, self.by_completion[value]) for value, label in reversed(Report.Completion.choices)]
 
 
 @dataclass
@@ -511,17 +584,31 @@ class PlanProgress:
         due = self.period.due_date
         for state in self.states.values():
             for s in state.leads + state.supports + state.pending:
-                if not s.owed:
-                    continue
+                if s.owed:
+                    current = s.current
+                    tally(
+                        summary,
+                        current.state if current else None,
+                        current.submitted_at if current else None,
+                        due,
+                        self.is_overdue(s),
+                    )
+        return summary
+
+    def evaluation(self):
+        """The final evaluation of this (FINAL) period over the loaded measures: an EvaluationSummary."""
+        summary = EvaluationSummary(self.period, by_completion=dict.fromkeys(Report.Completion.values, 0))
+        for state in self.states.values():
+            summary.measures += 1
+            completion = state.completion
+            if completion is not None:
+                summary.evaluated += 1
+                summary.approved += state.evaluation_approved
+                summary.by_completion[completion] += 1
+            for report in state.evaluations:
                 summary.owed += 1
-                if s.submitted:
-                    summary.submitted += 1
-                    if s.current.submitted_at and timezone.localdate(s.current.submitted_at) <= due:
-                        summary.on_time += 1
-                elif self.is_overdue(s):
-                    summary.overdue += 1
-                if s.current is not None and s.current.state == Report.State.RETURNED:
-                    summary.returned += 1
+                summary.submitted += report is not None and report.is_official
+                summary.returned += report is not None and report.state == Report.State.RETURNED
         return summary
 
     def task_rows(self):
@@ -530,3 +617,99 @@ class PlanProgress:
         for state in self.states.values():
             tasks.setdefault(state.measure.task, []).append(state)
         return [(task, states, mean(s.percent for s in states)) for task, states in tasks.items()]
+
+
+def latest_final_period(plan, today):
+    """The plan's latest final-evaluation period that has started by `today`, or None. One query."""
+    return (
+        Period.objects.filter(plan=plan, kind=Period.Kind.FINAL, start_date__lte=today)
+        .order_by("-end_date", "-pk")
+        .first()
+    )
+
+
+def final_evaluation(plan, today, progress=None):
+    """The EvaluationSummary of the plan's latest final evaluation that has
+    started, as of `today` (a past one as of its due date), or None. Reuses
+    `progress` when it is that period's; otherwise a PlanProgress of it."""
+    period = latest_final_period(plan, today)
+    if period is None:
+        return None
+    if progress is None or progress.period != period:
+        progress = PlanProgress(plan, period, today=period_rules.as_of(period, today))
+    return progress.evaluation()
+
+
+@dataclass
+class PlanReporting:
+    """按时报送率 over the whole plan: in all and per unit (units in display order)."""
+
+    periods: list
+    total: ReportingSummary
+    units: list  # [ReportingSummary with .unit], one per unit that owed any report
+
+
+def reporting_over_plan(plan, today, progress=None):
+    """The on-time reporting rate over the whole plan, as of `today`: for every
+    period but the final evaluation whose due date is before `today`, each
+    obligation owed in it counted by `tally` exactly as PlanProgress.reporting
+    counts that period (done: its latest official report up to the period says
+    已完成), summed per unit and in all. `progress`: a PlanProgress of the whole
+    plan, whose measures and obligations are used instead of loading them.
+    Two queries with `progress`, five without.
+    """
+    all_periods = list(Period.objects.filter(plan=plan).order_by("end_date", "pk"))
+    counted = [p for p in all_periods if p.kind != Period.Kind.FINAL and p.due_date < today]
+    if progress is not None:
+        measures = progress.measures
+        obligations = [o for m in measures for o in progress.obligations[m.pk]]
+    else:
+        measures = list(Measure.objects.filter(task__plan=plan).select_related("task").with_assignments())
+        members = obligation_rules.collective_members()
+        obligations = [o for m in measures for o in obligation_rules.for_measure(m, members)]
+    reports = {}
+    rows = (
+        Report.objects.filter(measure_id__in=[m.pk for m in measures], period__plan=plan)
+        .order_by()
+        .values_list("measure_id", "unit_id", "period_id", "state", "status", "submitted_at")
+    )
+    for measure_id, unit_id, period_id, state, status, submitted_at in rows.iterator(chunk_size=5000):
+        reports[(measure_id, unit_id, period_id)] = (state, status, submitted_at)
+    total = ReportingSummary(None)
+    by_unit = {}
+    done = set()  # obligations whose latest official report so far says 已完成
+    latest_end = {}
+    counted_ids = {p.pk for p in counted}
+    for period in all_periods:
+        for obligation in obligations:
+            key = obligation.key
+            report = reports.get((*key, period.pk))
+            if period.pk in counted_ids and obligation.owes(period):
+                unit = obligation.unit
+                summary = by_unit.get(unit.pk)
+                if summary is None:
+                    summary = by_unit[unit.pk] = ReportingSummary(None, unit=unit)
+                tally(
+                    summary,
+                    report[0] if report else None,
+                    report[2] if report else None,
+                    period.due_date,
+                    # Counted periods are past their due date: a report not in is
+                    # overdue, unless the obligation was already done.
+                    key not in done,
+                )
+            # The latest official report up to this period, as PlanProgress keeps it.
+            if (
+                report
+                and report[0] in Report.OFFICIAL_STATES
+                and period.end_date > latest_end.get(key, datetime.date.min)
+            ):
+                latest_end[key] = period.end_date
+                if report[1] == Report.Status.DONE:
+                    done.add(key)
+                else:
+                    done.discard(key)
+    units = sorted(by_unit.values(), key=lambda s: (s.unit.sort_order, s.unit.name))
+    for summary in units:
+        total.add(summary)
+    return PlanReporting(counted, total, units)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("export/status.xlsx", views.export_status, name="export_status"),
     path("import/", views.import_status, name="import_status"),
     path("export/bulletin.docx", views.export_bulletin, name="export_bulletin"),
+    path("export/final-report.docx", views.export_final_report, name="export_final_report"),
     path("plans/select/", views.select_plan, name="select_plan"),
     path("plans/import/", views.plan_import, name="plan_import"),
     path("indicators/", views_indicators.indicator_list, name="indicators"),

@@ -21,14 +21,23 @@ from jiading_ads import uploads, xlsx
 from jiading_ads.params import configure_table, to_id
 from security import audit
 
-from . import access, bulletin, documents, notifications, plantable, statussheet, workflow
+from . import access, bulletin, demo, documents, finalreport, notifications, plantable, statussheet, workflow
 from . import indicators as indicator_rules
 from . import obligations as obligation_rules
 from . import periods as period_rules
 from .filters import MeasureFilter, ReviewFilter
-from .forms import DueDateForm, ImportForm, LateReportingForm, PeriodForm, PlanTableForm, ReportForm, ReviewForm
+from .forms import (
+    DueDateForm,
+    EvaluationReviewForm,
+    ImportForm,
+    LateReportingForm,
+    PeriodForm,
+    PlanTableForm,
+    ReviewForm,
+    report_form_class,
+)
 from .models import Evidence, Measure, Notification, Period, ReminderLog, Report, assignments_in_order
-from .progress import PendingState, PlanProgress, periods_closing
+from .progress import PendingState, PlanProgress, final_evaluation, periods_closing, reporting_over_plan
 from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
 
@@ -223,6 +232,12 @@ def dashboard(request):
     if plan is not None:
         today = timezone.localdate()
         progress = PlanProgress(plan, period, today=today)
+        evaluation = final_evaluation(plan, today, progress)
+        context.update(
+            evaluation=evaluation,
+            final_report=evaluation is not None or today > plan.end_date,
+            demo_history=demo.history_exists(plan),
+        )
         counts = progress.counts()
         total = len(progress.states) or 1
         units = progress.unit_summaries()
@@ -317,8 +332,20 @@ def measure_list(request):
 @access.non_auditor_login_required
 def unit_list(request):
     plan, period = _plan_and_period(request)
-    summaries = PlanProgress(plan, period, today=timezone.localdate()).unit_summaries() if plan else []
-    return render(request, "tasks/unit_list.html", {"plan": plan, "period": period, "summaries": summaries})
+    summaries, over_plan = [], None
+    if plan is not None:
+        today = timezone.localdate()
+        progress = PlanProgress(plan, period, today=today)
+        summaries = progress.unit_summaries()
+        over_plan = reporting_over_plan(plan, today, progress)
+        rates = {s.unit.pk: s for s in over_plan.units}
+        for summary in summaries:
+            summary.over_plan = rates.get(summary.unit.pk)
+    return render(
+        request,
+        "tasks/unit_list.html",
+        {"plan": plan, "period": period, "summaries": summaries, "over_plan": over_plan},
+    )
 
 
 @access.non_auditor_login_required
@@ -398,15 +425,35 @@ def export_bulletin(request):
         if period is None:
             raise Http404("没有可通报的填报周期。")
     draft = bulletin.collect(plan, period, _as_of(period))
-    buffer = io.BytesIO()
-    bulletin.write(draft, buffer)
+    response = _word_download(bulletin.write, draft, bulletin.filename(draft), f"tongbao_{draft.today:%Y-%m-%d}.docx")
     audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
-    return xlsx.download(
-        buffer.getvalue(),
-        bulletin.filename(draft),
-        f"tongbao_{draft.today:%Y-%m-%d}.docx",
-        content_type=documents.CONTENT_TYPE,
+    return response
+
+
+def _word_download(write, draft, filename, ascii_filename):
+    """The document `write(draft, stream)` makes, as a .docx attachment."""
+    buffer = io.BytesIO()
+    write(draft, buffer)
+    return xlsx.download(buffer.getvalue(), filename, ascii_filename, content_type=documents.CONTENT_TYPE)
+
+
+@access.non_auditor_login_required
+@access.review_required
+def export_final_report(request):
+    """The plan's 终期评估报告 as a Word draft, for the coordinator."""
+    plan = _selected_plan(request)
+    if plan is None:
+        raise Http404("尚未载入行动方案。")
+    draft = finalreport.collect(plan, timezone.localdate())
+    response = _word_download(
+        finalreport.write, draft, finalreport.filename(draft), f"zhongqi-pinggu_{draft.today:%Y-%m-%d}.docx"
     )
+    audit.record(
+        audit.Kind.FINAL_REPORT_EXPORTED,
+        obj=draft.period or plan,
+        detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）",
+    )
+    return response
 
 
 IMPORT_SESSION_KEY = "statussheet_import"
@@ -553,23 +600,35 @@ def report_form(request, pk):
     else:
         chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
         period = chosen[0] if chosen else period_rules.reporting_period(plan, today)
+        if period is not None and workflow.final_block_reason(obligation, period):
+            # A co-organizer owes no final evaluation: another period it may write into, if any.
+            period = next((p for p in writable if not workflow.final_block_reason(obligation, p)), period)
     if period is None:
         messages.error(request, "当前没有接受填报的周期（已过填报截止日期），请联系协调人开放补报。")
         return redirect("tasks:measure_detail", pk=measure.pk)
     report = (
         Report.objects.filter(measure=measure, unit=obligation.unit, period=period).prefetch_related("evidence").first()
     )
-    blocked = workflow.edit_block_reason(report, period, today)
+    final_block = workflow.final_block_reason(obligation, period)
+    if final_block and request.method != "POST":
+        # Nothing to fill in: a co-organizer owes no final evaluation.
+        messages.info(request, final_block)
+        return redirect("tasks:measure_detail", pk=measure.pk)
+    blocked = final_block or workflow.edit_block_reason(report, period, today)
+    form_class = report_form_class(period)
     conflict = False
-    # 沿用上期: the form may start from the obligation's last report of an earlier period.
-    copyable = not blocked and (report is None or report.state == Report.State.DRAFT)
+    # 沿用上期: the form may start from the obligation's last report of an earlier
+    # period (not a final evaluation, which is no quarter's sequel).
+    copyable = (
+        not blocked and period.kind != Period.Kind.FINAL and (report is None or report.state == Report.State.DRAFT)
+    )
     previous = workflow.previous_report(obligation, period) if copyable else None
     if request.method == "POST":
         if blocked:
             messages.error(request, blocked)
             return redirect(request.get_full_path())
         copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
-        form = ReportForm(request.POST, request.FILES, instance=Report(role=obligation.role))
+        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role))
         for message in uploads.refused_uploads(request):
             form.add_error("evidence_files", message)
         if form.is_valid():
@@ -592,7 +651,7 @@ def report_form(request, pk):
                 report = Report.objects.filter(measure=measure, unit=obligation.unit, period=period).first()
                 data = request.POST.copy()
                 data["version"] = report.version if report else 0
-                form = ReportForm(data, instance=Report(role=obligation.role))
+                form = form_class(data, instance=Report(role=obligation.role))
                 form.is_valid()
                 conflict = True
             except workflow.NotAllowed as exc:
@@ -610,9 +669,9 @@ def report_form(request, pk):
         copying = previous if previous and request.GET.get("copy") == "previous" else None
         if copying:
             initial.update({name: getattr(copying, name) for name in workflow.REPORT_FIELDS})
-            form = ReportForm(instance=Report(role=obligation.role), initial=initial)
+            form = form_class(instance=Report(role=obligation.role), initial=initial)
         else:
-            form = ReportForm(instance=report or Report(role=obligation.role), initial=initial)
+            form = form_class(instance=report or Report(role=obligation.role), initial=initial)
     if blocked:
         for field in form.fields.values():
             field.disabled = True
@@ -624,7 +683,7 @@ def report_form(request, pk):
             "obligation": obligation,
             "other_units": [o for o in mine if o.unit.pk != obligation.unit.pk],
             "period": period,
-            "other_periods": [p for p in writable if p != period],
+            "other_periods": [p for p in writable if p != period and not workflow.final_block_reason(obligation, p)],
             "deadline": period_rules.reporting_deadline(period),
             "report": report,
             "form": form,
@@ -708,17 +767,31 @@ def measure_detail(request, pk):
         request.user, Evidence.objects.filter(report__measure=measure).select_related("report__unit", "report__period")
     )
     can_review = access.can_review(request.user)
+    # Final evaluations (终期评估): submitted or approved ones for every reader, others for their unit.
+    evaluations = [
+        r
+        for r in Report.objects.filter(measure=measure, period__kind=Period.Kind.FINAL)
+        .select_related("unit", "period")
+        .order_by("period__end_date", "unit__sort_order", "unit__name")
+        if r.is_official or access.can_see_private(request.user, r.unit_id)
+    ]
     return render(
         request,
         "tasks/measure_detail.html",
         {
             "measure": measure,
             "period": period,
+            "evaluations": evaluations,
+            "completion": Report.Completion(state.completion).label if state.completion else None,
+            "evaluated_leads": sum(1 for r in state.evaluations if r is not None and r.is_official),
             "state": state,
             "expected": progress.expected,
             "events": [(event, workflow.describe_changes(event)) for event in events],
             "evidence": evidence,
-            "can_report": bool(own_units & {o.unit.pk for o in progress.obligations[measure.pk]}),
+            "can_report": any(
+                o.unit.pk in own_units and not (period and workflow.final_block_reason(o, period))
+                for o in progress.obligations[measure.pk]
+            ),
             "can_review": can_review,
             # The coordinator chases an overdue obligation or reopens an approved report from here.
             "overdue": [s for s in state.leads + state.supports if progress.is_overdue(s)] if can_review else [],
@@ -859,8 +932,10 @@ def review_batch(request):
 @access.review_required
 def review_report(request, pk):
     report = _get_report_for_review(request, pk)
+    # A final evaluation is approved with the coordinator's 评估意见.
+    form_class = EvaluationReviewForm if report.is_evaluation else ReviewForm
     if request.method == "POST":
-        form = ReviewForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             action = request.POST.get("action")
             actions = {
@@ -868,12 +943,16 @@ def review_report(request, pk):
                 "return": (workflow.return_for_revision, "已退回，单位将看到退回意见。"),
                 "reopen": (workflow.reopen, "已重新打开，单位可以修改。"),
             }
+            comment = form.cleaned_data["comment"]
+            if report.is_evaluation and action == "approve":
+                actions["approve"] = (workflow.approve_evaluation, "已审核通过，评估意见已记入终期评估。")
+                comment = form.cleaned_data["assessment"]
             if action not in actions:
                 messages.error(request, "未知的操作。")
             else:
                 change, done = actions[action]
                 try:
-                    change(report, request.user, form.cleaned_data["version"], form.cleaned_data["comment"])
+                    change(report, request.user, form.cleaned_data["version"], comment)
                 except workflow.WorkflowError as exc:
                     messages.error(request, str(exc))
                 else:
@@ -882,7 +961,7 @@ def review_report(request, pk):
                         return redirect("tasks:measure_detail", pk=report.measure_id)
                     return redirect("tasks:review")
     else:
-        form = ReviewForm(initial={"version": report.version})
+        form = form_class(initial={"version": report.version, "assessment": report.assessment})
     return render(
         request,
         "tasks/review_report.html",

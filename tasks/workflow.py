@@ -12,8 +12,15 @@ The states: a draft is the unit's own; submitted goes to the coordinator,
 who approves or returns it; a returned or reopened report goes back to the
 unit. A submitted report goes back to draft only when the unit withdraws it
 (撤回): saving it as a draft is refused.
+
+A final evaluation (终期评估) is a report of a FINAL period and goes the same
+way: save_report writes it (with its 完成情况) for a lead only
+(final_block_reason), the coordinator returns it like any report and approves
+it with approve_evaluation, which keeps the 评估意见.
 """
 
+import contextlib
+import contextvars
 from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
@@ -23,9 +30,29 @@ from django.utils import timezone
 from security import audit
 
 from . import notifications, periods
-from .models import Evidence, Notification, Report, ReportEvent
+from .models import Evidence, Notification, Period, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
+EVALUATION_FIELDS = [*REPORT_FIELDS, "completion"]
+
+_stamp = contextvars.ContextVar("workflow_stamp", default=None)
+
+
+def current_time():
+    """The time a change is stamped with: now, unless a command writing history set
+    another with `stamped` (the timeline then shows when things happened)."""
+    return _stamp.get() or timezone.now()
+
+
+@contextlib.contextmanager
+def stamped(moment):
+    """Changes inside the block (reports and indicator values) are stamped `moment`.
+    For commands that write a history on purpose (seed_demo); never for requests."""
+    token = _stamp.set(moment)
+    try:
+        yield
+    finally:
+        _stamp.reset(token)
 
 
 class WorkflowError(Exception):
@@ -83,11 +110,27 @@ def short_name(name, limit=NAME_LENGTH):
     return path.stem[: limit - len(suffix) - 1] + "…" + suffix
 
 
+def final_block_reason(obligation, period, data=None):
+    """Why the obligation cannot write into a final-evaluation period, or None.
+    Only those who owe it (leads: obligations.Obligation.owes) evaluate, and an
+    evaluation always has its 完成情况 (`data`, when given, is what is to be saved:
+    a 台账 import or a quarterly form brings none)."""
+    if period.kind != Period.Kind.FINAL:
+        return None
+    if not obligation.owes(period):
+        if not obligation.is_lead:
+            return "终期评估由牵头单位填报，配合单位无需填报。"
+        return f"本单位自 {obligation.owed_from:%Y-%m-%d} 起承担该措施，不参加“{period.name}”。"
+    if data is not None and not data.get("completion"):
+        return "终期评估须逐项填写完成情况、主要成效、未完成原因和后续安排，请在系统的终期评估表中填写。"
+    return None
+
+
 def _field_changes(before, after):
     """{field: [old, new]} for the fields that changed; a new report lists its non-empty fields."""
     return {
         name: [before.get(name), after[name]]
-        for name in REPORT_FIELDS
+        for name in after
         if before.get(name) != after[name] and (before or after[name] not in ("", None))
     }
 
@@ -103,15 +146,20 @@ def save_report(
     `copied_from` is the earlier report the form started from (沿用上期),
     remembered while the saved text is still the same as its;
     `today`, the day of a user's request, holds the write to the period rule
-    (see edit_block_reason).
+    (see edit_block_reason). In a final-evaluation period `data` also holds the
+    完成情况 (see final_block_reason).
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
-    now = timezone.now()
+    now = current_time()
+    reason = final_block_reason(obligation, period, data)
+    if reason:
+        raise NotAllowed(reason)
+    names = EVALUATION_FIELDS if period.kind == Period.Kind.FINAL else REPORT_FIELDS
     # PostgreSQL cannot store NUL characters; forms refuse them, imports and
     # other callers get them dropped.
-    values = {
-        name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in REPORT_FIELDS
-    }
+    values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in names}
+    if "completion" in values:
+        values["status"] = Report.COMPLETION_STATUS[values["completion"]]
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
         existing = Report.objects.filter(measure=obligation.measure, unit=obligation.unit, period=period).first()
@@ -144,7 +192,7 @@ def save_report(
         else:
             if existing.version != version:
                 raise Conflict(CONFLICT_MESSAGE)
-            before = {name: getattr(existing, name) for name in REPORT_FIELDS}
+            before = {name: getattr(existing, name) for name in names}
             changes = _field_changes(before, values)
             if submit:
                 was_returned = existing.state == Report.State.RETURNED or (
@@ -196,7 +244,7 @@ def save_report(
         lines = [f"{before_state} → {Report.State(state).label}"]
         if copied:
             lines.append(f"沿用{copied.period.name}的填报")
-        lines += [f"{label}：{_shown(old)} → {_shown(new)}" for label, old, new in _labelled(changes)]
+        lines += [f"{label}：{_shown(old)} → {_shown(new)}" for label, old, new in _labelled(report, changes)]
         audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail="；".join(lines))
         for item in files:
             audit.record(audit.Kind.EVIDENCE_UPLOADED, user=user, obj=report, detail=_file_detail(item))
@@ -238,7 +286,7 @@ def withdraw(report, user, version, today=None):
     reason = edit_block_reason(report, report.period, today)
     if reason:
         raise NotAllowed(reason)
-    now = timezone.now()
+    now = current_time()
     with transaction.atomic():
         updated = Report.objects.filter(pk=report.pk, version=version, state=Report.State.SUBMITTED).update(
             state=Report.State.DRAFT, version=F("version") + 1, updated_by=user, updated_at=now
@@ -268,7 +316,7 @@ def delete_evidence(evidence, user, today=None):
             report=report,
             action=ReportEvent.Action.FILE_DELETED,
             actor=user,
-            at=timezone.now(),
+            at=current_time(),
             files=[evidence.original_name],
         )
         audit.record(audit.Kind.EVIDENCE_DELETED, user=user, obj=report, detail=_file_detail(evidence))
@@ -303,8 +351,9 @@ _NOTIFICATION_KINDS = {
 }
 
 
-def _review(report, user, version, *, allowed_from, new_state, action, comment=""):
-    now = timezone.now()
+def _review(report, user, version, *, allowed_from, new_state, action, comment="", also=None):
+    """`also`: further fields to set with the state change (approve_evaluation's 评估意见)."""
+    now = current_time()
     with transaction.atomic():
         updated = Report.objects.filter(pk=report.pk, version=version, state__in=allowed_from).update(
             state=new_state,
@@ -312,6 +361,7 @@ def _review(report, user, version, *, allowed_from, new_state, action, comment="
             review_comment=comment,
             updated_by=user,
             updated_at=now,
+            **(also or {}),
         )
         if not updated:
             current = Report.objects.filter(pk=report.pk).values_list("state", flat=True).first()
@@ -325,6 +375,9 @@ def _review(report, user, version, *, allowed_from, new_state, action, comment="
 
 
 def approve(report, user, version, comment=""):
+    """A submitted report approved. A final evaluation needs its 评估意见: approve_evaluation."""
+    if report.is_evaluation:
+        raise NotAllowed("终期评估须填写评估意见后审核通过。")
     return _review(
         report,
         user,
@@ -333,6 +386,27 @@ def approve(report, user, version, comment=""):
         new_state=Report.State.APPROVED,
         action=ReportEvent.Action.APPROVED,
         comment=comment,
+    )
+
+
+def approve_evaluation(report, user, version, assessment):
+    """A submitted final evaluation approved with the coordinator's 评估意见, which
+    is kept with it (a later reopen and approval replaces it) and is the approval's
+    comment in the timeline and the audit trail."""
+    assessment = assessment.strip()
+    if not report.is_evaluation:
+        raise NotAllowed("只有终期评估需要评估意见。")
+    if not assessment:
+        raise NotAllowed("审核通过终期评估时须填写评估意见。")
+    return _review(
+        report,
+        user,
+        version,
+        allowed_from=[Report.State.SUBMITTED],
+        new_state=Report.State.APPROVED,
+        action=ReportEvent.Action.APPROVED,
+        comment=assessment,
+        also={"assessment": assessment},
     )
 
 
@@ -373,16 +447,17 @@ def timeline(measure):
 
 
 def describe_changes(event):
-    """[(field label, old, new)] with choice values shown as their labels."""
-    return _labelled(event.changes)
+    """[(field label, old, new)] with choice values shown as their labels, and a
+    final evaluation's fields under their own names (event.report.period loaded)."""
+    return _labelled(event.report, event.changes)
 
 
-def _labelled(changes):
+def _labelled(report, changes):
     rows = []
     for name, (old, new) in changes.items():
         field = Report._meta.get_field(name)
         if field.choices:
             labels = dict(field.flatchoices)
             old, new = labels.get(old, old), labels.get(new, new)
-        rows.append((field.verbose_name, "" if old is None else old, new))
+        rows.append((report.field_label(name), "" if old is None else old, new))
     return rows

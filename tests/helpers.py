@@ -9,6 +9,7 @@ from django.db import transaction
 
 from departments.models import Unit
 from tasks import obligations
+from tasks.models import Period
 
 
 def unit(name):
@@ -44,3 +45,10 @@ def rolled_back():
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def final_period(plan, start, end, due):
+    """A 终期评估 period of `plan`, as the coordinator adds it at /periods/."""
+    return Period.objects.create(
+        plan=plan, name="终期评估", kind=Period.Kind.FINAL, start_date=start, end_date=end, due_date=due
+    )

@@ -5,6 +5,8 @@
 - 按单位: one row per (measure, unit) obligation with that unit's own
   report: the sheet units fill in and upload (see importing.py).
 - 汇总: by task, with a bar chart, then by unit on its own page.
+- 指标: the goal indicators, targets against yearly values, for reading
+  (A4 landscape; not in a filtered export; never imported).
 
 Memory stays flat as the plan grows: rows are written as they are made.
 """
@@ -23,6 +25,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from jiading_ads.xlsx import CellStyle, guarded_cell, write_only_sheet
 
+from .. import indicators as indicator_rules
 from ..models import Measure, Period, Plan, Report
 from ..progress import PlanProgress
 from . import layout
@@ -238,6 +241,8 @@ def build_workbook(scope):
     by_unit = progress.unit_summaries(scope.unit_ids, keep_states=True)
     _write_fill_in_sheet(workbook, scope, progress, by_unit)
     _write_summary_sheet(workbook, scope, progress, by_unit)
+    if not scope.filters:
+        _write_indicator_sheet(workbook, scope)
     return workbook
 
 
@@ -504,3 +509,56 @@ def _write_unit_summary(sheet, by_unit):
                 sheet.page_break()
             used = sheet.append(UNIT_SUMMARY_HEADERS, {i: "header" for i in range(6)}, height=header_height)
         used += sheet.append(values, {2: "center", 5: "percent"}, height=height)
+
+
+INDICATOR_NOTE = (
+    "本表列出方案“二、主要目标”的指标：目标与各年度实际值。已审核的实际值为数字；{pending}"
+    "状态只按已审核的数值判断（已达成、进展中、未达成、目标待定）。本表只供阅读，导入台账时不读取。"
+)
+INDICATOR_REVIEW_LABELS = {Report.State.SUBMITTED: "待审核", Report.State.RETURNED: "已退回"}
+
+
+def _indicator_year_cell(evaluation, year, approved_only):
+    """An approved value as a number; one submitted or returned as text naming its state;
+    "—" for a year outside the indicator's years; else empty."""
+    if year not in evaluation.indicator.years:
+        return "—"
+    if year in evaluation.values:
+        return float(evaluation.values[year])
+    row = evaluation.pending.get(year)
+    if approved_only or row is None or row.state not in INDICATOR_REVIEW_LABELS:
+        return None  # drafts are their unit's own
+    return f"{indicator_rules.number(row.value)}\n{INDICATOR_REVIEW_LABELS[row.state]}"
+
+
+def _write_indicator_sheet(workbook, scope):
+    evaluations = indicator_rules.evaluations(scope.plan)
+    years = sorted({y for e in evaluations for y in e.indicator.years})
+    columns = layout.indicator_columns(years)
+    sheet = _Sheet(workbook, layout.INDICATOR_SHEET, columns, layout.PAPER_A4)
+    sheet.print_setup(3)
+    title = f"《{scope.plan.title}》主要目标指标 · 截至 {scope.today:%Y年%m月%d日}"
+    sheet.banner(title + ("（仅已审核）" if scope.approved_only else ""), "title", layout.TITLE_SIZE)
+    pending = "" if scope.approved_only else "待审核、已退回的注明其状态，草稿不列出；"
+    sheet.banner(INDICATOR_NOTE.format(pending=pending), "note", layout.BODY_SIZE)
+    sheet.header()
+    if not evaluations:
+        sheet.append(["本方案尚未设定目标指标。"])
+        return
+    for e in evaluations:
+        i = e.indicator
+        baseline = f"{i.baseline_year}年" if i.baseline_year else "—"
+        if e.baseline is not None:
+            baseline += f"\n{indicator_rules.number(e.baseline)}"
+        responsible = i.unit.name + (f"\n数据：{i.data_unit.name}" if i.data_unit else "")
+        sheet.append(
+            [
+                f"{i.number}. {i.name}",
+                i.measure_unit,
+                baseline,
+                e.target_text,
+                *(_indicator_year_cell(e, year, scope.approved_only) for year in years),
+                str(e.status_label),
+                responsible,
+            ]
+        )

@@ -24,7 +24,7 @@ from jiading_ads import uploads
 from .. import obligations as obligation_rules
 from .. import workflow
 from ..forms import ReportForm
-from ..models import Measure, Report
+from ..models import Measure, Period, Report
 from . import layout
 from .layout import EDITABLE, FILL_IN_SHEET, KEY_HEADER, REQUIRED_HEADERS, STATUS_LABELS, RowKey
 
@@ -410,6 +410,9 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     """
     if plan is None or period is None:
         raise UploadError("没有可导入的行动方案或开放的填报周期。")
+    if period.kind == Period.Kind.FINAL:
+        # A final evaluation has fields the 台账 does not carry (完成情况); workflow.final_block_reason.
+        raise UploadError(f"“{period.name}”是终期评估，不能通过台账导入：请牵头单位在系统中逐项填写终期评估。")
     rows = _open(file)
     columns = _find_columns(rows)
     _check_period(rows, columns, plan, period)

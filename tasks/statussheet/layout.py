@@ -25,6 +25,7 @@ from ..progress import STATUS_LABELS, ChoiceLabels, Light
 READING_SHEET = "台账"
 FILL_IN_SHEET = "按单位"
 SUMMARY_SHEET = "汇总"
+INDICATOR_SHEET = "指标"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,28 @@ SUMMARY_COLUMNS = [
     Column("已完成", 7, "center"),
 ]
 UNIT_SUMMARY_HEADERS = ["单位", "承担事项", "其中牵头", "本期已提交", "逾期未报", "平均完成进度"]
+
+# 指标: one row per goal indicator, for reading (never imported); a column per
+# year from the earliest baseline year to the last target year. On A4 landscape:
+# its columns stay under the width that prints body text at 9 points.
+INDICATOR_COLUMNS_BEFORE = [
+    Column("指标", 22),
+    Column("计量单位", 9, "center"),
+    Column("基期", 11, "center"),
+    Column("目标", 30),
+]
+INDICATOR_YEAR_WIDTH = 9
+INDICATOR_COLUMNS_AFTER = [Column("状态", 9, "center"), Column("责任单位", 16)]
+
+
+def indicator_columns(years):
+    """The 指标 sheet's columns for these years."""
+    return [
+        *INDICATOR_COLUMNS_BEFORE,
+        *(Column(f"{year}年", INDICATOR_YEAR_WIDTH, "center") for year in years),
+        *INDICATOR_COLUMNS_AFTER,
+    ]
+
 
 # --- Fonts and styles -----------------------------------------------------------------
 

@@ -4,10 +4,7 @@ conversion by LibreOffice."""
 
 import datetime
 import io
-import os
 import re
-import shutil
-import subprocess
 
 import docx
 import pytest
@@ -21,6 +18,7 @@ from tasks.progress import Light, PlanProgress
 from tests.conftest import measure_by_code
 
 from ..tasks.plan_facts import TASK_TITLES
+from .helpers import all_text, pdf_text, to_pdf, written
 
 D = datetime.date
 Q1 = "2024年第一季度"  # due 2024-04-10
@@ -68,25 +66,10 @@ def known_data(plan, lead_staff, coordinator):
     return Period.objects.get(plan=plan, name=Q1)
 
 
-def written(draft):
-    buffer = io.BytesIO()
-    bulletin.write(draft, buffer)
-    buffer.seek(0)
-    return docx.Document(buffer)
-
-
-def all_text(document):
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
-
-
 @pytest.fixture
 def q1(plan, known_data):
     draft = bulletin.collect(plan, known_data, AFTER_DUE)
-    return draft, written(draft)
+    return draft, written(bulletin.write, draft)
 
 
 # --- content ------------------------------------------------------------------------------------
@@ -277,43 +260,16 @@ def test_auditor_gets_403_and_anonymous_goes_to_login(client, client_for, audito
 # --- LibreOffice ----------------------------------------------------------------------------------
 
 
-def soffice():
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        reason = "LibreOffice (soffice) is not installed (apt-get install libreoffice-writer-nogui)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " — required under CI=true")
-        pytest.skip(reason)
-    return found
-
-
 def test_libreoffice_converts_the_bulletin_to_pdf_without_errors(q1, tmp_path):
-    program = soffice()
     _, document = q1
     source = tmp_path / "通报.docx"
     document.save(source)
-    result = subprocess.run(
-        [
-            program,
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "通报.pdf"
-    assert result.returncode == 0, result.stderr
-    assert pdf.exists(), result.stdout + result.stderr
+
+    pdf = to_pdf(source, tmp_path)
+
     content = pdf.read_bytes()
-    assert content.startswith(b"%PDF")
     assert content.count(b"/Type /Page\n") + content.count(b"/Type/Page") >= 3 or len(content) > 20000
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
+    text = pdf_text(pdf)
+    if text is not None:
         assert "推进情况的通报" in text.replace("\n", "")
         assert re.search(r"—\s*2\s*—", text)

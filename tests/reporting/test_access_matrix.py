@@ -239,6 +239,7 @@ PAGES = {
         lambda s, user: contact_form(s["kewei"], kewei=("021-59990000", "13800000000")),
         _contacts_saved,
     ),
+    "GET /export/final-report.docx": Page("get", lambda s: "/export/final-report.docx"),
 }
 
 # Expected status per person, in the order of PEOPLE:
@@ -283,6 +284,7 @@ EXPECTED = {
     # A unit's own staff and the admin edit its liaison phones.
     "GET /units/<kewei>/contacts/": (302, 200, 403, 403, 403, 403, 403, 200, 403),
     "POST /units/<kewei>/contacts/": (302, 302, 403, 403, 403, 403, 403, 302, 403),
+    "GET /export/final-report.docx": (302, 403, 403, 403, 403, 200, 403, 200, 403),
 }
 
 MATRIX = [

@@ -162,10 +162,12 @@ def test_import_follows_the_same_rule(plan, coordinator, client_for, later):
     assert "没有可导入的行动方案或开放的填报周期" in page.content.decode()
 
 
-def test_make_run_demo_leaves_a_period_open_for_reporting(plan, url, client_for, later, settings):
+def test_demo_without_history_leaves_a_period_open_for_reporting(plan, url, client_for, later, settings):
+    """seed_demo --no-history: the empty plan's last quarter opened for late reporting.
+    With its history, the final evaluation takes reports (tests/demo/test_seed_history.py)."""
     settings.DEBUG = True
     later(AFTER_THE_PLAN)
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("seed_demo", no_history=True, stdout=io.StringIO(), stderr=io.StringIO())
 
     writable = periods.writable_periods(plan, timezone.localdate())
 

@@ -5,11 +5,13 @@ import io
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from departments import roles
 from departments.models import Membership
 from tasks import access
 from tasks.management.commands.seed_demo import DEFAULT_PASSWORD, UNIT_ACCOUNTS
+from tasks.models import IndicatorEvent, IndicatorValue, Period, Report, ReportEvent
 
 DEMO_PASSWORD = "Demo-Jiading-2024!"
 
@@ -19,9 +21,10 @@ def debug_on(settings):
     settings.DEBUG = True
 
 
-def seed():
+def seed(*, history=False):
+    """seed_demo; the history (tests/demo/) only where a test is about it, to keep these quick."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("seed_demo", stdout=out, stderr=err)
+    call_command("seed_demo", no_history=not history, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -109,15 +112,19 @@ def test_seed_demo_falls_back_to_the_default_password(plan, debug_on, monkeypatc
 
 def test_seed_demo_twice_changes_nothing(plan, debug_on, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
-    seed()
+    seed(history=True)
     users = list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser"))
     memberships = list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id"))
     group_links = list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id"))
     monkeypatch.setenv("DEMO_PASSWORD", "Another-Password-9")
 
-    out, _ = seed()
+    reports = list(Report.objects.order_by("pk").values_list("pk", "state", "version"))
+    assert reports  # 2023's four quarters: the clock stands in 2024年第一季度
 
-    assert out.strip() == "演示账号已存在，未作改动。"
+    out, _ = seed(history=True)
+
+    assert out.strip() == "演示账号已存在，未作改动。\n该方案已有填报记录，未写入演示历史。"
+    assert list(Report.objects.order_by("pk").values_list("pk", "state", "version")) == reports
     assert list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_superuser")) == users
     assert list(Membership.objects.order_by("pk").values_list("pk", "user_id", "unit_id")) == memberships
     assert list(User.groups.through.objects.order_by("pk").values_list("user_id", "group_id")) == group_links
@@ -133,3 +140,25 @@ def test_seed_demo_refuses_with_debug_off(plan, settings, monkeypatch):
 
     assert not User.objects.exists()
     assert not Membership.objects.exists()
+
+
+def test_without_history_the_plan_stays_empty(plan, debug_on):
+    out, _ = seed()
+
+    assert "演示历史" not in out
+    assert not Report.objects.exists()
+    assert not IndicatorValue.objects.exists()
+    assert not Period.objects.filter(kind=Period.Kind.FINAL).exists()
+
+
+def test_history_before_the_plan_ends_covers_the_past_quarters_only(plan, debug_on):
+    out, _ = seed(history=True)
+
+    names = set(Report.objects.values_list("period__name", flat=True))
+    assert names == {"2023年第一季度", "2023年第二季度", "2023年第三季度", "2023年第四季度"}
+    assert not ReportEvent.objects.filter(at__gte=timezone.now()).exists()
+    assert not Period.objects.filter(kind=Period.Kind.FINAL).exists()  # the plan runs until 2025
+    # A year's value is entered in March of the next: nothing beyond 2023's, nothing dated later than now.
+    assert set(IndicatorValue.objects.values_list("year", flat=True)) <= {2020, 2021, 2022, 2023}
+    assert not IndicatorEvent.objects.filter(at__gte=timezone.now()).exists()
+    assert "终期评估" not in out

@@ -68,8 +68,8 @@ def test_coordinator_downloads_an_xlsx_with_a_chinese_name_and_an_ascii_fallback
     assert unquote(encoded) == "台账_2024年第二季度_2024-05-15.xlsx"
 
 
-def test_workbook_has_the_status_unit_and_summary_sheets_in_order(plain_workbook):
-    assert plain_workbook.sheetnames == ["台账", "按单位", "汇总"]
+def test_workbook_has_the_status_unit_summary_and_indicator_sheets_in_order(plain_workbook):
+    assert plain_workbook.sheetnames == ["台账", "按单位", "汇总", "指标"]
 
 
 def test_title_row_names_plan_period_as_of_date_and_expected_progress_across_the_header(sheet):
@@ -495,7 +495,7 @@ def test_anonymous_visitor_is_sent_to_login(plan, client):
 # --- Queries ---------------------------------------------------------------------
 
 
-EXPORT_QUERIES = 16
+EXPORT_QUERIES = 17  # with the 指标 sheet's indicators and their values
 
 
 def test_export_query_count_is_pinned_and_flat_as_reports_grow(

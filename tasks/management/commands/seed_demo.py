@@ -1,5 +1,6 @@
 import datetime
 import os
+import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -10,7 +11,7 @@ from django.utils import timezone
 from departments import roles
 from departments.models import Membership, Unit
 from security.models import AccountSecurity
-from tasks import notifications, periods
+from tasks import demo, notifications, periods
 from tasks.models import Plan
 
 DEFAULT_PASSWORD = "Jiading-2023"
@@ -61,9 +62,17 @@ ROLE_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "创建演示账号（仅限 DEBUG 开启时）。密码取自环境变量 DEMO_PASSWORD，默认 Jiading-2023。"
+    help = (
+        "创建演示账号，并写入演示用的填报历史（2023—2025 年各季度填报、指标数值、进行中的终期评估；"
+        "仅限 DEBUG 开启时）。密码取自环境变量 DEMO_PASSWORD，默认 Jiading-2023。"
+    )
 
-    def handle(self, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history", action="store_true", help="只创建演示账号，不写入演示填报历史（保持空白状态）"
+        )
+
+    def handle(self, no_history=False, **options):
         if not settings.DEBUG:
             raise CommandError("拒绝执行：seed_demo 只能在 DJANGO_DEBUG 开启的开发环境中运行。")
         # One hash for every demo account: hashing each takes half a second.
@@ -93,19 +102,50 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=user, unit=unit)
         # One command runs the demo: its accounts log in without a second
         # factor (honoured only with DEBUG on; real accounts enrol).
-        demo = [username for username, *_ in ROLE_ACCOUNTS] + list(UNIT_ACCOUNTS.values())
+        demo_accounts = [username for username, *_ in ROLE_ACCOUNTS] + list(UNIT_ACCOUNTS.values())
         AccountSecurity.objects.bulk_create(
             [
                 AccountSecurity(user=u, password_changed_at=u.date_joined)
-                for u in User.objects.filter(username__in=demo, security__isnull=True)
+                for u in User.objects.filter(username__in=demo_accounts, security__isnull=True)
             ]
         )
-        AccountSecurity.objects.filter(user__username__in=demo).update(two_factor_exempt=True)
+        AccountSecurity.objects.filter(user__username__in=demo_accounts).update(two_factor_exempt=True)
         if created:
             self.stdout.write(self.style.SUCCESS(f"已创建演示账号：{'、'.join(created)}"))
         else:
             self.stdout.write("演示账号已存在，未作改动。")
+        if not no_history:
+            self._write_history(units)
         self._open_a_period_for_reporting()
+
+    def _write_history(self, units):
+        """The demo history (tasks/demo.py), once: a plan with reports gets none."""
+        plan = Plan.objects.default()
+        if plan is None:
+            return
+        staff = {
+            membership.unit_id: membership.user
+            for membership in Membership.objects.filter(
+                user__username__in=UNIT_ACCOUNTS.values(), unit__in=units.values()
+            ).select_related("user")
+        }
+        started = time.monotonic()
+        summary = demo.write_history(plan, staff, User.objects.get(username="coordinator"))
+        if summary is None:
+            self.stdout.write("该方案已有填报记录，未写入演示历史。")
+            return
+        final = (
+            f"；终期评估“{summary.final_period.name}”进行中，已提交评估 {summary.evaluations} 份"
+            if summary.final_period
+            else ""
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已写入演示历史（{demo.DEMO_MARK}）：季度填报 {summary.reports} 份（逾期 {summary.late}，"
+                f"退回后重报 {summary.returned}，未报 {summary.missing}），指标数值 {summary.values} 个{final}；"
+                f"用时 {time.monotonic() - started:.1f} 秒。"
+            )
+        )
 
     def _open_a_period_for_reporting(self):
         """A new user of `make run` has something to report on: when no period

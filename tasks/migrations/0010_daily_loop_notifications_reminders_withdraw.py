@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0003_membership_contacts'),
-        ('tasks', '0008_period_late_reporting'),
+        ('tasks', '0009_report_final_evaluation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
