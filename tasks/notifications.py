@@ -7,7 +7,7 @@
 | a report reopened | the staff of the report's unit | workflow.reopen |
 | an indicator's yearly value returned, approved or reopened | the staff of the indicator's unit | indicators.return_for_revision, approve, reopen |
 | 催报 | the staff of the chased unit | reminders.chase (the coordinator's pages) |
-| a period open | the staff of every unit owing reports in it, once per period | a period added or reopened at /periods/; send_reminders once it is current |
+| a period open | the staff of every unit owing reports in it (a 终期评估: the leads), once per period | a period added or reopened at /periods/; send_reminders once it is current |
 | a past period opened for late reporting (开放补报) | the staff of units with reports outstanding in it, at each new date | 开放补报 at /periods/ |
 | a due date within 7 days | the staff of units with reports outstanding, once per period | send_reminders |
 
@@ -33,7 +33,7 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import obligations
-from .models import Notification, NotificationSettings
+from .models import Notification, NotificationSettings, Period
 from .progress import PlanProgress
 
 logger = logging.getLogger(__name__)
@@ -186,13 +186,23 @@ def chased(unit, period, obligation_states, staff):
     return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=reverse("tasks:home"), period=period)
 
 
-def period_opened(period):
+def period_opened(period, *, email=True):
     """Staff of every unit owing reports in `period` hear that it is open (once per period)."""
     unit_ids = obligations.units_owing(period.plan, period)
     users = [u for members in staff_of(unit_ids).values() for u in members]
-    title = f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}"
-    body = f"《{period.plan.title}》{period.name}（{period.start_date:%Y-%m-%d} 至 {period.end_date:%Y-%m-%d}）的进展填报已开放。"
-    return notify(users, Kind.PERIOD_OPENED, title=title, body=body, url=reverse("tasks:home"), period=period)
+    if period.kind == Period.Kind.FINAL:
+        # Only leads owe a final evaluation (Obligation.owes): they alone are told.
+        title = f"{period.name}已开始，请于 {period.due_date:%Y-%m-%d} 前提交牵头措施的终期评估"
+        body = f"《{period.plan.title}》{period.name}已开始：牵头单位逐项填写完成情况、主要成效、未完成原因和后续安排。"
+    else:
+        title = f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}"
+        body = (
+            f"《{period.plan.title}》{period.name}（{period.start_date:%Y-%m-%d} 至 "
+            f"{period.end_date:%Y-%m-%d}）的进展填报已开放。"
+        )
+    return notify(
+        users, Kind.PERIOD_OPENED, title=title, body=body, url=reverse("tasks:home"), period=period, email=email
+    )
 
 
 def late_reporting_opened(period, today, *, email=True):

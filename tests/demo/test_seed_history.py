@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from tasks import bulletin, demo, finalreport, periods
+from tasks import bulletin, demo, finalreport, obligations, periods
 from tasks import indicators as indicator_rules
 from tasks.management.commands.seed_demo import UNIT_ACCOUNTS
-from tasks.models import Indicator, IndicatorEvent, IndicatorValue, Period, Report, ReportEvent
+from tasks.models import Indicator, IndicatorEvent, IndicatorValue, Notification, Period, Report, ReportEvent
 from tasks.progress import Light, PlanProgress, reporting_over_plan
 from tasks.statussheet import SheetScope, build_workbook
 
@@ -218,3 +218,15 @@ def test_final_report_agrees_with_the_dashboard_and_the_units_page(plan):
     ]
     assert units.total == reporting_over_plan(plan, DAY).total
     assert 75 < units.total.on_time_rate < 95
+
+
+def test_the_story_tells_nobody_but_the_leads_hear_the_final_evaluation_is_open(plan, seeded):
+    final = Period.objects.get(plan=plan, kind=Period.Kind.FINAL)
+    told = Notification.objects.all()
+    leads = set(User.objects.filter(memberships__unit__in=obligations.units_owing(plan, final)))
+
+    assert set(told.values_list("kind", "period", "report")) == {(Notification.Kind.PERIOD_OPENED, final.pk, None)}
+    assert {n.user for n in told} == leads
+    assert f"已通知 {len(leads)} 位牵头单位联络员" in seeded.output
+    assert "终期评估已开始" in client_of("kewei").get("/notifications/").content.decode()
+    assert not told.filter(user__username="coordinator").exists()

@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 
 from security.models import AuditEvent
 from tasks import obligations, periods, workflow
-from tasks.models import Period, Report, ReportEvent
+from tasks.models import Notification, Period, Report, ReportEvent
 from tasks.progress import PlanProgress
 from tasks.statussheet import UploadError, read_upload
-from tests.conftest import measure_by_code
-from tests.helpers import final_period, obligation
+from tests.conftest import make_user, measure_by_code
+from tests.helpers import final_period, obligation, unit
 
 from .helpers import snapshot
 
@@ -417,3 +417,75 @@ def test_dashboard_shows_how_far_the_final_evaluation_has_come(
     assert (summary.measures, summary.evaluated, summary.approved, summary.by_completion["done"]) == (42, 1, 1, 1)
     assert '<div class="value">1 / 42</div>' in page
     assert "生成终期评估报告（Word）" in page
+
+
+# --- the daily loop: notifications, batch review, 沿用上期 ------------------------------------------
+
+
+def test_adding_the_final_evaluation_tells_the_leads_and_no_co_organizer(plan, coordinator_client, lead_staff):
+    co_organizer_only = make_user("co_only", units=["区委网信办"])
+    assert unit("区委网信办").pk not in obligations.units_owing(plan, Period(plan=plan, kind=Period.Kind.FINAL))
+
+    coordinator_client.post(
+        "/periods/",
+        {
+            "new-name": "终期评估",
+            "new-kind": "final",
+            "new-start_date": "2026-03-01",
+            "new-end_date": "2026-03-31",
+            "new-due_date": "2026-04-10",
+        },
+    )
+
+    told = Notification.objects.filter(kind=Notification.Kind.PERIOD_OPENED)
+    lead_notice = told.get(user=lead_staff)
+    assert lead_notice.title == "终期评估已开始，请于 2026-04-10 前提交牵头措施的终期评估"
+    assert not told.filter(user=co_organizer_only).exists()
+
+
+def test_approving_an_evaluation_tells_the_lead_its_assessment(
+    plan, final, lead_staff, coordinator_client, lead_client, url, measure
+):
+    report = evaluate(measure, "区科委", lead_staff, final)
+
+    coordinator_client.post(
+        f"/review/{report.pk}/", {"action": "approve", "version": report.version, "assessment": "主体完成，同意。"}
+    )
+
+    notice = Notification.objects.get(user=lead_staff, kind=Notification.Kind.APPROVED)
+    assert notice.report_id == report.pk and "主体完成，同意。" in notice.body
+    assert "协调人评估意见：</strong>主体完成，同意。" in lead_client.get(url).content.decode()
+
+
+def test_batch_approval_leaves_final_evaluations_out(plan, final, lead_staff, coordinator_client, measure):
+    report = evaluate(measure, "区科委", lead_staff, final)
+    page = coordinator_client.get("/review/").content.decode()
+    assert "终期评估：基本完成" in page
+    assert f'name="report" value="{report.pk}"' not in page
+
+    response = coordinator_client.post(
+        "/review/batch/",
+        {"report": [report.pk], f"version_{report.pk}": report.version, "confirm": "1"},
+        follow=True,
+    )
+
+    assert "终期评估须填写评估意见后审核通过。" in response.content.decode()
+    assert Report.objects.get(pk=report.pk).state == "submitted"
+    assert not Notification.objects.filter(kind=Notification.Kind.APPROVED).exists()
+
+
+def test_last_quarter_is_not_offered_as_a_start_for_a_final_evaluation(
+    plan, final, lead_staff, coordinator, lead_client, url, measure
+):
+    q4 = Period.objects.get(plan=plan, name="2025年第四季度")
+    quarterly = {"status": "in_progress", "percent": 80, "progress": "四季度推进。", "problems": "", "next_steps": ""}
+    report = workflow.save_report(
+        obligation(measure, "区科委"), q4, quarterly, lead_staff, submit=True, version=0, today=q4.end_date
+    )
+    workflow.approve(report, coordinator, report.version)
+
+    page = lead_client.get(url).content.decode()
+    copied = lead_client.get(f"{url}?copy=previous").content.decode()
+
+    assert "沿用上期" not in page
+    assert "沿用自" not in copied and "四季度推进。" not in copied

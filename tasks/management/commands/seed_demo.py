@@ -134,11 +134,15 @@ class Command(BaseCommand):
         if summary is None:
             self.stdout.write("该方案已有填报记录，未写入演示历史。")
             return
-        final = (
-            f"；终期评估“{summary.final_period.name}”进行中，已提交评估 {summary.evaluations} 份"
-            if summary.final_period
-            else ""
-        )
+        final = ""
+        if summary.final_period:
+            # The story told nobody; the leads hear that the final evaluation is
+            # open, as when the coordinator adds it (in-app only: no console mail).
+            told = notifications.period_opened(summary.final_period, email=False)
+            final = (
+                f"；终期评估“{summary.final_period.name}”进行中，已提交评估 {summary.evaluations} 份，"
+                f"已通知 {len(told)} 位牵头单位联络员"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"已写入演示历史（{demo.DEMO_MARK}）：季度填报 {summary.reports} 份（逾期 {summary.late}，"
