@@ -89,7 +89,7 @@ def test_a_new_period_tells_staff_of_every_unit_with_duties_once(
     assert "已通知 2 位联络员。" in response.content.decode()
     for person in (lead_staff, town_staff):
         [notice] = notices(person, Notification.Kind.PERIOD_OPENED)
-        assert notice.title == "终期评估进展填报已开放，截止日期 2026-07-10"
+        assert notice.title == "终期评估已开始，请于 2026-07-10 前提交牵头措施的终期评估"
         assert notice.period == final
     assert notices(no_duty) == [] and notices(coordinator) == []
 
