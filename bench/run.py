@@ -35,7 +35,7 @@ def build(scale):
     started = time.perf_counter()
     manage(env, "migrate", "--noinput")
     manage(env, "load_plan")
-    manage(env, "seed_demo")
+    manage(env, "seed_demo", "--no-history")
     manage(env, "seed_synthetic", "--scale", str(scale))
     print(f"scale {scale}: database built in {time.perf_counter() - started:.0f} s", flush=True)
     return env
