@@ -142,6 +142,8 @@ class Command(BaseCommand):
                         state,
                         1,
                         "",
+                        "",
+                        "",
                         stamp,
                         stamp,
                         staff[unit.pk].pk,
@@ -163,6 +165,8 @@ class Command(BaseCommand):
                 "state",
                 "version",
                 "review_comment",
+                "completion",
+                "assessment",
                 "created_at",
                 "updated_at",
                 "updated_by_id",
@@ -173,7 +177,7 @@ class Command(BaseCommand):
         created = Report.objects.filter(period__plan=plan).values_list("pk", "state", "updated_by_id")
         _insert(
             ReportEvent,
-            ["report_id", "action", "actor_id", "at", "changes", "comment"],
+            ["report_id", "action", "actor_id", "at", "changes", "comment", "files"],
             (
                 (
                     pk,
@@ -182,6 +186,7 @@ class Command(BaseCommand):
                     stamp,
                     "{}",
                     "",
+                    "[]",
                 )
                 for pk, state, actor in created.iterator(chunk_size=5000)
             ),
