@@ -113,7 +113,10 @@ def plan_ids(units):
     """The ids of the plans in which the units owe reports, directly or through
     a collective they are members of: a subquery, for Plan.objects.filter(pk__in=...)."""
     unit_ids = [u.pk for u in units]
-    return Assignment.objects.filter(Q(unit__in=unit_ids) | Q(unit__members__in=unit_ids)).values(
+    # Two IN lists on the assignment's unit, so the database looks both up by
+    # its index (a join through the members made SQLite read every assignment).
+    collectives = CollectiveMembership.objects.filter(member_id__in=unit_ids).values("collective_id")
+    return Assignment.objects.filter(Q(unit_id__in=unit_ids) | Q(unit_id__in=collectives)).values(
         "measure__task__plan_id"
     )
 
