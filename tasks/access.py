@@ -130,10 +130,18 @@ def can_load_plans(user):
 
 
 def nav_context(request):
-    """Role flags for the navigation bar."""
-    user = request.user
-    if not user.is_authenticated:
+    """Role flags for the navigation bar, computed once per request:
+    django-tables2's {% render_table %} renders its template with a new
+    RequestContext, which runs the context processors again."""
+    if not request.user.is_authenticated:
         return {}
+    cached = getattr(request, "_nav_context", None)
+    if cached is None:
+        cached = request._nav_context = _nav_flags(request.user)
+    return cached
+
+
+def _nav_flags(user):
     auditor_only = roles.is_auditor_only(user)
     plans = []
     if not auditor_only:
