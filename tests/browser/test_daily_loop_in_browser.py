@@ -172,6 +172,11 @@ def test_the_dashboard_chart_stays_readable_on_a_phone(page, live_server, plan, 
     )
     assert min(sizes) >= 13
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The units stay a table of one line each (a card per unit made the page 14,000 px tall).
+    rows = page.locator("table.unit-summary tbody tr")
+    assert rows.count() == 29
+    assert max(rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")) < 60
+    assert page.locator("table.unit-summary").bounding_box()["width"] <= PHONE["width"]
     screenshot(page, "dashboard-phone")
     page.goto(f"{live_server.url}/review/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
