@@ -351,6 +351,10 @@ def _validate(row, base, current, period, columns, user_unit_ids, today):
     where = f"措施 {measure.code}（{unit.name}）"
     if user_unit_ids is not None and unit.pk not in user_unit_ids:
         return None, f"{where}：您只能导入本单位的填报，这一行属于“{unit.name}”，请不要修改其他单位的行"
+    if period.kind == Period.Kind.FINAL:
+        # A final evaluation has fields the 台账 does not carry (完成情况; workflow.final_block_reason):
+        # an unchanged 台账 comes back as 0 changes, an edited row is refused.
+        return None, f"{where}：“{period.name}”是终期评估，不能通过台账导入，请牵头单位在系统中逐项填写终期评估"
     problems = [problem for _, problem in row.cells.values() if problem]
     if problems:
         return None, f"{where}：" + "；".join(problems)
@@ -410,9 +414,6 @@ def read_upload(file, plan, period, user_unit_ids=None, today=None):
     """
     if plan is None or period is None:
         raise UploadError("没有可导入的行动方案或开放的填报周期。")
-    if period.kind == Period.Kind.FINAL:
-        # A final evaluation has fields the 台账 does not carry (完成情况); workflow.final_block_reason.
-        raise UploadError(f"“{period.name}”是终期评估，不能通过台账导入：请牵头单位在系统中逐项填写终期评估。")
     rows = _open(file)
     columns = _find_columns(rows)
     _check_period(rows, columns, plan, period)

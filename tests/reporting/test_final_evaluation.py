@@ -6,7 +6,9 @@ The clock stands at 2026-03-10, inside the final-evaluation period (2026-03-01 t
 """
 
 import datetime
+import io
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,9 +17,10 @@ from security.models import AuditEvent
 from tasks import obligations, periods, workflow
 from tasks.models import Notification, Period, Report, ReportEvent
 from tasks.progress import PlanProgress
-from tasks.statussheet import UploadError, read_upload
+from tasks.statussheet import SheetScope
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import final_period, obligation, unit
+from tests.statussheet.helpers import export_bytes, read_back, type_in, xlsx_bytes
 
 from .helpers import snapshot
 
@@ -274,9 +277,21 @@ def test_the_database_keeps_completion_and_status_together(plan, final, lead_sta
         Report.objects.filter(pk=report.pk).update(completion="", assessment="评估意见")
 
 
-def test_the_tai_zhang_import_does_not_write_into_a_final_period(plan, final):
-    with pytest.raises(UploadError, match="终期评估，不能通过台账导入"):
-        read_upload(None, plan, final)
+def test_the_tai_zhang_import_does_not_write_into_a_final_period(plan, final, lead_staff, measure):
+    evaluate(measure, "区科委", lead_staff, final)
+    exported = export_bytes(SheetScope(plan=plan, period=final, today=TODAY))
+
+    unchanged = read_back(exported, plan, final)
+    workbook = openpyxl.load_workbook(io.BytesIO(exported))
+    row = type_in(workbook, "2.(1)", "区科委", 进展情况="改在台账里。")
+    edited = read_back(xlsx_bytes(workbook), plan, final)
+
+    # The round trip holds (0 changes, 0 errors); an edited row is refused and names why.
+    assert (unchanged.changes, unchanged.errors) == ([], [])
+    assert edited.changes == []
+    assert edited.errors == [
+        (row, "措施 2.(1)（区科委）：“终期评估”是终期评估，不能通过台账导入，请牵头单位在系统中逐项填写终期评估")
+    ]
 
 
 # --- review -----------------------------------------------------------------------------------
