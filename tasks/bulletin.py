@@ -9,7 +9,7 @@ and yellow lists, and the units named for late or returned reports.
 from dataclasses import dataclass, field
 
 from . import documents
-from .models import Period, Report
+from .models import Period
 from .progress import Light, PlanProgress
 
 ISSUER = "嘉定区数字广告业发展联动协调工作机制办公室"
@@ -35,14 +35,16 @@ class NamedUnit:
 class Bulletin:
     plan: object
     period: object
-    today: object
+    today: object  # the day the period is shown as of (a past period: its due date)
+    now: object  # the day the 通报 is drafted
     progress: PlanProgress
     counts: dict
     reporting: object
     tasks: list  # [(task, [MeasureState], percent)]
     red: list  # [MeasureState]
     yellow: list
-    late_units: list  # [NamedUnit]
+    overdue_units: list  # [NamedUnit]: reports owed and missing after a due date (the dashboard's 逾期未报)
+    late_units: list  # [NamedUnit]: this period's reports that came after the due date (逾期报送)
     returned_units: list
     next_period: object
 
@@ -50,22 +52,33 @@ class Bulletin:
     def title(self):
         return f"关于《{self.plan.title}》{self.period.name}推进情况的通报"
 
+    @property
+    def closed(self):
+        """Whether the period's due date has passed: before it nothing is late and nobody is named."""
+        return self.reporting.closed
+
 
 def collect(plan, period, today):
-    """Everything the 通报 says, from one PlanProgress. A fixed number of queries."""
+    """Everything the 通报 says about `period`, looked at on `today` (a past
+    period is shown as of its due date), from one PlanProgress. A fixed number of queries."""
     progress = PlanProgress(plan, period, today=today)
     rows = progress.task_rows()
     states = list(progress.states.values())
-    late, returned = {}, {}
+    overdue, late, returned = {}, {}, {}
     for state in states:
         for s in state.leads + state.supports + state.pending:
-            unit = s.obligation.unit
-            found = []
-            if progress.is_overdue(s):
-                found.append(late)
-            if s.current is not None and s.current.state == Report.State.RETURNED:
-                found.append(returned)
+            standing = s.standing
+            found = [
+                named
+                for named, applies in (
+                    (overdue, standing.overdue),
+                    (late, standing.late),
+                    (returned, standing.returned),
+                )
+                if applies
+            ]
             for named in found:
+                unit = s.obligation.unit
                 entry = named.setdefault(unit.pk, NamedUnit(unit.name, unit.sort_order))
                 entry.count += 1
                 entry.measures.append(state.measure.code)
@@ -75,13 +88,15 @@ def collect(plan, period, today):
     return Bulletin(
         plan=plan,
         period=period,
-        today=today,
+        today=progress.today,
+        now=progress.now,
         progress=progress,
         counts=progress.counts(),
         reporting=progress.reporting(),
         tasks=rows,
         red=[s for s in states if s.light == Light.RED],
         yellow=[s for s in states if s.light == Light.YELLOW],
+        overdue_units=sorted(overdue.values(), key=_named_order),
         late_units=sorted(late.values(), key=_named_order),
         returned_units=sorted(returned.values(), key=_named_order),
         next_period=next_period,
@@ -118,7 +133,11 @@ def _task_paragraph(task, states, percent, expected):
 def _light_rows(states):
     rows = []
     for index, state in enumerate(states, start=1):
-        reason = state.lead_text("problems") or ("逾期未报" if not state.latest_report else "")
+        reason = state.lead_text("problems")
+        if not reason and any(s.standing is not None and s.standing.overdue for s in state.leads):
+            reason = "逾期未报"
+        elif not reason and state.latest_report is None:
+            reason = "尚未报送进展"
         rows.append(
             [
                 str(index),
@@ -146,7 +165,6 @@ def write(bulletin, target):
 
     lights = b.counts["lights"]
     statuses = b.counts["statuses"]
-    r = b.reporting
     total = len(b.progress.states)
     documents.heading(doc, "一、总体情况")
     documents.paragraph(
@@ -157,11 +175,7 @@ def write(bulletin, target):
         + f"；按预警灯统计，红灯{lights[Light.RED]}条、黄灯{lights[Light.YELLOW]}条、"
         f"绿灯{lights[Light.GREEN]}条、已完成{lights[Light.DONE]}条。",
     )
-    documents.paragraph(
-        doc,
-        f"本期（截止日期{b.period.due_date:%Y年%m月%d日}）应报送{r.owed}项，已报送{r.submitted}项，"
-        f"其中按时报送{r.on_time}项，按时报送率{r.on_time_rate:g}%；逾期未报{r.overdue}项，被退回待修改{r.returned}项。",
-    )
+    documents.paragraph(doc, reporting_sentence(b))
     share = (lambda n: f"{100 * n / total:.1f}%") if total else (lambda n: "—")
     documents.table(
         doc,
@@ -196,27 +210,20 @@ def write(bulletin, target):
         documents.paragraph(doc, "本期无黄灯措施。")
 
     documents.heading(doc, "四、报送情况点名")
-    if b.late_units:
-        documents.paragraph(
-            doc,
-            "截至本期截止日期仍未报送的单位："
-            + "、".join(f"{u.name}（{u.count}项）" for u in b.late_units)
-            + "。请上述单位抓紧补报。",
-        )
-    else:
-        documents.paragraph(doc, "本期无逾期未报送的单位。")
-    if b.returned_units:
-        documents.paragraph(
-            doc,
-            "报送内容被退回、尚待修改的单位："
-            + "、".join(f"{u.name}（{u.count}项）" for u in b.returned_units)
-            + "。请按审核意见修改后重新提交。",
-        )
-    if b.late_units or b.returned_units:
+    for sentence in naming_sentences(b):
+        documents.paragraph(doc, sentence)
+    if b.closed and (b.overdue_units or b.late_units or b.returned_units):
         documents.table(
             doc,
-            ["单位", "逾期未报", "被退回待修改"],
-            _named_rows(b.late_units, b.returned_units),
+            ["单位", "至今未报", "逾期报送", "被退回待修改"],
+            _named_rows(b.overdue_units, b.late_units, b.returned_units),
+            [38, 40, 40, 38],
+        )
+    elif b.overdue_units or b.returned_units:
+        documents.table(
+            doc,
+            ["单位", "上期逾期未报", "被退回待修改"],
+            _named_rows(b.overdue_units, b.returned_units),
             [50, 52, 54],
         )
 
@@ -236,17 +243,74 @@ def write(bulletin, target):
         if plan_text:
             documents.paragraph(doc, f"措施{state.measure.code}下一步：{clip(plan_text.replace(chr(10), '；'), 120)}")
 
-    documents.signature(doc, ISSUER, b.today)
+    documents.signature(doc, ISSUER, b.now)
     doc.save(target)
 
 
-def _named_rows(late, returned):
+def _named_rows(*lists):
+    """One row per unit named in any of `lists`, a cell per list ("2项：1.(1)、2.(1)" or —)."""
     names = {}
-    for u in late:
-        names.setdefault(u.name, ["", ""])[0] = f"{u.count}项：{'、'.join(u.measures)}"
-    for u in returned:
-        names.setdefault(u.name, ["", ""])[1] = f"{u.count}项：{'、'.join(u.measures)}"
-    return [[name, late_text or "—", returned_text or "—"] for name, (late_text, returned_text) in names.items()]
+    for index, named in enumerate(lists):
+        for u in named:
+            names.setdefault((u.sort_order, u.name), [""] * len(lists))[index] = f"{u.count}项：{'、'.join(u.measures)}"
+    return [[name, *(cell or "—" for cell in cells)] for (_, name), cells in sorted(names.items())]
+
+
+def _day(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def reporting_sentence(b):
+    """一's sentence on this period's reports. Before the due date: how many are in
+    so far and when they are due (nothing is late yet); after it: the position at
+    the due date, then what came late and what never came, adding up to the owed."""
+    r = b.reporting
+    due = _day(b.period.due_date)
+    if not b.closed:
+        text = (
+            f"截至{_day(b.today)}，本期应报送{r.owed}项，已报送{r.submitted}项，尚未报送{r.waiting}项"
+            + (f"（其中被退回待修改{r.returned}项）" if r.returned else "")
+            + f"；本期截止日期为{due}。"
+        )
+        return text
+    text = (
+        f"本期应报送{r.owed}项，截至截止日期（{due}）按时报送{r.on_time}项，按时报送率{r.on_time_rate:g}%；"
+        f"截止日期后逾期报送{r.late}项，截至{_day(b.now)}仍未报送{r.never_sent}项"
+        + (f"（其中被退回待修改{r.returned}项）" if r.returned else "")
+        + "。"
+    )
+    return text
+
+
+def _listed(units):
+    return "、".join(f"{u.name}（{u.count}项）" for u in units)
+
+
+def naming_sentences(b):
+    """四's sentences: who is named for what, only for what is true on the day.
+    Before the due date nobody is named for this period; a unit whose report of
+    the last period is still missing is named for that period."""
+    sentences = []
+    if b.closed:
+        if b.overdue_units:
+            sentences.append(
+                f"截至{_day(b.now)}仍未报送本期进展的单位：{_listed(b.overdue_units)}。请上述单位抓紧补报。"
+            )
+        else:
+            sentences.append("本期应报送的进展均已报送。")
+        if b.late_units:
+            sentences.append(f"在截止日期后逾期报送的单位：{_listed(b.late_units)}。")
+    else:
+        sentences.append(f"本期截止日期为{_day(b.period.due_date)}，尚未到期，不对本期未报送的单位点名。")
+        previous = b.progress.previous_period
+        if b.overdue_units and previous is not None:
+            sentences.append(
+                f"{previous.name}（截止日期{_day(previous.due_date)}）进展逾期至今仍未报送的单位："
+                f"{_listed(b.overdue_units)}。请上述单位抓紧补报，并按时报送本期进展。"
+            )
+    if b.returned_units:
+        sentences.append(f"报送内容被退回、尚待修改的单位：{_listed(b.returned_units)}。请按审核意见修改后重新提交。")
+    return sentences
 
 
 def filename(bulletin):

@@ -15,7 +15,6 @@ from . import documents
 from . import indicators as indicator_rules
 from .bulletin import ISSUER, chinese_number, clip
 from .models import Period, Report
-from .periods import as_of
 from .progress import STATUS_LABELS, PlanProgress, latest_final_period, reporting_over_plan
 
 NOT_EVALUATED = "未评估"
@@ -56,10 +55,9 @@ def collect(plan, today):
     """Everything the report says, as of `today`. A fixed number of queries."""
     period = latest_final_period(plan, today)
     if period is not None:
-        progress = PlanProgress(plan, period, today=as_of(period, today))
+        progress = PlanProgress(plan, period, today=today)
     else:
-        current = Period.objects.current(plan, today)
-        progress = PlanProgress(plan, current, today=as_of(current, today))
+        progress = PlanProgress(plan, Period.objects.current(plan, today), today=today)
     return FinalReport(
         plan=plan,
         period=period,
@@ -83,7 +81,7 @@ def _date(day):
 
 def _evaluation_texts(state, field):
     """A field of the leads' submitted or approved evaluations; with several leads one per lead ("江桥镇：…")."""
-    reports = [(s.obligation.unit.name, s.current) for s in state.leads if s.owed and s.current is not None]
+    reports = [(s.obligation.unit.name, s.current) for s in state.leads if s.owes and s.current is not None]
     texts = [(name, getattr(r, field)) for name, r in reports if r.is_official and getattr(r, field)]
     leads = len(state.evaluations)
     if leads == 1:
@@ -104,7 +102,7 @@ def _measure_paragraph(report, state):
     lead = f"措施{measure.code}　"
     text = f"{clip(measure.text, 60)}（牵头单位：{measure.printed_leads()}）。"
     if report.completion_label(state) == NOT_EVALUATED:
-        evaluated = sum(1 for r in state.evaluations if r is not None and r.is_official)
+        evaluated = state.evaluated_leads
         if report.evaluation is None:
             text += "尚未开展终期评估。"
         elif len(state.evaluations) > 1:
@@ -160,6 +158,29 @@ def _indicator_paragraph(e):
     )
 
 
+RATE_DEFINITION = (
+    "按时报送率：方案各填报周期（终期评估除外）中截止日期已过的，各单位应报送的事项里，"
+    "在截止日期当天及之前提交（以最后一次提交为准）且目前为已提交或已审核的比例。"
+    "应报送 = 按时 + 逾期报送 + 至今未报；已报告“已完成”的事项此后各期不再计入应报送（仍报送的照常计入）；"
+    "被退回尚未重新提交的计入至今未报。"
+)
+
+
+def _unit_row(name, s):
+    return [name, str(s.owed), str(s.on_time), str(s.late), str(s.never_sent), f"{s.on_time_rate:g}%"]
+
+
+def reporting_sentence(report):
+    """一's sentence on reporting over the plan; its numbers add up (owed = on time + late + never sent)."""
+    t = report.reporting.total
+    returned = f"（其中被退回尚未重新提交{t.returned}项）" if t.returned else ""
+    return (
+        f"方案实施期间共{len(report.reporting.periods)}个填报周期已过截止日期，各单位应报送{t.owed}项："
+        f"按时报送{t.on_time}项，逾期报送{t.late}项，至今未报{t.never_sent}项{returned}；"
+        f"按时报送率{t.on_time_rate:g}%。"
+    )
+
+
 def write(report, target):
     """Write the 终期评估报告 as .docx to a path or a binary stream."""
     r = report
@@ -205,11 +226,7 @@ def write(report, target):
         + "（以协调人审核通过的数值为准）。",
     )
     t = r.reporting.total
-    documents.paragraph(
-        doc,
-        f"方案实施期间共{len(r.reporting.periods)}个填报周期已过截止日期，各单位应报送{t.owed}项，已报送{t.submitted}项，"
-        f"其中按时报送{t.on_time}项，按时报送率{t.on_time_rate:g}%；逾期未报{t.overdue}项。",
-    )
+    documents.paragraph(doc, reporting_sentence(r))
     total = len(states) or 1
     documents.table(
         doc,
@@ -248,20 +265,12 @@ def write(report, target):
             documents.paragraph(doc, text, lead=lead)
 
     documents.heading(doc, "四、各单位报送情况")
-    documents.paragraph(
-        doc,
-        "按时报送率：方案各填报周期（终期评估除外）中截止日期已过的，各单位应报送的事项里，"
-        "在截止日期当天及之前提交（以最后一次提交为准）且目前为已提交或已审核的比例。",
-    )
+    documents.paragraph(doc, RATE_DEFINITION)
     documents.table(
         doc,
-        ["单位", "应报送", "已报送", "按时", "逾期未报", "按时报送率"],
-        [
-            [u.unit.name, str(u.owed), str(u.submitted), str(u.on_time), str(u.overdue), f"{u.on_time_rate:g}%"]
-            for u in r.reporting.units
-        ]
-        + [["合计", str(t.owed), str(t.submitted), str(t.on_time), str(t.overdue), f"{t.on_time_rate:g}%"]],
-        [47, 20, 20, 16, 24, 29],
+        ["单位", "应报送", "按时", "逾期报送", "至今未报", "按时报送率"],
+        [_unit_row(u.unit.name, u) for u in r.reporting.units] + [_unit_row("合计", t)],
+        [47, 20, 16, 24, 24, 29],
     )
 
     documents.heading(doc, "五、存在问题")

@@ -38,13 +38,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import judgement
 from . import obligations as obligation_rules
-from . import periods as period_rules
 from .models import Measure, Period, Report
 
 RED_GAP = 30
 YELLOW_GAP = 10
-DUE_SOON_DAYS = 7
+DUE_SOON_DAYS = judgement.DUE_SOON_DAYS
 
 
 class Light(models.TextChoices):
@@ -81,24 +81,23 @@ def expected_percent(plan, today):
     return round(100 * min(max(elapsed, 0), total) / total, 1)
 
 
-def light_for(*, status, percent, expected, submitted, due_date, today, missed_previous=False):
+def light_for(*, status, percent, expected, overdue=False, due_soon=False):
     """The traffic light of one obligation.
 
-    `status`/`percent` come from its latest official report (None if it has
-    none), `submitted` says whether the current period's report is in,
-    `due_date` is the current period's due date and `missed_previous` whether
-    the report of the last period already past its due date is missing (a
-    current-period submission supersedes it).
+    `status`/`percent` come from its latest counted report (None if it has
+    none); `overdue` and `due_soon` from its Standing (tasks/judgement.py):
+    a report owed and missing after a due date is red whatever else, one due
+    within DUE_SOON_DAYS is yellow unless the report says 滞后 or it is far
+    behind 序时进度.
     """
+    if overdue:
+        return Light.RED
     if status == Report.Status.DONE:
         return Light.DONE
     gap = expected - (percent or 0)
-    overdue = due_date is not None and today > due_date
-    if not submitted and (missed_previous or overdue):
-        return Light.RED
     if status == Report.Status.LATE or gap > RED_GAP:
         return Light.RED
-    if not submitted and due_date is not None and (due_date - today).days <= DUE_SOON_DAYS:
+    if due_soon:
         return Light.YELLOW
     if gap >= YELLOW_GAP:
         return Light.YELLOW
@@ -119,12 +118,19 @@ def mean(values):
 
 @dataclass
 class ObligationState:
+    """One obligation in the period: its judgement (`standing`, tasks/judgement.py),
+    the reports behind it and its light."""
+
     obligation: obligation_rules.Obligation
-    latest: Report | None  # latest official report up to the period
+    latest: Report | None  # latest counted report up to the period
     current: Report | None  # this period's report, any state
     light: Light
-    missed_previous: bool = False  # the last period past its due date has no report from it
-    owed: bool = True  # a report is owed for the period (obligations.Obligation.owes)
+    standing: judgement.Standing | None = None  # None without a period
+    shown: Report | None = None  # the report a fill-in row carries (the 台账's 按单位), default `latest`
+
+    def __post_init__(self):
+        if self.shown is None:
+            self.shown = self.latest
 
     @property
     def percent(self):
@@ -132,8 +138,22 @@ class ObligationState:
 
     @property
     def submitted(self):
-        """Whether this period's report is in: submitted or approved."""
-        return self.current is not None and self.current.is_official
+        """Whether this period's report is in (counted: submitted or approved)."""
+        return self.standing is not None and self.standing.counted
+
+    @property
+    def owes(self):
+        """Whether the period is within the obligation's time (Obligation.owes)."""
+        return self.standing is not None and self.standing.owes
+
+    @property
+    def owed(self):
+        """Counted in the period's 应报送 (Standing.owed: not done before)."""
+        return self.standing is not None and self.standing.owed
+
+    @property
+    def missed_previous(self):
+        return self.standing is not None and self.standing.missed_previous
 
 
 @dataclass
@@ -177,17 +197,22 @@ class MeasureState:
     def evaluations(self):
         """This period's report of each lead that owes one (None where there is none):
         in a final-evaluation period, the leads' evaluations."""
-        return [s.current for s in self.leads if s.owed]
+        return [s.current for s in self.leads if s.owes]
 
     @property
     def completion(self):
         """The measure's 完成情况 in a final-evaluation period: the least complete of
         its leads' submitted or approved evaluations; None until every lead that
         owes one has submitted it."""
-        reports = self.evaluations
-        if not reports or any(r is None or not r.is_official or not r.completion for r in reports):
+        owing = [s for s in self.leads if s.owes]
+        if not owing or self.evaluated_leads < len(owing) or any(not s.current.completion for s in owing):
             return None
-        return min((r.completion for r in reports), key=COMPLETION_ORDER.index)
+        return min((s.current.completion for s in owing), key=COMPLETION_ORDER.index)
+
+    @property
+    def evaluated_leads(self):
+        """How many of the leads that owe a final evaluation have submitted it (or had it approved)."""
+        return sum(1 for s in self.leads if s.standing is not None and s.standing.evaluated)
 
     @property
     def evaluation_approved(self):
@@ -267,39 +292,46 @@ def periods_closing(plan, today, days=DUE_SOON_DAYS):
 
 @dataclass
 class ReportingSummary:
-    """How the period's owed reports came in (see 按时报送率 above)."""
+    """How the period's owed reports came in (judgement.Standing, the README's rule
+    table): owed = on_time + late + never_sent + waiting, always."""
 
     period: object
     owed: int = 0
-    submitted: int = 0
-    on_time: int = 0
-    overdue: int = 0
-    returned: int = 0
+    on_time: int = 0  # in by the end of the due date
+    late: int = 0  # in after the due date (逾期报送, 补报 included)
+    never_sent: int = 0  # not in, due date passed (至今未报)
+    waiting: int = 0  # not in, due date still to come (尚未报送)
+    returned: int = 0  # of those not in: returned or reopened, waiting for the unit's changes
     unit: object = None  # over the plan: whose reports (reporting_over_plan)
+    closed: bool = True  # the due date has passed (before it nothing is late or never sent)
+
+    FIELDS = ("owed", "on_time", "late", "never_sent", "waiting", "returned")
+
+    @property
+    def submitted(self):
+        return self.on_time + self.late
 
     @property
     def on_time_rate(self):
         return round(100 * self.on_time / self.owed, 1) if self.owed else 0.0
 
     def add(self, other):
-        for name in ("owed", "submitted", "on_time", "overdue", "returned"):
+        for name in self.FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def tally(summary, state, submitted_at, due_date, overdue):
-    """Count one owed obligation into `summary` (a ReportingSummary), given its
-    report for the period (`state` None: no report) and whether it is overdue
-    (the caller's rule, PlanProgress.is_overdue): the 按时报送率 rule, for one
-    period (PlanProgress.reporting) and over the plan (reporting_over_plan)."""
+def tally(summary, standing):
+    """Count one obligation's Standing in a period into `summary` (a ReportingSummary):
+    the 按时报送率 rule, for one period (PlanProgress.reporting) and over the plan
+    (reporting_over_plan)."""
+    if standing is None or not standing.owed:
+        return
     summary.owed += 1
-    if state in Report.OFFICIAL_STATES:
-        summary.submitted += 1
-        if submitted_at and timezone.localdate(submitted_at) <= due_date:
-            summary.on_time += 1
-    elif overdue:
-        summary.overdue += 1
-    if state == Report.State.RETURNED:
-        summary.returned += 1
+    summary.on_time += standing.on_time
+    summary.late += standing.late
+    summary.never_sent += standing.never_sent
+    summary.waiting += standing.waiting
+    summary.returned += standing.returned
 
 
 @dataclass
@@ -342,17 +374,28 @@ class UnitSummary:
 class PlanProgress:
     """Everything the pages need about a plan's progress, in a fixed number of queries.
 
-    Loads the plan's measures (with units), its collective members, every
-    official report up to `period` and the period's own reports.
-    `shown_states`: the report states that count as an obligation's latest
-    report, official ones (submitted, approved) unless the 台账 asks otherwise.
+    Loads the plan's periods, its measures (with units), its collective
+    members, each obligation's reports up to `period` (judgement.History) and
+    the reports shown. `today` is the real day; the period is shown as of
+    `self.today` (periods.as_of: a past period as of its due date) and judged
+    at that moment (judgement.Moment). `counted_states`: the report states
+    that count, official ones (submitted, approved) unless the approved-only
+    台账 asks for approved ones; `shown_states`: those a fill-in row carries
+    (the 台账's 按单位 also shows a returned report for the unit to correct).
     """
 
-    def __init__(self, plan, period, today=None, measures=None, shown_states=None):
+    def __init__(self, plan, period, today=None, measures=None, shown_states=None, counted_states=None):
         self.plan = plan
-        self.shown_states = set(shown_states or Report.OFFICIAL_STATES)
+        self.counted_states = frozenset(counted_states or Report.OFFICIAL_STATES)
+        self.shown_states = frozenset(shown_states or self.counted_states)
         self.period = period
-        self.today = today or timezone.localdate()
+        self.now = today or timezone.localdate()
+        self.plan_periods = {p.pk: p for p in Period.objects.filter(plan=plan)}
+        if period is not None:
+            # The caller's object, so that identity and changes made to it hold.
+            self.plan_periods[period.pk] = period
+        self.moment = judgement.Moment.of(period, self.now, self.plan_periods.values())
+        self.today = self.moment.day
         self.expected = expected_percent(plan, self.today)
         if measures is None:
             measures = (
@@ -361,112 +404,86 @@ class PlanProgress:
         self.measures = list(measures)
         members = obligation_rules.collective_members()
         self.obligations = {m.pk: obligation_rules.for_measure(m, members) for m in self.measures}
-        self.previous_period = None  # the last period past its due date before this one
-        self.prior_period = None  # the period just before this one
-        self.previous_reported = set()
+        before = [p for p in self.plan_periods.values() if period is not None and p.end_date < period.start_date]
+        self.prior_period = max(before, key=lambda p: (p.end_date, p.pk)) if before else None  # just before this one
         self._load_reports()
         self.states = {m.pk: self._measure_state(m) for m in self.measures}
 
+    @property
+    def previous_period(self):
+        """The last period past its due date before this one (its missing reports make lights red)."""
+        return self.moment.previous
+
     def _load_reports(self):
-        """Latest official report per obligation, this period's reports, and
-        who reported for the previous period. Four queries, whatever the size."""
+        """Each obligation's history up to the period, then as objects the reports
+        shown: the latest counted (and shown) per obligation and this period's.
+        Two queries, whatever the size."""
         measure_ids = [m.pk for m in self.measures]
         self.latest = {}
+        self.shown = {}
         self.current = {}
+        if self.period is not None:
+            end = self.period.end_date
+            eligible = {pk: p for pk, p in self.plan_periods.items() if p.end_date <= end}
+        else:
+            eligible = self.plan_periods
+        # Plain values of every report (no join, no sort), then only the reports shown as objects.
+        self.history = judgement.History(measure_ids, eligible, counted=self.counted_states)
         if not measure_ids:
             return
-        plan_periods = {p.pk: p for p in Period.objects.filter(plan=self.plan)}
-        if self.period is not None:
-            before = [p for p in plan_periods.values() if p.end_date < self.period.start_date]
-            self.prior_period = max(before, key=lambda p: (p.end_date, p.pk)) if before else None
-            eligible = [pk for pk, p in plan_periods.items() if p.end_date <= self.period.end_date]
-            earlier = [
-                (p.end_date, pk)
-                for pk, p in plan_periods.items()
-                if p.end_date < self.period.start_date and p.due_date < self.today
-            ]
-            previous_id = max(earlier)[1] if earlier else None
-            self.previous_period = plan_periods.get(previous_id)
-        else:
-            eligible, previous_id = list(plan_periods), None
-        # Keys of every official report as plain tuples (no join, no sort:
-        # an obligation has one report per period, so the latest is the one
-        # in the latest period), then only the latest reports as objects.
-        latest = {}
-        # States are checked here rather than in SQL: with the state in the
-        # WHERE clause SQLite walks the state index over every plan's reports,
-        # 8x slower on the benchmark's 70,000 reports.
-        shown = self.shown_states
-        rows = (
-            Report.objects.filter(measure_id__in=measure_ids, period_id__in=eligible)
-            .order_by()
-            .values_list("measure_id", "unit_id", "pk", "period_id", "state")
-        )
-        for measure_id, unit_id, pk, period_id, state in rows.iterator(chunk_size=5000):
-            key = (measure_id, unit_id)
-            if period_id == previous_id and state in Report.OFFICIAL_STATES:
-                self.previous_reported.add(key)
-            if state not in shown:
-                continue
-            end = plan_periods[period_id].end_date
-            if key not in latest or end > latest[key][0]:
-                latest[key] = (end, pk)
-        wanted = {pk for _, pk in latest.values()}
-        latest_pk = {key: pk for key, (_, pk) in latest.items()}
-        if self.period is not None:
-            current = Report.objects.filter(measure_id__in=measure_ids, period=self.period).order_by()
-            wanted.update(current.values_list("pk", flat=True))
-        # Periods come from the dict above rather than a join: a dozen objects, not one per report.
-        reports = Report.objects.filter(pk__in=wanted).order_by()
-        for report in reports.iterator(chunk_size=2000):
-            report.period = plan_periods[report.period_id]
-            key = (report.measure_id, report.unit_id)
-            if latest_pk.get(key) == report.pk:
-                self.latest[key] = report
-            if self.period is not None and report.period_id == self.period.pk:
-                self.current[key] = report
+        wanted = {}
+        for measure in self.measures:
+            for obligation in self.obligations[measure.pk]:
+                key = obligation.key
+                rows = [("latest", self.history.latest(key, self.period))]
+                if self.shown_states != self.counted_states:
+                    rows.append(("shown", self.history.latest(key, self.period, states=self.shown_states)))
+                if self.period is not None:
+                    rows.append(("current", self.history.row(key, self.period)))
+                for kind, row in rows:
+                    if row is not None:
+                        wanted.setdefault(row.pk, []).append((kind, key))
+        targets = {"latest": self.latest, "shown": self.shown, "current": self.current}
+        for report in Report.objects.filter(pk__in=list(wanted)).order_by().iterator(chunk_size=2000):
+            # Periods come from the dict above rather than a join: a dozen objects, not one per report.
+            report.period = self.plan_periods[report.period_id]
+            for kind, key in wanted[report.pk]:
+                targets[kind][key] = report
 
     def obligation_state(self, obligation):
-        latest = self.latest.get(obligation.key)
-        current = self.current.get(obligation.key)
-        submitted = current is not None and current.is_official
-        if not obligation.owes(self.period):
+        key = obligation.key
+        latest = self.latest.get(key)
+        current = self.current.get(key)
+        shown = self.shown.get(key, latest) if self.shown_states != self.counted_states else latest
+        if self.period is None:
+            light = Light.GREEN
+            if latest is not None:
+                light = light_for(status=latest.status, percent=latest.percent, expected=self.expected)
+            return ObligationState(obligation, latest, current, light, shown=shown)
+        standing = self.history.standing(obligation, self.moment)
+        if not standing.owes:
             # Not expected yet: no light from missing reports, only from what it reported.
             light = Light.GREEN
             if latest is not None:
-                light = light_for(
-                    status=latest.status,
-                    percent=latest.percent,
-                    expected=self.expected,
-                    submitted=True,
-                    due_date=None,
-                    today=self.today,
-                )
-            return ObligationState(obligation, latest, current, light, owed=False)
+                light = light_for(status=latest.status, percent=latest.percent, expected=self.expected)
+            return ObligationState(obligation, latest, current, light, standing, shown)
         # A unit in its first owed period is not measured against 序时进度
         # before its first report: it could not have reported earlier.
         newcomer = latest is None and obligation.owed_from is not None and not obligation.owes(self.prior_period)
-        missed_previous = (
-            self.previous_period is not None
-            and obligation.owes(self.previous_period)
-            and obligation.key not in self.previous_reported
-        )
         light = light_for(
             status=latest.status if latest else None,
             percent=latest.percent if latest else 0,
             expected=0 if newcomer else self.expected,
-            submitted=submitted,
-            due_date=self.period.due_date if self.period else None,
-            today=self.today,
-            missed_previous=missed_previous,
+            overdue=standing.overdue,
+            due_soon=standing.due_soon,
         )
-        return ObligationState(obligation, latest, current, light, missed_previous=missed_previous)
+        return ObligationState(obligation, latest, current, light, standing, shown)
 
     def _measure_state(self, measure):
         state = MeasureState(measure)
         for obligation in self.obligations[measure.pk]:
             obligation_state = self.obligation_state(obligation)
-            if not obligation_state.owed and obligation_state.latest is None:
+            if not obligation_state.owes and obligation_state.latest is None:
                 target = state.pending
             else:
                 target = state.leads if obligation.is_lead else state.supports
@@ -490,21 +507,15 @@ class PlanProgress:
         return mean(mean(values) for values in tasks.values())
 
     def is_outstanding(self, obligation_state):
-        """This period's report is owed and not yet submitted (nor approved)."""
-        return (
-            self.period is not None
-            and obligation_state.owed
-            and not obligation_state.submitted
-            and obligation_state.light != Light.DONE
-        )
+        """This period's report is owed and not in (judgement.Standing.missing)."""
+        standing = obligation_state.standing
+        return standing is not None and standing.missing
 
     def is_overdue(self, obligation_state):
-        """Outstanding after a due date: this period's, or the last period's (its report
-        is missing too; this period's report, once in, makes up for it). The report
-        missing after its due date that makes the light red."""
-        return self.is_outstanding(obligation_state) and (
-            self.today > self.period.due_date or obligation_state.missed_previous
-        )
+        """Owed and missing after a due date: this period's, or the last period's
+        (judgement.Standing.overdue): the missing report that makes the light red."""
+        standing = obligation_state.standing
+        return standing is not None and standing.overdue
 
     def days_left(self):
         """Days until the period's due date (negative once past), None without a period."""
@@ -578,21 +589,10 @@ class PlanProgress:
 
     def reporting(self):
         """This period's reporting over the loaded measures: a ReportingSummary."""
-        summary = ReportingSummary(self.period)
-        if self.period is None:
-            return summary
-        due = self.period.due_date
+        summary = ReportingSummary(self.period, closed=self.period is not None and self.moment.closes(self.period))
         for state in self.states.values():
             for s in state.leads + state.supports + state.pending:
-                if s.owed:
-                    current = s.current
-                    tally(
-                        summary,
-                        current.state if current else None,
-                        current.submitted_at if current else None,
-                        due,
-                        self.is_overdue(s),
-                    )
+                tally(summary, s.standing)
         return summary
 
     def evaluation(self):
@@ -605,10 +605,11 @@ class PlanProgress:
                 summary.evaluated += 1
                 summary.approved += state.evaluation_approved
                 summary.by_completion[completion] += 1
-            for report in state.evaluations:
-                summary.owed += 1
-                summary.submitted += report is not None and report.is_official
-                summary.returned += report is not None and report.state == Report.State.RETURNED
+            for s in state.leads:
+                if s.owes:
+                    summary.owed += 1
+                    summary.submitted += s.standing.evaluated
+                    summary.returned += s.standing.returned
         return summary
 
     def task_rows(self):
@@ -636,7 +637,7 @@ def final_evaluation(plan, today, progress=None):
     if period is None:
         return None
     if progress is None or progress.period != period:
-        progress = PlanProgress(plan, period, today=period_rules.as_of(period, today))
+        progress = PlanProgress(plan, period, today=today)
     return progress.evaluation()
 
 
@@ -652,11 +653,11 @@ class PlanReporting:
 def reporting_over_plan(plan, today, progress=None):
     """The on-time reporting rate over the whole plan, as of `today`: for every
     period but the final evaluation whose due date is before `today`, each
-    obligation owed in it counted by `tally` exactly as PlanProgress.reporting
-    counts that period (done: its latest official report up to the period says
-    已完成), summed per unit and in all. `progress`: a PlanProgress of the whole
-    plan, whose measures and obligations are used instead of loading them.
-    Two queries with `progress`, five without.
+    obligation's Standing in it (judgement.History.standing, the same as
+    PlanProgress.reporting of that period) counted by `tally`, summed per unit
+    and in all. `progress`: a PlanProgress of the whole plan, whose measures and
+    obligations are used instead of loading them. Two queries with `progress`,
+    five without.
     """
     all_periods = list(Period.objects.filter(plan=plan).order_by("end_date", "pk"))
     counted = [p for p in all_periods if p.kind != Period.Kind.FINAL and p.due_date < today]
@@ -667,48 +668,20 @@ def reporting_over_plan(plan, today, progress=None):
         measures = list(Measure.objects.filter(task__plan=plan).select_related("task").with_assignments())
         members = obligation_rules.collective_members()
         obligations = [o for m in measures for o in obligation_rules.for_measure(m, members)]
-    reports = {}
-    rows = (
-        Report.objects.filter(measure_id__in=[m.pk for m in measures], period__plan=plan)
-        .order_by()
-        .values_list("measure_id", "unit_id", "period_id", "state", "status", "submitted_at")
-    )
-    for measure_id, unit_id, period_id, state, status, submitted_at in rows.iterator(chunk_size=5000):
-        reports[(measure_id, unit_id, period_id)] = (state, status, submitted_at)
+    history = judgement.History([m.pk for m in measures], all_periods)
+    moment = judgement.Moment(None, today, today)
     total = ReportingSummary(None)
     by_unit = {}
-    done = set()  # obligations whose latest official report so far says 已完成
-    latest_end = {}
-    counted_ids = {p.pk for p in counted}
-    for period in all_periods:
+    for period in counted:
         for obligation in obligations:
-            key = obligation.key
-            report = reports.get((*key, period.pk))
-            if period.pk in counted_ids and obligation.owes(period):
-                unit = obligation.unit
-                summary = by_unit.get(unit.pk)
-                if summary is None:
-                    summary = by_unit[unit.pk] = ReportingSummary(None, unit=unit)
-                tally(
-                    summary,
-                    report[0] if report else None,
-                    report[2] if report else None,
-                    period.due_date,
-                    # Counted periods are past their due date: a report not in is
-                    # overdue, unless the obligation was already done.
-                    key not in done,
-                )
-            # The latest official report up to this period, as PlanProgress keeps it.
-            if (
-                report
-                and report[0] in Report.OFFICIAL_STATES
-                and period.end_date > latest_end.get(key, datetime.date.min)
-            ):
-                latest_end[key] = period.end_date
-                if report[1] == Report.Status.DONE:
-                    done.add(key)
-                else:
-                    done.discard(key)
+            standing = history.standing(obligation, moment, period)
+            if not standing.owed:
+                continue
+            unit = obligation.unit
+            summary = by_unit.get(unit.pk)
+            if summary is None:
+                summary = by_unit[unit.pk] = ReportingSummary(None, unit=unit)
+            tally(summary, standing)
     units = sorted(by_unit.values(), key=lambda s: (s.unit.sort_order, s.unit.name))
     for summary in units:
         total.add(summary)

@@ -135,11 +135,6 @@ def _get_evidence_for_user(request, pk):
     return evidence
 
 
-def _as_of(period):
-    """The day progress is computed for: today, or a past period's due date."""
-    return period_rules.as_of(period, timezone.localdate())
-
-
 def _xlsx_response(scope, what):
     audit.record(
         audit.Kind.SHEET_EXPORTED,
@@ -272,8 +267,8 @@ def measure_list(request):
         return render(request, "tasks/measure_list.html", {"plan": None})
     measure_filter = MeasureFilter(request.GET or None, queryset=Measure.objects.filter(task__plan=plan), plan=plan)
     data = measure_filter.form.cleaned_data if measure_filter.is_valid() else {}
-    period = data.get("period") or Period.objects.current(plan, timezone.localdate())
-    today = _as_of(period)
+    today = timezone.localdate()
+    period = data.get("period") or Period.objects.current(plan, today)
     exporting = request.GET.get("export") == "xlsx"
     sort = request.GET.get("sort", "").lstrip("-")
     if exporting or measure_filter.needs_states or sort in COMPUTED_COLUMNS:
@@ -406,7 +401,9 @@ def export_status(request):
         else:
             period = Period.objects.current(plan, timezone.localdate())
     approved_only = request.GET.get("reports") == "approved"
-    scope = SheetScope(plan=plan, period=period, today=_as_of(period), unit_ids=unit_ids, approved_only=approved_only)
+    scope = SheetScope(
+        plan=plan, period=period, today=timezone.localdate(), unit_ids=unit_ids, approved_only=approved_only
+    )
     return _xlsx_response(scope, "台账（仅已审核）" if approved_only else "台账")
 
 
@@ -424,7 +421,7 @@ def export_bulletin(request):
         period = Period.objects.current(plan, timezone.localdate())
         if period is None:
             raise Http404("没有可通报的填报周期。")
-    draft = bulletin.collect(plan, period, _as_of(period))
+    draft = bulletin.collect(plan, period, timezone.localdate())
     response = _word_download(bulletin.write, draft, bulletin.filename(draft), f"tongbao_{draft.today:%Y-%m-%d}.docx")
     audit.record(audit.Kind.BULLETIN_EXPORTED, obj=period, detail=f"{draft.title}（截至 {draft.today:%Y-%m-%d}）")
     return response
@@ -783,7 +780,7 @@ def measure_detail(request, pk):
             "period": period,
             "evaluations": evaluations,
             "completion": Report.Completion(state.completion).label if state.completion else None,
-            "evaluated_leads": sum(1 for r in state.evaluations if r is not None and r.is_official),
+            "evaluated_leads": state.evaluated_leads,
             "state": state,
             "expected": progress.expected,
             "events": [(event, workflow.describe_changes(event)) for event in events],

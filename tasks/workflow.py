@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from security import audit
 
-from . import notifications, periods
+from . import judgement, notifications, periods
 from .models import Evidence, Notification, Period, Report, ReportEvent
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
@@ -263,19 +263,11 @@ def _still_copied(source, obligation, period, values):
 
 def previous_report(obligation, period):
     """The obligation's latest submitted or approved report of an earlier period
-    (the starting point of 沿用上期), or None. One query."""
-    return (
-        Report.objects.filter(
-            measure=obligation.measure,
-            unit=obligation.unit,
-            period__plan_id=period.plan_id,
-            period__end_date__lt=period.start_date,
-            state__in=Report.OFFICIAL_STATES,
-        )
-        .select_related("period")
-        .order_by("-period__end_date", "-pk")
-        .first()
-    )
+    (the starting point of 沿用上期), or None: judgement.History.latest, the one
+    rule for an obligation's latest report. One query."""
+    history = judgement.History.of_obligation(obligation, period.plan_id)
+    row = history.latest(obligation.key, period, before=True)
+    return history.reports[row.pk] if row else None
 
 
 def withdraw(report, user, version, today=None):

@@ -14,6 +14,7 @@ Memory stays flat as the plan grows: rows are written as they are made.
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ from openpyxl.worksheet.pagebreak import Break
 from jiading_ads.xlsx import CellStyle, guarded_cell, write_only_sheet
 
 from .. import indicators as indicator_rules
+from .. import periods as period_rules
 from ..models import Measure, Period, Plan, Report
 from ..progress import PlanProgress
 from . import layout
@@ -55,12 +57,17 @@ class SheetScope:
 
     plan: Plan | None
     period: Period | None
-    today: datetime.date  # the day progress is shown for: periods.as_of
+    today: datetime.date  # the real day; the period is shown as of `as_of`
     measures: object = None  # queryset or list, in the order to write; None: the whole plan
     unit_ids: frozenset | None = None  # only these units' obligations (unit staff, a unit filter)
     role: str | None = None  # only obligations in this role (a role filter)
     approved_only: bool = False  # approved reports only, instead of the latest submitted
     filters: str = ""  # what the rows were filtered by, said in the title
+
+    @cached_property
+    def as_of(self):
+        """The day the period is shown as of (periods.as_of: a past period's due date). One query."""
+        return period_rules.as_of(self.period, self.today)
 
     @property
     def kind(self):
@@ -79,6 +86,7 @@ class SheetScope:
             self.period,
             today=self.today,
             measures=measures,
+            counted_states=APPROVED if self.approved_only else Report.OFFICIAL_STATES,
             shown_states=APPROVED if self.approved_only else LATEST,
         )
 
@@ -92,7 +100,7 @@ def title_text(scope, expected=None):
     if scope.plan is None:
         return "台账（尚未载入行动方案）"
     period = scope.period.name if scope.period else "无填报周期"
-    text = f"《{scope.plan.title}》{scope.kind} · {period} · 截至 {scope.today:%Y年%m月%d日}"
+    text = f"《{scope.plan.title}》{scope.kind} · {period} · 截至 {scope.as_of:%Y年%m月%d日}"
     if expected is not None:
         text += f" · 序时进度 {expected:g}%"
     return text
@@ -101,12 +109,12 @@ def title_text(scope, expected=None):
 def export_filename(scope):
     """Names differ by kind and period: 台账_2024年第二季度_2024-05-15.xlsx."""
     period = f"_{scope.period.name}" if scope.period else ""
-    return f"{scope.kind}{period}_{scope.today:%Y-%m-%d}.xlsx"
+    return f"{scope.kind}{period}_{scope.as_of:%Y-%m-%d}.xlsx"
 
 
 def ascii_filename(scope):
     kind = "taizhang" + ("-filtered" if scope.filters else "") + ("-approved" if scope.approved_only else "")
-    return f"{kind}_{scope.today:%Y-%m-%d}.xlsx"
+    return f"{kind}_{scope.as_of:%Y-%m-%d}.xlsx"
 
 
 def _time(moment):
@@ -114,10 +122,12 @@ def _time(moment):
     return f"{moment.astimezone(timezone.get_default_timezone()):%Y-%m-%d %H:%M}" if moment else ""
 
 
-def review_label(state, period):
-    """已审核 / 待审核 / 已退回 for the report an obligation's row shows, and
-    the period it is from when that is an earlier one."""
-    shown, current = state.latest, state.current
+def review_label(state, period, shown=None):
+    """已审核 / 待审核 / 已退回 for the report an obligation's row shows (`shown`,
+    default its latest counted report), and the period it is from when that is
+    an earlier one; a report of this period back with the unit is named too."""
+    shown = state.latest if shown is None else shown
+    current = state.current
     if shown is None:
         label = NOT_REPORTED
     else:
@@ -127,6 +137,8 @@ def review_label(state, period):
     returned = current is not None and (
         current.state == Report.State.RETURNED or (current.state == Report.State.DRAFT and current.review_comment)
     )
+    if returned and shown is None:
+        return REVIEW_LABELS[Report.State.RETURNED]
     if returned and current is not shown:
         label += "；本期已退回"
     return label
@@ -262,7 +274,11 @@ def _measure_review(state, period):
     if len(state.leads) == 1:
         return review_label(state.leads[0], period)
     counts = Counter(REVIEW_LABELS[s.latest.state] if s.latest else NOT_REPORTED for s in state.leads)
-    return "\n".join(f"{label} {counts[label]}" for label in [*REVIEW_LABELS.values(), NOT_REPORTED] if counts[label])
+    lines = [f"{label} {counts[label]}" for label in [*REVIEW_LABELS.values(), NOT_REPORTED] if counts[label]]
+    returned = sum(1 for s in state.leads if s.standing is not None and s.standing.returned)
+    if returned:
+        lines.append(f"本期已退回 {returned}")
+    return "\n".join(lines)
 
 
 def _lines_in_one_cell(texts, width, max_lines):
@@ -378,7 +394,7 @@ def _write_fill_in_sheet(workbook, scope, progress, by_unit):
             if scope.role is not None and obligation.role != scope.role:
                 continue
             measure = obligation.measure
-            report = s.latest
+            report = s.shown
             if report is not None:
                 values = {
                     "status": report.status,
@@ -405,7 +421,7 @@ def _write_fill_in_sheet(workbook, scope, progress, by_unit):
                     values["problems"],
                     values["next_steps"],
                     LIGHT_LABELS[s.light],
-                    review_label(s, scope.period),
+                    review_label(s, scope.period, report),
                     _time(report.submitted_at) if report else "",
                     key,
                 ],
@@ -537,7 +553,7 @@ def _write_indicator_sheet(workbook, scope):
     columns = layout.indicator_columns(years)
     sheet = _Sheet(workbook, layout.INDICATOR_SHEET, columns, layout.PAPER_A4)
     sheet.print_setup(3)
-    title = f"《{scope.plan.title}》主要目标指标 · 截至 {scope.today:%Y年%m月%d日}"
+    title = f"《{scope.plan.title}》主要目标指标 · 截至 {scope.as_of:%Y年%m月%d日}"
     sheet.banner(title + ("（仅已审核）" if scope.approved_only else ""), "title", layout.TITLE_SIZE)
     pending = "" if scope.approved_only else "待审核、已退回的注明其状态，草稿不列出；"
     sheet.banner(INDICATOR_NOTE.format(pending=pending), "note", layout.BODY_SIZE)

@@ -114,9 +114,13 @@ def test_overview_counts_are_those_of_progress(plan, q1):
     text = all_text(document)
     assert f"平均完成进度{progress.plan_percent:g}%" in text
     assert f"红灯{counts['lights'][Light.RED]}条" in text
-    assert f"应报送{reporting.owed}项，已报送{reporting.submitted}项" in text
-    assert f"按时报送{reporting.on_time}项，按时报送率{reporting.on_time_rate:g}%" in text
+    assert (
+        f"本期应报送{reporting.owed}项，截至截止日期（2024年4月10日）按时报送{reporting.on_time}项，"
+        f"按时报送率{reporting.on_time_rate:g}%；截止日期后逾期报送0项，截至2024年4月12日仍未报送"
+        f"{reporting.never_sent}项（其中被退回待修改1项）。"
+    ) in text
     assert reporting.submitted == 2 and reporting.on_time == 2 and reporting.returned == 1
+    assert reporting.owed == reporting.on_time + reporting.late + reporting.never_sent
 
 
 def test_red_and_yellow_lists_hold_exactly_the_red_and_yellow_measures(plan, q1):
@@ -134,7 +138,7 @@ def test_red_and_yellow_lists_hold_exactly_the_red_and_yellow_measures(plan, q1)
 def test_late_and_returned_units_are_named_with_their_overdue_counts(plan, q1):
     draft, document = q1
     text = all_text(document)
-    named = text.split("截至本期截止日期仍未报送的单位：")[1].split("。")[0]
+    named = text.split("截至2024年4月12日仍未报送本期进展的单位：")[1].split("。")[0]
     summaries = PlanProgress(plan, draft.period, today=AFTER_DUE).unit_summaries()
     overdue = {s.unit.name: s.overdue for s in summaries if s.overdue}
     for name, n in overdue.items():
@@ -235,9 +239,17 @@ def test_coordinator_downloads_the_current_periods_bulletin_agreeing_with_the_da
     assert f"序时进度{context['expected']:g}%" in text
     lights = {light: n for light, n, _ in context["lights"]}
     assert f"红灯{lights[Light.RED]}条、黄灯{lights[Light.YELLOW]}条、绿灯{lights[Light.GREEN]}条" in text
-    assert f"按时报送率{context['reporting'].on_time_rate:g}%" in text
     assert f"{context['period'].name}推进情况的通报" in text
     assert context["period"].name == "2025年第四季度"
+    # Before the due date: how many are in so far and when they are due; nothing late, nobody named.
+    reporting = context["reporting"]
+    assert f"截至2025年12月20日，本期应报送{reporting.owed}项，已报送{reporting.submitted}项" in text
+    assert "本期截止日期为2026年1月12日" in text
+    assert "按时报送率" not in text
+    assert "仍未报送本期" not in text and "逾期报送" not in text
+    assert "本期截止日期为2026年1月12日，尚未到期，不对本期未报送的单位点名。" in text
+    page = dashboard.content.decode()
+    assert f"{reporting.submitted}/{reporting.owed}" in page and "本期按时报送率" not in page
 
 
 def test_dashboard_offers_the_button_to_the_coordinator_only(client_for, coordinator, viewer, lead_staff):

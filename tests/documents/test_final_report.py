@@ -217,24 +217,25 @@ def test_on_time_rates_are_those_of_the_units_page_and_of_every_period_summed(pl
     for unit in page.units:
         assert rows[unit.unit.name] == [
             str(unit.owed),
-            str(unit.submitted),
             str(unit.on_time),
-            str(unit.overdue),
+            str(unit.late),
+            str(unit.never_sent),
             f"{unit.on_time_rate:g}%",
         ]
+        assert unit.owed == unit.on_time + unit.late + unit.never_sent
     total = page.total
     assert rows["合计"] == [
         str(total.owed),
-        str(total.submitted),
         str(total.on_time),
-        str(total.overdue),
+        str(total.late),
+        str(total.never_sent),
         f"{total.on_time_rate:g}%",
     ]
-    assert rows["区科委"][:3] == ["84", "2", "1"]  # 7 obligations × 12 quarters; one late
+    assert rows["区科委"][:4] == ["84", "1", "1", "82"]  # 7 obligations × 12 quarters; one on time, one late
     # The same rule as each period's own rate (PlanProgress.reporting), summed.
     summed = [PlanProgress(plan, p, today=TODAY).reporting() for p in report.reporting.periods]
     assert len(summed) == 12
-    for name in ("owed", "submitted", "on_time", "overdue", "returned"):
+    for name in ("owed", "on_time", "late", "never_sent", "returned"):
         assert getattr(total, name) == sum(getattr(s, name) for s in summed), name
     assert (total.submitted, total.on_time, total.returned) == (2, 1, 1)
 

@@ -122,7 +122,7 @@ def test_progress_expects_and_chases_only_leads_in_the_final_period(plan, final)
 
     reporting = progress.reporting()
 
-    assert reporting.owed == reporting.overdue == leads == 100
+    assert reporting.owed == reporting.never_sent == leads == 100
     assert every == 210
     state = progress.states[measure_by_code(plan, 2, 1).pk]
     co_organizer = next(s for s in state.pending if s.obligation.unit.name == "区委网信办")

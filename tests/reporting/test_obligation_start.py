@@ -208,7 +208,8 @@ def test_on_time_rate_counts_submissions_by_the_end_of_the_due_date(plan):
     reporting = PlanProgress(plan, quarter, today=AFTER_Q1_DUE).reporting()
 
     assert (reporting.submitted, reporting.on_time, reporting.returned) == (2, 1, 1)
-    assert reporting.overdue == reporting.owed - 2
+    assert (reporting.late, reporting.never_sent) == (1, reporting.owed - 2)
+    assert reporting.owed == reporting.on_time + reporting.late + reporting.never_sent
     assert reporting.on_time_rate == round(100 / reporting.owed, 1)
     assert returned.pk
 

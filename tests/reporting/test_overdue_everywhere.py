@@ -73,6 +73,10 @@ def test_the_status_sheets_summary_counts_the_same(late_kewei, coordinator_clien
 def test_the_bulletin_names_the_unit_with_the_same_count(late_kewei, plan):
     draft = bulletin.collect(plan, period(plan), TODAY)
 
-    named = {u.name: u for u in draft.late_units}
+    named = {u.name: u for u in draft.overdue_units}
     assert named["区科委"].measures == ["2.(1)", "5.(2)", "6.(4)", "6.(6)"]
-    assert draft.reporting.overdue == sum(u.count for u in draft.late_units)
+    # Before this period's due date nothing of it is late: the unit is named for last period's reports.
+    assert draft.reporting.never_sent == 0 and not draft.closed
+    assert "2023年第四季度（截止日期2024年1月10日）进展逾期至今仍未报送的单位：" in " ".join(
+        bulletin.naming_sentences(draft)
+    )

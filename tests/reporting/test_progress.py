@@ -40,9 +40,12 @@ FAR = D(2024, 2, 1)  # 69 days before DUE
 
 
 def light(*, status=Report.Status.IN_PROGRESS, percent=40, expected=40.0, submitted=True, due_date=DUE, today=FAR):
-    return light_for(
-        status=status, percent=percent, expected=expected, submitted=submitted, due_date=due_date, today=today
-    )
+    """The light of an obligation owed in a period due on `due_date`, seen on `today`
+    (judgement.Standing: missing after the due date is overdue, within 7 days due soon)."""
+    missing = not submitted and due_date is not None
+    overdue = missing and today > due_date
+    due_soon = missing and not overdue and (due_date - today).days <= 7
+    return light_for(status=status, percent=percent, expected=expected, overdue=overdue, due_soon=due_soon)
 
 
 @pytest.mark.parametrize(
@@ -93,10 +96,10 @@ def test_status_late_is_red_even_when_on_track():
     assert light(status=Report.Status.LATE, percent=40, expected=40.0) == Light.RED
 
 
-def test_status_done_is_done_even_when_overdue_and_unsubmitted():
-    assert light(status=Report.Status.DONE, percent=100, submitted=False, today=DUE + datetime.timedelta(days=9)) == (
-        Light.DONE
-    )
+def test_status_done_is_done_when_nothing_is_owed_and_red_when_a_report_is_overdue():
+    assert light_for(status=Report.Status.DONE, percent=100, expected=100.0) == Light.DONE
+    # A final evaluation is owed even of a measure done before: missing after its due date, it is red.
+    assert light_for(status=Report.Status.DONE, percent=100, expected=100.0, overdue=True) == Light.RED
 
 
 def test_no_report_at_all_counts_as_zero_percent():
@@ -244,6 +247,8 @@ def test_missing_report_after_the_due_date_is_red_and_a_submitted_one_is_not(pla
 
     progress = PlanProgress(plan, quarter, today=after_due)
 
-    assert progress.expected == 42.6
+    # Another period is current: this one is shown as of its due date (periods.as_of), and judged at its end.
+    assert progress.today == quarter.due_date
+    assert progress.expected == 42.5
     assert progress.states[missing.pk].light == Light.RED
     assert progress.states[submitted.pk].light == Light.GREEN

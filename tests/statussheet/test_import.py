@@ -262,8 +262,10 @@ def test_a_returned_report_shows_as_returned_not_as_unreported(
         for row in workbook["台账"].iter_rows(min_row=FIRST_DATA_ROW, values_only=True)
         if row[1].startswith("(1) 鼓励")
     ][0]
+    # The reading sheet shows the judgement (nothing counted yet) and says why; the text is the unit's to correct.
+    assert reading[4].startswith("未填报")
     assert reading[6] == "已退回"
-    assert reading[7] == "初稿。"
+    assert not reading[7]
 
 
 def test_approved_only_export_shows_the_last_approved_report_and_marks_a_newer_return(

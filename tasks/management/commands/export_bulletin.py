@@ -4,7 +4,6 @@ from django.utils import timezone
 from security import audit
 from tasks import bulletin
 from tasks.models import Period, Plan
-from tasks.periods import as_of
 
 
 class Command(BaseCommand):
@@ -29,7 +28,7 @@ class Command(BaseCommand):
             chosen = Period.objects.current(found, today)
             if chosen is None:
                 raise CommandError("没有可通报的填报周期")
-        draft = bulletin.collect(found, chosen, as_of(chosen, today))
+        draft = bulletin.collect(found, chosen, today)
         try:
             bulletin.write(draft, path)
         except OSError as exc:

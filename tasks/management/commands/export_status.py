@@ -3,7 +3,6 @@ from django.utils import timezone
 
 from security import audit
 from tasks.models import Period, Plan
-from tasks.periods import as_of
 from tasks.statussheet import SheetScope, write_status_sheet
 
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
                     raise CommandError(f"找不到填报周期“{period}”。可选：{names}")
             else:
                 chosen = Period.objects.current(found, today)
-        scope = SheetScope(plan=found, period=chosen, today=as_of(chosen, today), approved_only=approved)
+        scope = SheetScope(plan=found, period=chosen, today=today, approved_only=approved)
         try:
             write_status_sheet(scope, path)
         except OSError as exc:
