@@ -362,6 +362,14 @@ class PlanTableForm(forms.Form):
         help_text=_("空着则取标题中的年份。"),
     )
     end_date = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    owed_from = forms.DateField(
+        label=_("起报日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "各单位从这一天或之后开始的填报周期起填报。空着：方案尚未开始的从头填报，已经开始的从导入日后的第一个周期起。"
+        ),
+    )
 
     def clean_doc_number(self):
         return self.cleaned_data["doc_number"].strip()

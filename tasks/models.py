@@ -524,6 +524,7 @@ class Notification(models.Model):
         PERIOD_OPENED = "period_opened", _("填报周期开放")
         LATE_OPENED = "late_opened", _("开放补报")
         DUE_SOON = "due_soon", _("截止提醒")
+        PLAN_LOADED = "plan_loaded", _("新方案已载入")
 
     # Kinds a user receives at most once per period.
     ONCE_PER_PERIOD = (Kind.PERIOD_OPENED, Kind.DUE_SOON)
@@ -535,6 +536,10 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300)
+    # The plan it is about: 待办 lists a plan's messages only, and its links open that plan.
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("行动方案"), on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     period = models.ForeignKey(
         Period, verbose_name=_("填报周期"), on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )

@@ -10,6 +10,7 @@
 | a period open | the staff of every unit owing reports in it (a 终期评估: the leads), once per period | a period added or reopened at /periods/; send_reminders once it is current |
 | a past period opened for late reporting (开放补报) | the staff of units with reports outstanding in it, at each new date | 开放补报 at /periods/ |
 | a due date within 7 days | the staff of units with reports outstanding, once per period | send_reminders |
+| a new plan loaded (its units' measures, the first due date) | the staff of every unit it lists (各街镇: each member) | plantable.load_table_plan (导入行动方案, load_plan from a table) |
 
 Every event is one Notification per recipient (active staff of the unit).
 Email goes to each recipient who has an address and has not turned email off
@@ -33,7 +34,7 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import obligations
-from .models import Notification, NotificationSettings, Period
+from .models import Assignment, Notification, NotificationSettings, Period
 from .progress import PlanProgress
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 SUBJECT_PREFIX = "【行动方案跟踪】"
 EMAIL_FOOTER = "如不需要邮件通知，可登录系统，在“消息”页的“通知设置”中关闭。"
+TITLE_MAX = Notification._meta.get_field("title").max_length
 
 _suspended = contextvars.ContextVar("notifications_suspended", default=False)
 
@@ -85,11 +87,23 @@ def report_url(report):
     return f"{reverse('tasks:report_form', args=[report.measure_id])}?unit={report.unit_id}"
 
 
-def notify(users, kind, *, title, body="", url, period=None, report=None, email=True):
-    """One notification per user (once per period for Notification.ONCE_PER_PERIOD);
+def todo_url(plan, period=None):
+    """The 待办 of `plan` (and of `period`, one opened for late reporting)."""
+    query = f"?plan={plan.pk}" + (f"&period={period.pk}" if period is not None else "")
+    return reverse("tasks:home") + query
+
+
+def about(plan, text):
+    """A title that names its plan by its 文号: several plans run at once, and "1.(1)" is in each."""
+    return f"{plan.doc_number} · {text}"
+
+
+def notify(users, kind, *, title, body="", url, plan, period=None, report=None, email=True):
+    """One notification per user about `plan` (once per period for Notification.ONCE_PER_PERIOD);
     email after commit unless `email` is False. Returns the users newly notified."""
     if _suspended.get():
         return []
+    title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
     users = list({u.pk: u for u in users}.values())
     if kind in Notification.ONCE_PER_PERIOD:
         already = set(
@@ -99,7 +113,10 @@ def notify(users, kind, *, title, body="", url, period=None, report=None, email=
     if not users:
         return []
     Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, title=title, body=body, url=url, period=period, report=report) for u in users],
+        [
+            Notification(user=u, kind=kind, title=title, body=body, url=url, plan=plan, period=period, report=report)
+            for u in users
+        ],
         # Two daily runs at once: the constraint keeps the second one out.
         ignore_conflicts=kind in Notification.ONCE_PER_PERIOD,
     )
@@ -153,21 +170,23 @@ def _reviewed(what, kind, comment):
 
 def report_reviewed(report, kind, comment=""):
     """The unit's staff hear that `report` was returned, approved or reopened."""
-    title, body = _reviewed(f"{report.measure.code} {report.unit.name} {report.period.name}的填报", kind, comment)
+    plan = report.period.plan
+    what = about(plan, f"{report.measure.code} {report.unit.name} {report.period.name}的填报")
+    title, body = _reviewed(what, kind, comment)
     staff = staff_of([report.unit_id]).get(report.unit_id, [])
-    return notify(staff, kind, title=title, body=body, url=report_url(report), report=report)
+    return notify(staff, kind, title=title, body=body, url=report_url(report), plan=plan, report=report)
 
 
 def indicator_reviewed(row, kind, comment=""):
     """The indicator's unit's staff hear that a yearly value was returned, approved or reopened."""
     indicator = row.indicator
-    title, body = _reviewed(f"指标“{indicator.name}”{row.year}年的实际值", kind, comment)
+    title, body = _reviewed(about(indicator.plan, f"指标“{indicator.name}”{row.year}年的实际值"), kind, comment)
     if kind == Kind.APPROVED:
         url = reverse("tasks:indicator_detail", args=[indicator.pk])
     else:
         url = reverse("tasks:indicator_value_form", args=[indicator.pk, row.year])
     staff = staff_of([indicator.unit_id]).get(indicator.unit_id, [])
-    return notify(staff, kind, title=title, body=body, url=url)
+    return notify(staff, kind, title=title, body=body, url=url, plan=indicator.plan)
 
 
 def chased(unit, period, obligation_states, staff):
@@ -182,26 +201,28 @@ def chased(unit, period, obligation_states, staff):
         measure = s.obligation.measure
         lines.append(f"- {measure.code}（{s.obligation.get_role_display()}）{measure.text[:40]}")
     lines.append("请尽快填写并提交。")
-    title = f"催报：{unit.name}{period.name}尚有 {len(obligation_states)} 项措施未提交"
-    return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=reverse("tasks:home"), period=period)
+    plan = period.plan
+    title = about(plan, f"催报：{unit.name}{period.name}尚有 {len(obligation_states)} 项措施未提交")
+    return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=todo_url(plan), plan=plan, period=period)
 
 
 def period_opened(period, *, email=True):
     """Staff of every unit owing reports in `period` hear that it is open (once per period)."""
     unit_ids = obligations.units_owing(period.plan, period)
     users = [u for members in staff_of(unit_ids).values() for u in members]
+    plan = period.plan
     if period.kind == Period.Kind.FINAL:
         # Only leads owe a final evaluation (Obligation.owes): they alone are told.
-        title = f"{period.name}已开始，请于 {period.due_date:%Y-%m-%d} 前提交牵头措施的终期评估"
+        title = about(plan, f"{period.name}已开始，请于 {period.due_date:%Y-%m-%d} 前提交牵头措施的终期评估")
         body = f"《{period.plan.title}》{period.name}已开始：牵头单位逐项填写完成情况、主要成效、未完成原因和后续安排。"
     else:
-        title = f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}"
+        title = about(plan, f"{period.name}进展填报已开放，截止日期 {period.due_date:%Y-%m-%d}")
         body = (
             f"《{period.plan.title}》{period.name}（{period.start_date:%Y-%m-%d} 至 "
             f"{period.end_date:%Y-%m-%d}）的进展填报已开放。"
         )
     return notify(
-        users, Kind.PERIOD_OPENED, title=title, body=body, url=reverse("tasks:home"), period=period, email=email
+        users, Kind.PERIOD_OPENED, title=title, body=body, url=todo_url(plan), plan=plan, period=period, email=email
     )
 
 
@@ -211,8 +232,8 @@ def late_reporting_opened(period, today, *, email=True):
     theirs to report. Not once per period: a later date is news again."""
     by_unit = PlanProgress(period.plan, period, today=today).outstanding_by_unit()
     staff = staff_of(by_unit.keys())
-    title = f"{period.name}已开放补报，补报截止日期 {period.late_until:%Y-%m-%d}"
-    url = f"{reverse('tasks:home')}?period={period.pk}"
+    title = about(period.plan, f"{period.name}已开放补报，补报截止日期 {period.late_until:%Y-%m-%d}")
+    url = todo_url(period.plan, period)
     told = []
     for unit_id, states in by_unit.items():
         unit = states[0].obligation.unit
@@ -222,7 +243,14 @@ def late_reporting_opened(period, today, *, email=True):
             f"{unit.name}尚未提交的措施：{codes}。"
         )
         told += notify(
-            staff.get(unit_id, []), Kind.LATE_OPENED, title=title, body=body, url=url, period=period, email=email
+            staff.get(unit_id, []),
+            Kind.LATE_OPENED,
+            title=title,
+            body=body,
+            url=url,
+            plan=period.plan,
+            period=period,
+            email=email,
         )
     return told
 
@@ -230,7 +258,46 @@ def late_reporting_opened(period, today, *, email=True):
 def due_soon(period, unit, obligation_states, staff, days_left, *, email=True):
     """A unit's staff hear that reports are outstanding close to the due date (once per period)."""
     when = f"已逾期 {-days_left} 天" if days_left < 0 else f"还有 {days_left} 天截止"
-    title = f"{period.name}进展填报{when}，{unit.name}尚有 {len(obligation_states)} 项未提交"
+    plan = period.plan
+    title = about(plan, f"{period.name}进展填报{when}，{unit.name}尚有 {len(obligation_states)} 项未提交")
     codes = "、".join(s.obligation.measure.code for s in obligation_states)
     body = f"截止日期 {period.due_date:%Y-%m-%d}。未提交的措施：{codes}。"
-    return notify(staff, Kind.DUE_SOON, title=title, body=body, url=reverse("tasks:home"), period=period, email=email)
+    return notify(
+        staff, Kind.DUE_SOON, title=title, body=body, url=todo_url(plan), plan=plan, period=period, email=email
+    )
+
+
+def plan_loaded(plan, *, email=True):
+    """The staff of every unit the new plan lists (a collective's members each) hear
+    that it was loaded: their measures and the first period they owe, with its due
+    date (a plan loaded mid-way owes from a later period: plantable.fair_start)."""
+    assignments = Assignment.objects.filter(measure__task__plan=plan).select_related("unit", "measure__task")
+    by_unit = {}
+    for o in obligations.expand(list(assignments), obligations.collective_members()):
+        by_unit.setdefault(o.unit.pk, []).append(o)
+    staff = staff_of(by_unit.keys())
+    quarters = list(Period.objects.filter(plan=plan).order_by("start_date", "pk"))
+    told = []
+    for unit_id, owed in by_unit.items():
+        unit = owed[0].unit
+        first = next((p for p in quarters if any(o.owes(p) for o in owed)), None)
+        title = f"新行动方案已载入：{unit.name}承担 {len(owed)} 项措施"
+        body = f"《{plan.title}》（{plan.doc_number}）已载入系统。{unit.name}承担的措施：" + "、".join(
+            f"{o.measure.code}（{o.get_role_display()}）" for o in owed
+        )
+        if first is not None:
+            title += f"，首次填报截止 {first.due_date:%Y-%m-%d}"
+            body += (
+                f"。首次填报周期为{first.name}（{first.start_date:%Y-%m-%d} 起），截止日期 {first.due_date:%Y-%m-%d}；"
+                "此前的周期不计入应报和逾期"
+            )
+        told += notify(
+            staff.get(unit_id, []),
+            Kind.PLAN_LOADED,
+            title=about(plan, title),
+            body=body + "。",
+            url=todo_url(plan),
+            plan=plan,
+            email=email,
+        )
+    return told

@@ -113,6 +113,7 @@ class LoadResult:
     unchanged: int = 0
     warnings: list = field(default_factory=list)
     members_added: list = field(default_factory=list)  # (collective, [member names], owed_from)
+    told: list = field(default_factory=list)  # the staff told that a new plan was loaded
 
     @property
     def changed(self):
@@ -515,13 +516,15 @@ def _check_names(reader, spec):
                         reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
 
 
-def load_plan(spec, *, sync_members=False, today=None):
+def load_plan(spec, *, sync_members=False, today=None, owed_from=None):
     """Write a checked spec to the database, atomically; returns a LoadResult.
 
     Members of a collective unit are set only when the load creates it. With
     `sync_members`, the file's default members missing from an existing
     collective are added (never removed), owing reports from the next period
     (obligations.default_owed_from); `result.members_added` lists them.
+    `owed_from`: the 起报日期 of the assignments of measures this load creates
+    (a plan loaded after it started owes from then: plantable.fair_start).
     """
     result = LoadResult()
     # One summary record (the caller's PLAN_LOADED) rather than one per row.
@@ -561,7 +564,7 @@ def load_plan(spec, *, sync_members=False, today=None):
                     each_lead_own_part=m_spec.each_lead_own_part,
                 )
                 seen_measures.add(measure.pk)
-                _sync_assignments(result, measure, m_spec, units, today)
+                _sync_assignments(result, measure, m_spec, units, today, owed_from)
         _load_indicators(spec, plan, result)
         result.created += ensure_quarterly_periods(plan)
         stale = Measure.objects.filter(task__plan=plan).exclude(pk__in=seen_measures).select_related("task")
@@ -650,7 +653,7 @@ def _compare_members(collectives, result, sync, today):
         result.members_added.append((unit.name, names, owed_from))
 
 
-def _sync_assignments(result, measure, m_spec, units, today=None):
+def _sync_assignments(result, measure, m_spec, units, today=None, new_owed_from=None):
     wanted = [
         (
             units[name].pk,
@@ -674,6 +677,8 @@ def _sync_assignments(result, measure, m_spec, units, today=None):
     if current:
         start = default_owed_from(today)
         owed_from = {unit_id: owed_from.get(unit_id, start) for unit_id, *_ in wanted}
+    elif new_owed_from is not None:
+        owed_from = {unit_id: new_owed_from for unit_id, *_ in wanted}
     measure.assignments.all().delete()
     Assignment.objects.bulk_create(
         Assignment(

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 import docx
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from docx.table import _Cell
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -38,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from departments.models import Unit, UnitAlias
 from jiading_ads import uploads
 
-from . import planfile
+from . import notifications, periods, planfile
 from .models import Assignment, Plan
 
 DEFAULT_ISSUER = "上海市嘉定区人民政府"
@@ -678,20 +679,35 @@ class PlanMeta:
     issuer: str = ""
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
+    owed_from: datetime.date | None = None  # 起报日期 the admin chose; None: fair_start's
+
+    DATES = ("start_date", "end_date", "owed_from")
 
     def as_data(self):
         return {
             "doc_number": self.doc_number,
             "title": self.title,
             "issuer": self.issuer,
-            "start_date": self.start_date.isoformat() if self.start_date else None,
-            "end_date": self.end_date.isoformat() if self.end_date else None,
+            **{k: getattr(self, k).isoformat() if getattr(self, k) else None for k in self.DATES},
         }
 
     @classmethod
     def from_data(cls, data):
-        dates = {k: datetime.date.fromisoformat(data[k]) if data[k] else None for k in ("start_date", "end_date")}
+        dates = {k: datetime.date.fromisoformat(data[k]) if data.get(k) else None for k in cls.DATES}
         return cls(doc_number=data["doc_number"], title=data["title"], issuer=data["issuer"], **dates)
+
+
+def fair_start(start, end, today):
+    """When the obligations of a plan loaded `today` start (起报日期): the plan's start
+    if it is still to come (None: owed from the start), else the first quarterly
+    period that starts on or after today, else (the plan is over) tomorrow. Periods
+    before it are not counted against anyone: nothing is red on the day of loading."""
+    if start is None or end is None or start >= today:
+        return None
+    for _, first, _ in periods.quarters(start, end):
+        if first >= today:
+            return first
+    return today + datetime.timedelta(days=1)
 
 
 _YEARS = re.compile(r"(20\d{2})\s*年?\s*[—–\-~～至到]+\s*(20\d{2})")
@@ -792,6 +808,7 @@ class BuiltPlan:
     existing: Plan | None
     spec: planfile.PlanSpec | None = None
     digest: str = ""
+    owed_from: datetime.date | None = None  # 起报日期 of the assignments this load creates; None: the plan's start
 
     @property
     def blocking(self):
@@ -885,13 +902,19 @@ class _Builder:
             name_map=self.name_map,
             new_units=self.new_units,
             existing=self.existing,
+            owed_from=self.owed_from,
         )
         if not any(p.severity == Severity.ERROR for p in self.problems) and not self.unknown:
             try:
                 built.spec = planfile.read_plan_data(data, self.draft.source, self.name_map)
             except planfile.PlanFileError as exc:
                 self.problem(Severity.ERROR, "", exc.problem)
-        payload = json.dumps({"data": data, "name_map": self.name_map}, sort_keys=True, ensure_ascii=False, default=str)
+        payload = json.dumps(
+            {"data": data, "name_map": self.name_map, "owed_from": self.owed_from},
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
         built.digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         return built
 
@@ -919,6 +942,7 @@ class _Builder:
                 f"文号为 {meta.doc_number} 的方案已存在（《{existing.title}》）：将按本表更新该方案，"
                 "表中没有的措施保留不删，填报记录不受影响",
             )
+        self.owed_from = self._owed_from(start, end)
         issuer = meta.issuer or (existing.issuer if existing else DEFAULT_ISSUER)
         lead_note = (
             _NOTE_PREFIX.sub("", self.draft.note) if self.draft.note else (existing.lead_note if existing else "")
@@ -933,6 +957,33 @@ class _Builder:
             "safeguards": existing.safeguards if existing else "",
             "lead_note": lead_note,
         }
+
+    def _owed_from(self, start, end):
+        """The 起报日期 of what this load creates: the admin's, else fair_start's; said in the preview."""
+        place = "起报日期"
+        today = timezone.localdate()
+        default = fair_start(start, end, today)
+        chosen = self.meta.owed_from
+        if chosen is not None and start is not None and chosen <= start:
+            chosen = None  # from the plan's start: no date needed
+        owed_from = chosen if self.meta.owed_from is not None else default
+        new = "新增的措施" if self.existing is not None else "各单位"
+        if owed_from is None:
+            if start is not None and start < today:
+                self.problem(
+                    Severity.WARNING,
+                    place,
+                    f"按所选起报日期，{new}自方案开始（{start:%Y-%m-%d}）起填报：此前已截止的周期会立即计为逾期未报",
+                )
+            return None
+        self.problem(
+            Severity.WARNING,
+            place,
+            f"方案开始于 {start:%Y-%m-%d}，导入日 {today:%Y-%m-%d} 时已经开始：{new}自 {owed_from:%Y-%m-%d} 起填报"
+            f"（{'默认为导入日后开始的第一个填报周期' if self.meta.owed_from is None else '管理员选定'}），"
+            "此前的周期不计入应报、逾期和预警；可在下方修改起报日期",
+        )
+        return owed_from
 
     # Unit names
 
@@ -1192,13 +1243,16 @@ def load_table_plan(built):
     if not built.ok:
         raise ValueError("the plan has blocking problems")
     with transaction.atomic():
-        result = planfile.load_plan(built.spec)
+        created = built.existing is None
+        result = planfile.load_plan(built.spec, owed_from=built.owed_from)
         if built.new_units:
             # New units go after the existing ones in unit lists.
             top = Unit.objects.exclude(name__in=built.new_units).aggregate(top=Max("sort_order"))["top"] or 0
             for offset, name in enumerate(built.new_units, start=1):
                 Unit.objects.filter(name=name).update(sort_order=top + 10 * offset)
         plan = Plan.objects.get(doc_number=built.spec.doc_number)
+        if created:
+            result.told = notifications.plan_loaded(plan)
     return plan, result
 
 

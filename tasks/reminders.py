@@ -22,7 +22,8 @@ from django.utils import timezone
 from security import audit
 
 from . import notifications
-from .models import Period, ReminderLog
+from . import periods as period_rules
+from .models import Period, Plan, ReminderLog
 from .progress import DUE_SOON_DAYS, PlanProgress
 
 
@@ -41,11 +42,24 @@ class Reminder:
     staff: list  # every active staff user, emailed or not
 
 
+def reminded_plans(today):
+    """[(plan, period)]: every plan whose current period takes reports today
+    (periods.write_block_reason), in 文号 order. A plan that has ended, whose
+    last quarter no longer takes reports, is chased no more. One query per plan."""
+    found = []
+    for plan in Plan.objects.order_by("doc_number"):
+        period = Period.objects.current(plan, today)
+        if period is not None and period.start_date <= today and not period_rules.write_block_reason(period, today):
+            found.append((plan, period))
+    return found
+
+
 def pending_reminders(plan, today):
     """Reminder emails owed today for the plan's current period, one per unit
-    with staff who take email; (period, [Reminder])."""
+    with staff who take email; (period, [Reminder]). None and [] while the
+    current period takes no reports."""
     period = Period.objects.current(plan, today)
-    if period is None:
+    if period is None or period_rules.write_block_reason(period, today):
         return None, []
     days_left = (period.due_date - today).days
     if days_left > DUE_SOON_DAYS:
@@ -85,7 +99,7 @@ def pending_reminders(plan, today):
             Reminder(
                 unit=unit,
                 recipients=sorted(u.email for u in notifications.email_recipients(staff[unit_id])),
-                subject=f"【催报】{period.name}进展填报{when}（{len(states)} 项）",
+                subject=f"【催报】{plan.doc_number} · {period.name}进展填报{when}（{len(states)} 项）",
                 body="\n".join(lines),
                 count=len(states),
                 states=states,

@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 
@@ -6,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -201,7 +202,11 @@ def todo(request):
         period = chosen[0] if chosen else current
         progress, rows = _obligation_rows(plan, period, units)
         work = progress.todo(rows)
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+    # This plan's messages only (and those about no plan): "1.(1)" is in every plan.
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    if plan is not None:
+        unread = unread.filter(Q(plan=plan) | Q(plan__isnull=True))
+    unread = unread[:5]
     return render(
         request,
         "tasks/todo.html",
@@ -1050,6 +1055,14 @@ def period_update(request, pk):
 PLAN_TABLE_SESSION_KEY = "plan_table_import"
 
 
+def _iso_date(value):
+    """A YYYY-MM-DD date from a form field, or None."""
+    try:
+        return datetime.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
 def _plan_table_decisions(post):
     """The admin's decisions on unknown unit names, from the preview form.
     They are checked when the plan is built (tasks.plantable)."""
@@ -1097,6 +1110,7 @@ def plan_import(request):
                 issuer=data["issuer"].strip(),
                 start_date=data["start_date"],
                 end_date=data["end_date"],
+                owed_from=data["owed_from"],
             )
             pending = {"draft": draft.as_data(), "meta": meta.as_data()}
             request.session[PLAN_TABLE_SESSION_KEY] = pending
@@ -1105,9 +1119,16 @@ def plan_import(request):
         if not pending:
             messages.error(request, "没有待导入的任务分工表（可能已经导入或会话已过期），请重新上传。")
             return redirect("tasks:plan_import")
+        meta = plantable.PlanMeta.from_data(pending["meta"])
+        chosen = _iso_date(request.POST.get("owed_from"))
+        if chosen is not None and chosen != meta.owed_from:
+            # The admin's 起报日期, kept for the next preview and the confirmation.
+            meta.owed_from = chosen
+            pending["meta"] = meta.as_data()
+            request.session[PLAN_TABLE_SESSION_KEY] = pending
         built = plantable.build_plan(
             plantable.TableDraft.from_data(pending["draft"]),
-            plantable.PlanMeta.from_data(pending["meta"]),
+            meta,
             _plan_table_decisions(request.POST),
             note_accepted=request.POST.get("note_accepted") == "1",
             user=request.user,
@@ -1117,7 +1138,9 @@ def plan_import(request):
             plan, result = plantable.load_table_plan(built)
             audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=plantable.summary(built, result))
             del request.session[PLAN_TABLE_SESSION_KEY]
-            messages.success(request, f"已导入{plantable.summary(built, result)}。")
+            told = f"已通知 {len(result.told)} 位联络员。" if result.told else ""
+            start = f"各单位自 {built.owed_from:%Y-%m-%d} 起填报。" if built.owed_from else ""
+            messages.success(request, f"已导入{plantable.summary(built, result)}。{start}{told}")
             return redirect(f"{reverse('tasks:plan')}?plan={plan.pk}")
         if action == "confirm" and not stale:
             audit.record(

@@ -2,6 +2,7 @@
 prints it, loads as a second plan equal to the YAML fixture: measure for
 measure, unit for unit, lead for lead; and back into the bundled plan without a change."""
 
+import datetime
 import re
 
 import pytest
@@ -90,7 +91,8 @@ def test_a_table_keeps_the_notice_sections_and_indicators_it_does_not_carry(plan
     assert reloaded.indicators.count() == 4
 
 
-def test_a_new_plan_from_a_table_owes_everything_from_its_start_and_has_no_notice(plan, tmp_path):
+def test_a_new_plan_from_a_table_owes_everything_from_its_start_and_has_no_notice(plan, tmp_path, clock):
+    clock(datetime.date(2025, 12, 1))  # before the new plan (2026—2028) starts
     new, _ = load(LAYOUTS["word"](tmp_path))
     assert set(Assignment.objects.filter(measure__task__plan=new).values_list("owed_from", flat=True)) == {None}
     assert (new.preamble, new.key_points, new.headings) == ("", "", {})

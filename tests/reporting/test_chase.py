@@ -86,7 +86,7 @@ def test_chasing_a_unit_tells_its_staff_and_records_it(
     for person in (lead_staff, second_kewei):
         [notice] = Notification.objects.filter(user=person)
         assert notice.kind == Notification.Kind.CHASED
-        assert notice.title == "催报：区科委2024年第一季度尚有 7 项措施未提交"
+        assert notice.title == "嘉府发〔2023〕2号 · 催报：区科委2024年第一季度尚有 7 项措施未提交"
         assert "- 1.(1)（牵头）" in notice.body
     assert sorted(m.to[0] for m in mailoutbox) == ["kewei2@example.gov.cn", "kewei@example.gov.cn"]
     [record] = chase_records()
@@ -160,7 +160,7 @@ def test_the_unit_sees_the_chase_in_its_todo_and_messages(plan, kewei, coordinat
     coordinator_client.post(f"/units/{kewei.pk}/chase/")
 
     todo = lead_client.get("/").content.decode()
-    assert "催报：区科委2024年第一季度尚有 7 项措施未提交" in todo
+    assert "嘉府发〔2023〕2号 · 催报：区科委2024年第一季度尚有 7 项措施未提交" in todo
     assert '<span class="badge" aria-label="1 条未读">1</span>' in todo
 
 

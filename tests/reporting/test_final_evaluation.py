@@ -454,7 +454,7 @@ def test_adding_the_final_evaluation_tells_the_leads_and_no_co_organizer(plan, c
 
     told = Notification.objects.filter(kind=Notification.Kind.PERIOD_OPENED)
     lead_notice = told.get(user=lead_staff)
-    assert lead_notice.title == "终期评估已开始，请于 2026-04-10 前提交牵头措施的终期评估"
+    assert lead_notice.title == "嘉府发〔2023〕2号 · 终期评估已开始，请于 2026-04-10 前提交牵头措施的终期评估"
     assert not told.filter(user=co_organizer_only).exists()
 
 

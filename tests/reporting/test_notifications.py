@@ -49,7 +49,7 @@ def test_a_return_tells_every_staff_member_of_the_unit_with_the_comment(
     for person in (lead_staff, second_kewei):
         [notice] = notices(person)
         assert notice.kind == Notification.Kind.RETURNED
-        assert notice.title == "2.(1) 区科委 2024年第一季度的填报被退回，请修改后重新提交"
+        assert notice.title == "嘉府发〔2023〕2号 · 2.(1) 区科委 2024年第一季度的填报被退回，请修改后重新提交"
         assert notice.body == "退回意见：请补充走访企业名单。"
         assert notice.url == f"/measures/{submitted.measure_id}/report/?unit={submitted.unit_id}"
         assert notice.report_id == submitted.pk
@@ -89,7 +89,7 @@ def test_a_new_period_tells_staff_of_every_unit_with_duties_once(
     assert "已通知 2 位联络员。" in response.content.decode()
     for person in (lead_staff, town_staff):
         [notice] = notices(person, Notification.Kind.PERIOD_OPENED)
-        assert notice.title == "终期评估已开始，请于 2026-07-10 前提交牵头措施的终期评估"
+        assert notice.title == "嘉府发〔2023〕2号 · 终期评估已开始，请于 2026-07-10 前提交牵头措施的终期评估"
         assert notice.period == final
     assert notices(no_duty) == [] and notices(coordinator) == []
 
@@ -119,7 +119,7 @@ def test_send_reminders_posts_the_period_open_and_due_soon_notices_once_per_peri
     kinds = sorted(n.kind for n in notices(lead_staff))
     assert kinds == ["due_soon", "period_opened"]
     [due] = notices(lead_staff, Notification.Kind.DUE_SOON)
-    assert due.title == "2024年第一季度进展填报还有 5 天截止，区科委尚有 7 项未提交"
+    assert due.title == "嘉府发〔2023〕2号 · 2024年第一季度进展填报还有 5 天截止，区科委尚有 7 项未提交"
     assert due.period == period(plan)
     # The reminder email itself goes out each day.
     assert len([m for m in mailoutbox if "kewei@example.gov.cn" in m.to]) == 2
@@ -205,7 +205,9 @@ def test_each_notified_person_gets_an_email_after_the_commit(
 
     assert sorted(m.to[0] for m in mailoutbox) == ["kewei2@example.gov.cn", "kewei@example.gov.cn"]
     mail = mailoutbox[0]
-    assert mail.subject == "【行动方案跟踪】2.(1) 区科委 2024年第一季度的填报被退回，请修改后重新提交"
+    assert (
+        mail.subject == "【行动方案跟踪】嘉府发〔2023〕2号 · 2.(1) 区科委 2024年第一季度的填报被退回，请修改后重新提交"
+    )
     assert "退回意见：请补充。" in mail.body
     assert f"https://tracker.jiading.gov.cn/measures/{submitted.measure_id}/report/?unit=" in mail.body
 

@@ -179,7 +179,7 @@ def test_demo_without_history_leaves_a_period_open_for_reporting(plan, url, clie
     assert "周期：2025年第四季度" in response.content.decode()
     # The units hear of it (站内消息 only), and the 待办 has work on it.
     [notice] = Notification.objects.filter(user__username="kewei")
-    assert notice.kind == Notification.Kind.LATE_OPENED and notice.url == f"/?period={writable[0].pk}"
+    assert notice.kind == Notification.Kind.LATE_OPENED and notice.url == f"/?plan={plan.pk}&period={writable[0].pk}"
     todo = kewei.get("/").content.decode()
     assert "填报周期 <strong>2025年第四季度</strong>" in todo and "可填报（补报）至" in todo
     assert "待填报（7）" in todo or "已逾期未提交（7）" in todo
@@ -295,9 +295,9 @@ def test_opening_a_past_period_for_late_reporting_tells_the_units_that_owe_repor
 
     [notice] = Notification.objects.filter(user=lead_staff)
     assert notice.kind == Notification.Kind.LATE_OPENED
-    assert notice.title == "2024年第一季度已开放补报，补报截止日期 2024-05-31"
+    assert notice.title == "嘉府发〔2023〕2号 · 2024年第一季度已开放补报，补报截止日期 2024-05-31"
     assert "区科委尚未提交的措施：1.(1)、1.(3)、2.(1)" in notice.body
-    assert notice.url == f"/?period={q1.pk}"
+    assert notice.url == f"/?plan={plan.pk}&period={q1.pk}"
     assert not Notification.objects.filter(user=co_organizer).exists()
     assert AuditEvent.objects.filter(kind="period_changed").count() == 1
 

@@ -46,7 +46,7 @@ def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(plan
 
     out = run()
 
-    assert "已向 3 个单位发送催报邮件（2025年第四季度）。" in out
+    assert "已向 3 个单位发送催报邮件（嘉府发〔2023〕2号 2025年第四季度）。" in out
     assert sorted(m.to for m in mailoutbox) == [
         ["jiangqiao@example.gov.cn"],
         ["kewei@example.gov.cn"],
@@ -55,7 +55,7 @@ def test_each_unit_with_unsubmitted_obligations_gets_one_email_listing_them(plan
     kewei = mail_to(mailoutbox, "kewei@example.gov.cn")
     codes = owed_codes(plan, "区科委")
     assert codes == ["1.(1)", "1.(3)", "2.(1)", "2.(2)", "5.(2)", "6.(4)", "6.(6)"]
-    assert kewei.subject == f"【催报】{Q4}进展填报还有 6 天截止（7 项）"
+    assert kewei.subject == f"【催报】嘉府发〔2023〕2号 · {Q4}进展填报还有 6 天截止（7 项）"
     assert (
         "《嘉定区数字广告业高质量发展行动方案（2023—2025年）》2025年第四季度的进展填报截止日期为 2026年01月12日，还有 6 天截止。"
         in kewei.body
@@ -144,8 +144,11 @@ def test_dry_run_sends_nothing_and_logs_nothing(plan, staff, mailoutbox, clock):
 
     assert mailoutbox == []
     assert ReminderLog.objects.count() == 0
-    assert f"[预览] 区科委 → kewei@example.gov.cn：【催报】{Q4}进展填报还有 6 天截止（7 项）" in out
-    assert "预览完毕：将向 3 个单位发送催报邮件（未发送）。" in out
+    assert (
+        f"[预览] 嘉府发〔2023〕2号 {Q4} 区科委 → kewei@example.gov.cn：【催报】嘉府发〔2023〕2号 · {Q4}进展填报还有 6 天截止（7 项）"
+        in out
+    )
+    assert "预览完毕：嘉府发〔2023〕2号 2025年第四季度将向 3 个单位发送催报邮件（未发送）。" in out
 
 
 def test_second_run_on_the_same_day_sends_nothing_new(plan, staff, mailoutbox, clock):
@@ -168,7 +171,10 @@ def test_next_day_sends_again(plan, staff, mailoutbox, clock):
 
     assert len(mailoutbox) == 6
     assert "已向 3 个单位发送催报邮件" in out
-    assert mail_to(mailoutbox[3:], "kewei@example.gov.cn").subject == f"【催报】{Q4}进展填报还有 5 天截止（7 项）"
+    assert (
+        mail_to(mailoutbox[3:], "kewei@example.gov.cn").subject
+        == f"【催报】嘉府发〔2023〕2号 · {Q4}进展填报还有 5 天截止（7 项）"
+    )
     assert set(ReminderLog.objects.values_list("sent_on", flat=True)) == {D(2026, 1, 6), D(2026, 1, 7)}
 
 
@@ -178,7 +184,7 @@ def test_overdue_units_are_told_how_many_days_late(plan, staff, mailoutbox, cloc
     run()
 
     kewei = mail_to(mailoutbox, "kewei@example.gov.cn")
-    assert kewei.subject == f"【催报】{Q4}进展填报已逾期 1 天（7 项）"
+    assert kewei.subject == f"【催报】嘉府发〔2023〕2号 · {Q4}进展填报已逾期 1 天（7 项）"
     assert "截止日期为 2026年01月12日，已逾期 1 天。" in kewei.body
 
 
@@ -201,7 +207,7 @@ def test_no_reminders_when_every_period_is_closed(plan, staff, mailoutbox, clock
 
     out = run()
 
-    assert "没有开放的填报周期，没有需要催报的事项。" in out
+    assert "没有正在接受填报的周期，没有需要催报的事项。" in out
     assert mailoutbox == []
 
 

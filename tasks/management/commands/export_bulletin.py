@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from security import audit
 from tasks import bulletin
-from tasks.models import Period, Plan
+from tasks.management.plan_option import add_plan_argument, chosen_plan
+from tasks.models import Period
 
 
 class Command(BaseCommand):
@@ -11,13 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 通报.docx")
-        parser.add_argument("--plan", help="行动方案文号，默认为最新的方案")
+        add_plan_argument(parser)
         parser.add_argument("--period", help="填报周期名称（如“2025年第四季度”），默认为当前周期")
 
     def handle(self, path, plan=None, period=None, **options):
-        found = Plan.objects.filter(doc_number=plan).first() if plan else Plan.objects.default()
-        if found is None:
-            raise CommandError(f"找不到文号为“{plan}”的行动方案" if plan else "尚未载入行动方案（请先运行 load_plan）")
+        found = chosen_plan(plan)
         today = timezone.localdate()
         if period:
             chosen = Period.objects.filter(plan=found, name=period).first()

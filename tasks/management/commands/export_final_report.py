@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from security import audit
 from tasks import finalreport
-from tasks.models import Plan
+from tasks.management.plan_option import add_plan_argument, chosen_plan
 
 
 class Command(BaseCommand):
@@ -11,12 +11,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 终期评估报告.docx")
-        parser.add_argument("--plan", help="行动方案文号，默认为默认方案")
+        add_plan_argument(parser)
 
     def handle(self, path, plan=None, **options):
-        found = Plan.objects.filter(doc_number=plan).first() if plan else Plan.objects.default()
-        if found is None:
-            raise CommandError(f"找不到文号为“{plan}”的行动方案" if plan else "尚未载入行动方案（请先运行 load_plan）")
+        found = chosen_plan(plan)
         draft = finalreport.collect(found, timezone.localdate())
         try:
             finalreport.write(draft, path)

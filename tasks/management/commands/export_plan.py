@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from security import audit
-from tasks.models import Plan
+from tasks.management.plan_option import add_plan_argument, chosen_plan
 from tasks.planexport import write_plan_table
 
 
@@ -12,15 +12,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 任务分工.docx 或 任务分工.xlsx")
-        parser.add_argument("--plan", help="行动方案文号，默认为默认方案")
+        add_plan_argument(parser)
 
     def handle(self, path, plan=None, **options):
         fmt = Path(path).suffix.lower().lstrip(".")
         if fmt not in ("docx", "xlsx"):
             raise CommandError("输出文件应以 .docx 或 .xlsx 结尾")
-        found = Plan.objects.filter(doc_number=plan).first() if plan else Plan.objects.default()
-        if found is None:
-            raise CommandError(f"找不到文号为“{plan}”的行动方案" if plan else "还没有载入任何行动方案")
+        found = chosen_plan(plan)
         try:
             write_plan_table(found, path, fmt)
         except OSError as exc:

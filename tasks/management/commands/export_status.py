@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from security import audit
-from tasks.models import Period, Plan
+from tasks.management.plan_option import add_plan_argument, chosen_plan
+from tasks.models import Period
 from tasks.statussheet import SheetScope, write_status_sheet
 
 
@@ -11,21 +12,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="输出文件，如 台账.xlsx")
-        parser.add_argument(
-            "--plan", help="行动方案文号，默认为默认方案（DEFAULT_PLAN_DOC_NUMBER，没有时为最新的方案）"
-        )
+        add_plan_argument(parser)
         parser.add_argument("--approved", action="store_true", help="只导出已审核的填报（默认为最新提交的填报）")
         parser.add_argument(
             "--period", help="填报周期名称（如“2024年第二季度”），默认为当前周期；可导出任一过去周期当时的状态"
         )
 
     def handle(self, path, plan=None, period=None, approved=False, **options):
-        if plan:
-            found = Plan.objects.filter(doc_number=plan).first()
-            if found is None:
-                raise CommandError(f"找不到文号为“{plan}”的行动方案")
-        else:
-            found = Plan.objects.default()
+        found = chosen_plan(plan, required=False)
         today = timezone.localdate()
         chosen = None
         if found is not None:

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             help="无法识别的单位：新建，类型为 "
             + "、".join(f"{v}（{label}）" for v, label in plantable.CREATABLE_KINDS),
         )
+        table.add_argument(
+            "--owed-from",
+            type=_date,
+            help="起报日期 YYYY-MM-DD：各单位从这一天或之后开始的填报周期起填报（默认：方案已开始的，取导入日后的第一个周期）",
+        )
         table.add_argument("--accept-note", action="store_true", help="已核对无法自动理解的备注，按预览的牵头单位载入")
         table.add_argument("--dry-run", action="store_true", help="只显示预览和问题，不写入")
 
@@ -121,6 +126,7 @@ class Command(BaseCommand):
             issuer=options["issuer"].strip(),
             start_date=options["start"],
             end_date=options["end"],
+            owed_from=options["owed_from"],
         )
         built = plantable.build_plan(draft, meta, self.decisions(options), note_accepted=options["accept_note"])
         self.show(built)
@@ -135,6 +141,10 @@ class Command(BaseCommand):
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"已载入 {line}。"))
+        if built.owed_from is not None:
+            self.stdout.write(f"起报日期：{built.owed_from:%Y-%m-%d}（此前的周期不计入应报和逾期）。")
+        if result.told:
+            self.stdout.write(f"已通知 {len(result.told)} 位联络员：新方案已载入。")
 
     def decisions(self, options):
         decisions = {}
