@@ -190,6 +190,20 @@ def split_task(text):
     return (number, title) if number and title else None
 
 
+_SERIAL = re.compile(rf"^(?:(?:{_NUMBER})\s*[.．\-—－]\s*)?(?P<n>\d+)[.．、]?$")
+
+
+def split_serial(text):
+    """A 序号 cell → the measure's number: "3", "3.", "（3）", "③", "1.3" / "1-3" (task 1,
+    measure 3) → 3; None when it holds none."""
+    text = (text or "").strip()
+    match = _SERIAL.match(text)
+    if match:
+        return int(match.group("n"))
+    parsed = split_measure(text + " x")
+    return parsed[0] if parsed else None
+
+
 def split_measure(text):
     """ "(1) 鼓励…", "（1）…", "1)…", "①…", "1. …" → (number, text); None without a number."""
     match = _MEASURE_CELL.match(text)
@@ -322,6 +336,7 @@ class MeasureRow:
     lead_names: list | None = None  # from a 牵头单位 column
     note: str = ""  # the row's 备注 cell
     note_place: str = ""
+    from_number_column: bool = False  # numbered from the 序号 column (the 具体措施 cell holds the text alone)
 
 
 @dataclass
@@ -376,6 +391,7 @@ _COLUMNS = {
     "leads": ("牵头单位", "牵头部门"),
     "supports": ("配合单位", "配合部门", "协办单位"),
     "note": ("备注",),
+    "number": ("序号", "编号"),
 }
 _COLUMN_LABELS = {key: names[0] for key, names in _COLUMNS.items()}
 HEADER_LABELS = (_COLUMN_LABELS["task"], _COLUMN_LABELS["measure"], _COLUMN_LABELS["units"])
@@ -571,6 +587,7 @@ class _GridReader:
             self._read_rows(grid, header_at, columns)
         if not self.found:
             raise TableError(f"找不到任务分工表：{HEADER_HELP}。")
+        self._number_from_serials()
         for task in self.draft.tasks:
             if not task.measures:
                 self.problem(task.place, f"工作任务 {task.number} 下没有具体措施")
@@ -626,6 +643,16 @@ class _GridReader:
                 self.problem(place("task"), "这条措施之前没有工作任务（第一行的“工作任务”列为空）")
             return
         parsed = split_measure(measure_text)
+        from_number_column = False
+        if parsed is None and "number" in columns:
+            number = split_serial(clean_text(cell(row, "number")))
+            if number is None:
+                self.problem(
+                    place("number"),
+                    f"具体措施“{measure_text[:20]}”没有编号，“序号”列也无法识别：“{clean_text(cell(row, 'number'))[:12]}”",
+                )
+                return
+            parsed, from_number_column = (number, measure_text), True
         if parsed is None:
             self.problem(place("measure"), f"无法识别具体措施的编号：“{measure_text[:30]}”（应如“(1)”“（1）”“1)”“①”）")
             return
@@ -651,7 +678,33 @@ class _GridReader:
                 lead_names=lead_names,
                 note=clean_text(cell(row, "note")),
                 note_place=place("note") if "note" in columns else "",
+                from_number_column=from_number_column,
             )
+        )
+
+    def _number_from_serials(self):
+        """Measures numbered in a 序号 column: as they stand when the column restarts
+        in each task; a count running over the whole table (the second task does not
+        start again at 1) becomes a number within the task, gaps kept. Said in the preview."""
+        serial = [(t, [m for m in t.measures if m.from_number_column]) for t in self.draft.tasks]
+        serial = [(t, measures) for t, measures in serial if measures]
+        if not serial:
+            return
+        running = len(serial) > 1 and serial[1][1][0].number > 1
+        for task, measures in serial:
+            if running:
+                offset = measures[0].number - 1
+                for measure in measures:
+                    measure.number -= offset
+            numbers = [m.number for m in task.measures]
+            if len(set(numbers)) != len(numbers):
+                self.problem(task.place, f"工作任务 {task.number} 按“序号”列编号后，措施编号重复，请核对“序号”列")
+        how = "“序号”列为全表连续编号，已按每项工作任务内的顺序编号" if running else "编号取自“序号”列"
+        count = sum(len(measures) for _, measures in serial)
+        self.problem(
+            "“序号”列",
+            f"{count} 条具体措施的单元格中没有编号：{how}，如（1）（2）……，请在预览中核对",
+            Severity.WARNING,
         )
 
     def _start_task(self, number, title, place):
