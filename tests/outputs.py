@@ -35,11 +35,18 @@ def _int(fragment):
     return int(_text(fragment) or 0)
 
 
-def measures_page(client, period=None, **filters):
-    """/measures/ (every row, one page): {code: (status label, light, percent)}."""
-    query = {"per_page": 100, **filters}
+def _query(plan=None, period=None, **more):
+    query = dict(more)
+    if plan is not None:
+        query["plan"] = plan.pk
     if period is not None:
         query["period"] = period.pk
+    return query
+
+
+def measures_page(client, period=None, plan=None, **filters):
+    """/measures/ (every row, one page): {code: (status label, light, percent)}."""
+    query = _query(plan, period, per_page=100, **filters)
     response = client.get("/measures/", query)
     assert response.status_code == 200
     found = {}
@@ -63,9 +70,9 @@ def unit_table(page):
     return found
 
 
-def dashboard(client):
+def dashboard(client, plan=None):
     """The dashboard: lights by count, the reporting figure and the units' 逾期未报."""
-    response = client.get("/dashboard/")
+    response = client.get("/dashboard/", _query(plan))
     assert response.status_code == 200
     page = response.content.decode()
     lights = {
@@ -83,25 +90,63 @@ def dashboard(client):
     }
 
 
-def units_page(client):
-    response = client.get("/units/")
+def units_page(client, plan=None):
+    """/units/: {unit name: 逾期未报}."""
+    return units_and_rates(client, plan)[0]
+
+
+def units_and_rates(client, plan=None):
+    """/units/: ({unit name: 逾期未报}, {unit name: (on time, owed) over the plan})."""
+    response = client.get("/units/", _query(plan))
     assert response.status_code == 200
-    return unit_table(response.content.decode())
+    page = response.content.decode()
+    rates = {}
+    for row in _rows(page):
+        name, rate = _cell(row, "单位"), _cell(row, "全程按时报送率")
+        if name is not None and rate is not None:
+            found = re.search(r"(\d+)/(\d+)", rate)
+            if found:
+                rates[_text(name)] = (int(found.group(1)), int(found.group(2)))
+    return unit_table(page), rates
 
 
-def status_sheet(client, period=None):
+def plan_page_lights(client, plan=None):
+    """/tasks/: {measure pk: light} of the notice's measures."""
+    response = client.get("/tasks/", _query(plan))
+    assert response.status_code == 200
+    page = response.content.decode()
+    return {int(pk): light for pk, light in re.findall(r'id="measure-(\d+)">.*?<span class="light (\w+)">', page, re.S)}
+
+
+def todo_counts(client, plan=None):
+    """The 待办's counters: {label: n} (被退回, 已逾期, 待填报, 已提交待审核, 已通过)."""
+    response = client.get("/", _query(plan))
+    assert response.status_code == 200
+    return {
+        label: int(n)
+        for label, n in re.findall(
+            r'<div class="stat"><div class="muted small">([^<]+)</div><div class="value">(\d+)</div>',
+            response.content.decode(),
+        )
+    }
+
+
+def status_sheet(client, period=None, plan=None):
     """The 台账 as openpyxl reads it: each measure's light on the reading sheet, each
     obligation's on 按单位, and 汇总's lights by task and 逾期未报 by unit."""
-    response = client.get("/export/status.xlsx", {"period": period.pk} if period is not None else {})
+    response = client.get("/export/status.xlsx", _query(plan, period))
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    reading = {}
+    reading, task = {}, None
     for row in workbook["台账"].iter_rows(min_row=4, values_only=True):
+        if row[0]:
+            task = int(re.match(r"\s*(\d+)", row[0]).group(1))  # written on a task's first row, merged down
         if not row[1] or not row[4]:
             continue
         status = row[4]
         light = Light.DONE.value if status == str(Light.DONE.label) else _light_in(status)
-        reading[row[1]] = (status, light)
+        number = re.match(r"[（(](\d+)[)）]", row[1]).group(1)
+        reading[f"{task}.({number})"] = (status, light)
     fill_in = {}
     sheet = workbook["按单位"]
     header = next(r for r in sheet.iter_rows(values_only=True) if r and r[0] == "单位")
@@ -115,7 +160,7 @@ def status_sheet(client, period=None):
             in_units = True
             unit_header = row
             continue
-        if row[0] and isinstance(row[1], int):
+        if row[0] and isinstance(row[1], int) and not str(row[0]).startswith("合计"):
             if in_units:
                 units[row[0]] = row[unit_header.index("逾期未报")]
             else:
@@ -129,17 +174,13 @@ def _light_in(status):
 
 
 def reading_lights(sheet):
-    """{measure code: light} from status_sheet()'s reading rows, keyed like /measures/."""
-    codes = {}
-    workbook = sheet["workbook"]
-    task = None
-    for row in workbook["台账"].iter_rows(min_row=4, values_only=True):
-        if row[0]:
-            task = int(re.match(r"\s*(\d+)", row[0]).group(1))
-        if row[1] and row[4] and task is not None:
-            number = re.match(r"[（(](\d+)[)）]", row[1]).group(1)
-            codes[f"{task}.({number})"] = sheet["reading"][row[1]][1]
-    return codes
+    """{measure code: light} of status_sheet()'s reading sheet, keyed like /measures/."""
+    return {code: light for code, (_, light) in sheet["reading"].items()}
+
+
+def reading_statuses(sheet):
+    """{measure code: status} of the reading sheet (未填报, 推进中, …; 已完成 for a done measure)."""
+    return {code: status.split("（")[0] for code, (status, _) in sheet["reading"].items()}
 
 
 def document_text(response_or_path):
