@@ -270,6 +270,12 @@ class Todo:
     due: list = field(default_factory=list)
     submitted: list = field(default_factory=list)
     approved: list = field(default_factory=list)
+    not_yet: list = field(default_factory=list)  # not owed before a later 起报日期 (a unit or plan added mid-way)
+
+    @property
+    def owed_from(self):
+        """The earliest 起报日期 of the obligations not owed yet, or None."""
+        return min((s.obligation.owed_from for s in self.not_yet), default=None)
 
     @property
     def open_count(self):
@@ -536,6 +542,8 @@ class PlanProgress:
                 todo.submitted.append(s)
             elif state == Report.State.APPROVED:
                 todo.approved.append(s)
+            elif s.standing is not None and not s.owes and s.obligation.owed_from is not None:
+                todo.not_yet.append(s)
         return todo
 
     def outstanding_by_unit(self):

@@ -99,6 +99,7 @@ def test_each_units_staff_are_told_with_their_measures_and_first_due_date(
     # Their 待办 of the new plan lists it.
     todo = client_for(kewei).get(notice.url).content.decode()
     assert "新行动方案已载入：区科委承担 7 项措施" in todo
+    assert "本期无需填报：本方案的 7 项措施自 2027-04-01 起开始的填报周期起填报。" in todo
 
 
 def test_the_command_takes_the_admins_start(plan, table):
