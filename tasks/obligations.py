@@ -10,7 +10,7 @@ an `owed_from` date (blank: from the plan's start). The obligation owes a
 report for a period only if the period starts on or after that date, so a
 unit added in the middle of a period owes its first report for the next one
 and is never overdue on the day it was added. `Obligation.owes` is the one
-place this rule is applied; tasks/progress.py asks it.
+place this rule is applied; tasks/judgement.py asks it.
 
 A final evaluation (a period of kind 终期评估) is owed by leads only: the
 lead evaluates its measure (or, in 5.(2) and for a collective lead, its own

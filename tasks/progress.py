@@ -1,33 +1,26 @@
-"""Rollups, expected progress (序时进度) and traffic lights: the one home of these rules.
+"""Rollups, expected progress (序时进度) and traffic lights, from the one judgement.
 
-- A measure's percent is its lead's latest official report (submitted or
-  approved); with several leads (5.(2), or a collective lead expanded to its
-  members) the mean of the leads. A lead that has not reported counts as 0.
-- A task's percent is the mean of its measures; the plan's, of its tasks.
-- Expected progress is the share of the plan's days elapsed.
-- Red: a report missing after its period's due date, status 滞后, or more
-  than 30 points behind expected. Yellow: due within 7 days and not yet
-  submitted, or 10 to 30 points behind. Green otherwise; 已完成 is done.
-- Outstanding: this period's report is owed (Obligation.owes, below) and
-  not in (submitted or approved); an obligation whose measure it already
-  reported done owes nothing. Overdue: outstanding after this period's due
-  date, or while the last period's report, past its due date and owed, is
-  missing too — the missing report that makes the light red. 待办, 催报, the
-  reminders, the units' 逾期未报 counts (dashboard, unit pages, 台账) and the
-  通报's late units all ask PlanProgress.is_outstanding / is_overdue.
-- An obligation not yet owed in the period (obligations.Obligation.owes: a
-  unit added later owes from the next period) is neither expected nor
-  overdue nor red: it stays out of its measure's leads, lights and percent
-  (listed apart as `pending`) until it is owed or has reported; in its
+How each obligation stands in a period at a moment — owed, on time, late, never
+sent, waiting, overdue, due soon, returned, evaluated — is tasks/judgement.py
+(the README's rule table); this module turns those standings into what the
+outputs show, and every output asks here:
+
+- An obligation's light (`light_for`): red when a report is owed and missing
+  after a due date, or its latest counted report says 滞后, or it is more than
+  30 points behind 序时进度; done when that report says 已完成; yellow when
+  due within 7 days and not in, or 10 to 30 points behind; green otherwise.
+  An obligation not yet owed stays out of its measure's leads, light and
+  percent (listed apart as `pending`) until it is owed or has reported; in its
   first owed period it is not measured against 序时进度 before it reports.
-- On-time reporting rate (按时报送率): of the obligations owed in the period,
-  the share whose report for it was submitted (or approved) by the end of
-  its due date, judged by the latest submission (`tally`). Over the whole
-  plan (`reporting_over_plan`): the same count summed over every period but
-  the final evaluation whose due date has passed, per unit and in all.
-- A final evaluation (a FINAL period, leads only): a measure is evaluated
-  once every lead that owes one has submitted it (or it is approved); its
-  完成情况 is then the least complete of its leads' (`MeasureState.completion`);
+- A measure's percent is its leads' latest counted reports (the mean with
+  several leads; a lead that has not reported counts as 0); its light the
+  worst of its leads'. A task's percent is the mean of its measures; the
+  plan's, of its tasks. Expected progress is the share of the plan's days elapsed.
+- Reporting (`tally`): a period's counts (PlanProgress.reporting) and the
+  sums over the plan (`reporting_over_plan`), from the standings.
+- A final evaluation (a FINAL period, leads only): a measure is evaluated once
+  every lead that owes one is (`MeasureState.evaluated_leads`); its 完成情况 is
+  then the least complete of its leads' (`MeasureState.completion`);
   `EvaluationSummary` counts the plan's measures so.
 """
 

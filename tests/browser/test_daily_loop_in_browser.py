@@ -85,7 +85,7 @@ def test_the_coordinator_chases_and_the_unit_sees_it(page, live_server, plan, le
     unread = page.locator("section.unread")
     assert "催报：区科委2024年第一季度尚有 7 项措施未提交" in unread.inner_text()
     unread.locator("a", has_text="催报").click()
-    assert page.url.rstrip("/") == live_server.url  # the 待办, where the work is
+    assert page.url == f"{live_server.url}/?plan={plan.pk}"  # the 待办 of the chase's plan, where the work is
     assert Notification.objects.get(user=lead_staff, kind="chased").read_at is not None
 
 
