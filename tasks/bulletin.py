@@ -119,13 +119,10 @@ def _task_paragraph(task, states, task_percent, expected):
     return lead, text
 
 
-STATUS_ORDER = drafting.QUARTERLY_ORDER
-
-
 def _status_counts(states):
     """ "已完成2条、推进中2条、滞后1条", most advanced first."""
     counts = Counter(s.status_label for s in states)
-    return "、".join(f"{label}{counts[label]}条" for label in STATUS_ORDER if counts[label])
+    return "、".join(f"{label}{counts[label]}条" for label in drafting.QUARTERLY_ORDER if counts[label])
 
 
 def _lagging_sentence(state, expected):
@@ -211,8 +208,7 @@ def write(bulletin, target):
     doc = documents.new_document(b.title)
     documents.title(doc, b.title, keep=(b.period.name, "推进情况的通报"))
     states = list(b.progress.states.values())
-    demo = sorted({label for s in states for o in s.leads if o.latest for label in drafting.labels(o.latest.progress)})
-    note = "".join(f" · 含{label}" for label in demo)
+    note = drafting.labels_note(states)
     doc.add_paragraph(f"（截至{documents.chinese_date(b.today)} · 征求意见稿{note}）", style="公文副标题")
     doc.add_paragraph("", style="主送")
     doc.add_paragraph("各有关单位：", style="主送")

@@ -47,6 +47,13 @@ def labels(text):
     return [m.group(1) for m in [LABEL.match(text or "")] if m]
 
 
+def labels_note(states):
+    """ " · 含演示数据" for the subtitle when the leads' reports carry such labels: the
+    document says it once instead of in every sentence it quotes."""
+    found = sorted({label for state in states for s in state.leads if s.latest for label in labels(s.latest.progress)})
+    return "".join(f" · 含{label}" for label in found)
+
+
 def _echoes(quoted, measure_text):
     """Whether a quoted phrase is the measure's own wording (cut with … or 等 or not)."""
     core = re.sub("[“”]", "", quoted).rstrip("…．.等")
@@ -121,7 +128,7 @@ def attributed(said):
 
 
 def topic(measure):
-    """The measure's first phrase, whole: "推动人工智能、大数据、云计算、区块链等"."""
+    """The measure's first phrase, whole: "全力推进新型主流媒体建设" of 1.(2)."""
     return re.split(r"[，。；：]", measure.text, maxsplit=1)[0]
 
 

@@ -89,12 +89,6 @@ def _evaluation_standing(s):
     return str(Report.Completion(report.completion).label), report.completion != Report.Completion.DONE
 
 
-def _review_note(state):
-    if state.evaluation_approved:
-        return "已审核"
-    return "待审核"
-
-
 def _evaluations(state, field):
     """[Said] of a field of the leads' submitted or approved evaluations, every sentence."""
     said = []
@@ -124,7 +118,10 @@ def _task_paragraph(report, task, states, task_percent):
     measures are still to be evaluated."""
     counts = report.task_counts(states)
     summary = "、".join(f"{label}{n}条" for label, n in counts.items() if n)
-    text = f"本任务{len(states)}条措施中，{summary}，平均完成进度{percent(task_percent)}。"
+    if len(states) == 1:
+        text = f"本任务1条措施，{report.completion_label(states[0])}，完成进度{percent(task_percent)}。"
+    else:
+        text = f"本任务{len(states)}条措施中，{summary}，平均完成进度{percent(task_percent)}。"
     results = drafting.achievements(states)
     if results:
         text += drafting.attributed(results) + "。"
@@ -132,8 +129,11 @@ def _task_paragraph(report, task, states, task_percent):
     for state in states:
         measure = state.measure
         label = report.completion_label(state)
-        if len(state.leads) > 1 and report.evaluation is not None:
-            counted = drafting.counted_leads(state, _evaluation_standing, [*EVALUATION_ORDER, NOT_SUBMITTED])
+        if len(state.leads) > 1:
+            if report.evaluation is not None:
+                counted = drafting.counted_leads(state, _evaluation_standing, [*EVALUATION_ORDER, NOT_SUBMITTED])
+            else:  # before the final evaluation: how the towns stood in their latest reports
+                counted = drafting.counted_leads(state, drafting.quarterly_standing, drafting.QUARTERLY_ORDER)
             text += f"措施（{measure.number}）由{measure.printed_leads()}牵头，{counted}。"
         elif label in UNFINISHED:
             text += f"措施（{measure.number}）（{measure.printed_leads()}牵头）{label}，完成{percent(state.percent)}"
@@ -231,8 +231,7 @@ def write(report, target):
     doc = documents.new_document(r.title)
     documents.title(doc, r.title, keep=("终期评估报告",))
     states = [s for _, task_states, _ in r.tasks for s in task_states]
-    demo = sorted({label for s in states for o in s.leads if o.latest for label in drafting.labels(o.latest.progress)})
-    note = "".join(f" · 含{label}" for label in demo)
+    note = drafting.labels_note(states)
     doc.add_paragraph(f"（截至{_date(r.today)} · 征求意见稿{note}）", style="公文副标题")
     doc.add_paragraph("", style="主送")
     documents.paragraph(
