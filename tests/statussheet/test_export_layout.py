@@ -359,9 +359,7 @@ def test_summary_unit_table_follows_the_chart_and_has_its_header_on_every_page(p
     assert summary.print_title_rows == "$1:$1"  # the title on every page, not the task table's header
 
 
-@pytest.mark.parametrize(
-    ("name", "columns"), [("台账", layout.READING_COLUMNS), ("汇总", layout.SUMMARY_COLUMNS)]
-)
+@pytest.mark.parametrize(("name", "columns"), [("台账", layout.READING_COLUMNS), ("汇总", layout.SUMMARY_COLUMNS)])
 def test_no_forced_page_break_leaves_a_page_mostly_empty(plain_workbook, name, columns):
     sheet = plain_workbook[name]
     page = layout.page_height(layout.PAPER_A3, layout.fit_scale(columns, layout.PAPER_A3))
