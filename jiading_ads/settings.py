@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "jiading_ads.taskqueue.TaskQueueConfig",  # django-tasks-db: the queue in the database, its admin in Chinese
     "departments",
     "tasks",
     "security",
@@ -270,6 +272,22 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiading.gov.cn")
+
+# Slow side effects (mail) are tasks on a queue in the database (Django's
+# tasks API through django-tasks and django-tasks-db): requests only add a
+# row; `manage.py db_worker` on any app server runs them (jiading_ads/mail.py).
+# DJANGO_TASKS_EAGER=1 runs each task at once in the process that queues it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_bool("DJANGO_TASKS_EAGER", False)
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+# A message the mail server refuses is tried again after these many seconds
+# (the last delay repeating), at most MAIL_MAX_ATTEMPTS times in all.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+MAIL_RETRY_DELAYS = [int(s) for s in os.environ.get("MAIL_RETRY_SECONDS", "60,300,1800,7200").split(",")]
 # The tracker's address as users reach it, for links in notification emails
 # (e.g. https://tracker.jiading.gov.cn); without it emails say to log in.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
@@ -300,8 +318,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-        # Failed notification emails are logged here, never raised.
         "tasks": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+        # The task queue: a failed task (a mail the server refused) is logged here too.
+        "django_tasks": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     },
 }
 FILTERS_EMPTY_CHOICE_LABEL = "全部"

@@ -13,10 +13,12 @@
 
 Every event is one Notification per recipient (active staff of the unit).
 Email goes to each recipient who has an address and has not turned email off
-(NotificationSettings), through the configured EMAIL_BACKEND, after the
-transaction commits: a mail server that fails is logged and never undoes or
-blocks the action. The one exception is send_reminders' daily email, which
-is the reminder itself (tasks/reminders.py sends it and retries it).
+(NotificationSettings): queued once the transaction commits, and sent by the
+background worker through the configured EMAIL_BACKEND (jiading_ads/mail.py),
+so a slow or failing mail server never slows, blocks or undoes the action; the
+worker retries a refused message and the 管理员 sees what failed in admin
+(后台任务). send_reminders' daily email is the reminder itself: it is queued
+with its 催报记录 in one transaction (tasks/reminders.py).
 A history written on purpose (seed_demo's story) tells nobody: suspended().
 """
 
@@ -31,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
+from jiading_ads import mail
 
 from . import obligations
 from .models import Notification, NotificationSettings, Period
@@ -119,22 +122,22 @@ def email_text(title, body, url):
 
 
 def send_after_commit(users, title, body, url):
-    """Email each user once the current transaction commits; failures are logged, never raised."""
+    """Queue an email to each user once the current transaction commits (the
+    worker sends it); a failure to queue is logged, never raised."""
     messages = [
         EmailMessage(SUBJECT_PREFIX + title, email_text(title, body, url), settings.DEFAULT_FROM_EMAIL, [u.email])
         for u in users
     ]
     if messages:
-        transaction.on_commit(lambda: _send(messages))
+        transaction.on_commit(lambda: _queue(messages))
 
 
-def _send(messages):
-    for message in messages:
-        try:
-            message.send()
-        except Exception:
-            # The action is done and recorded; the notification is in the app.
-            logger.exception("通知邮件发送失败：%s → %s", message.subject, ", ".join(message.to))
+def _queue(messages):
+    try:
+        mail.send(messages)
+    except Exception:
+        # The action is done and recorded; the notification is in the app.
+        logger.exception("通知邮件未能排队发送：%s", messages[0].subject)
 
 
 # The events

@@ -256,3 +256,14 @@ def _two_factor_off():
     from django.conf import settings
 
     settings.TWO_FACTOR_REQUIRED = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_eager():
+    """The task queue runs each task at once (as DJANGO_TASKS_EAGER=1 does), so
+    a test sees the mail its action queued; tests/production/test_task_queue.py
+    puts the database queue back (the `settings` fixture) and runs the worker."""
+    from django.test.utils import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
