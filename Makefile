@@ -25,7 +25,7 @@ run: $(BIN)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -47,5 +47,5 @@ clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles
 
 # The suite on a throwaway PostgreSQL (needs Debian's postgresql package).
-test-postgres: $(BIN)/.installed
+test-postgres: $(BIN)/.installed-dev
 	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest'

@@ -212,6 +212,27 @@ STORAGES = {
 # Evidence files live outside the web root and are only served through a
 # view that checks the login; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
+# Several app servers share the evidence through an S3-compatible object store
+# (政务云 object stores speak S3) when DJANGO_S3_BUCKET is set: every file goes
+# through Django's storage API (django-storages), private, never overwritten.
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY", ""),
+            "secret_key": os.environ.get("DJANGO_S3_SECRET_KEY", ""),
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            # A folder inside the bucket, when the bucket is shared.
+            "location": os.environ.get("DJANGO_S3_PREFIX", ""),
+            # Most S3-compatible stores other than AWS want bucket names in the path.
+            "addressing_style": os.environ.get("DJANGO_S3_ADDRESSING_STYLE", "path"),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # An uploaded .xlsx is refused before parsing past any of these (uploads.check_xlsx).
 # A 台账 of 400 measures exports to about 2 MB unpacked in 3 sheets of < 2,000 rows.
