@@ -141,6 +141,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# No per-process state decides anything: several app servers answer one office,
+# so sessions, lockouts, rate limits, the mail queue and the daily runs' claims
+# all live in the database. There is deliberately no cache (Django's default
+# would be a per-process memory); something that needs one must share it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # A new password differs from the current one and this many before it.
 PASSWORD_HISTORY_COUNT = int(os.environ.get("PASSWORD_HISTORY_COUNT", "5"))
 AUTH_PASSWORD_VALIDATORS = [
@@ -168,6 +175,8 @@ AXES_VERBOSE = False
 # (security/clientip.py); with 0 the header is ignored.
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
+# Failures and lockouts are rows in the database, so they hold across every app server.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Two-factor login (security/two_factor.py): TOTP for these roles and the
 # break-glass superuser; DJANGO_2FA_EVERYONE=1 asks it of every account.
