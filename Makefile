@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint test-postgres bench loadtest clean
+.PHONY: run test lint test-postgres bench loadtest cluster-test clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(BIN)/.installed
 loadtest: $(BIN)/.installed
 	$(BIN)/pip install --quiet -r requirements-load.txt
 	bash loadtest/run.sh
+
+# Two app servers behind nginx on one PostgreSQL and one S3 object store, a
+# worker on each, a slow mail server (needs Debian's nginx and postgresql).
+cluster-test: $(BIN)/.installed-dev
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	bash cluster/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles

@@ -33,8 +33,8 @@ DJANGO_DEBUG=1 $BIN/python manage.py shell < loadtest/prepare.py
 # stray failure cannot lock everyone out mid-run.
 export DJANGO_DEBUG=0 DJANGO_SECURE=0 AXES_FAILURE_LIMIT=1000
 $BIN/python manage.py collectstatic --noinput >/dev/null
-$BIN/gunicorn jiading_ads.wsgi --workers "$WORKERS" --bind "127.0.0.1:$PORT" --access-logfile /dev/null \
-  --error-logfile "$OUT/gunicorn.log" &
+GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS="$WORKERS" GUNICORN_ACCESS_LOG=/dev/null \
+  GUNICORN_ERROR_LOG="$OUT/gunicorn.log" $BIN/gunicorn -c deploy/gunicorn.conf.py jiading_ads.wsgi &
 GUNICORN_PID=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/accounts/login/" >/dev/null && break; sleep 0.2; done
 
