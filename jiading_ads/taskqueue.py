@@ -35,7 +35,7 @@ class TaskQueueConfig(TasksAppConfig):
 class TaskResultAdmin(admin.ModelAdmin):
     """Read-only: the worker writes these rows, nobody edits them."""
 
-    list_display = ("task", "status", "what", "attempt", "enqueued_at", "run_after_display", "finished_at", "outcome")
+    list_display = ("task", "status", "attempt", "outcome", "what", "enqueued_at", "run_after_display")
     list_filter = ("status",)
     ordering = ["-enqueued_at"]
     fields = (
@@ -56,6 +56,11 @@ class TaskResultAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        subtitle = f"{self.task(obj)}（{obj.get_status_display()}，第 {self.attempt(obj)} 次）" if obj else None
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "subtitle": subtitle})
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -68,7 +73,7 @@ class TaskResultAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("内容"))
     def what(self, obj):
-        """For mail: each message's subject and recipients."""
+        """For mail: each message's subject and recipients (the first three, and how many in all)."""
         args = obj.args_kwargs.get("args") or [[]]
         messages = args[0] if isinstance(args[0], list) else []
         lines = [f"{m.get('subject', '')} → {', '.join(m.get('to', []))}" for m in messages if isinstance(m, dict)]
@@ -89,8 +94,9 @@ class TaskResultAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("结果"))
     def outcome(self, obj):
+        """What was sent, or the error (its last line, without the exception's class)."""
         if obj.traceback:
-            return obj.traceback.strip().splitlines()[-1][:200]
+            return obj.traceback.strip().splitlines()[-1].split(": ", 1)[-1][:200]
         return obj.return_value or "—"
 
     @admin.display(description=_("错误详情"))
