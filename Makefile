@@ -38,7 +38,8 @@ lint: $(BIN)/.installed-dev
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 
-# 50 simulated staff for 60 s against gunicorn on PostgreSQL (needs Debian's postgresql).
+# 50 simulated staff for 90 s against gunicorn on PostgreSQL (needs Debian's postgresql); exits 1 on any
+# failed request or a p95 over 300 ms once all are logged in.
 loadtest: $(BIN)/.installed
 	$(BIN)/pip install --quiet -r requirements-load.txt
 	bash loadtest/run.sh

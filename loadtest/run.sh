@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make loadtest`: gunicorn with several workers on a throwaway PostgreSQL,
-# 50 simulated staff for 60 seconds from loopback, then concurrent
+# 50 simulated staff for 90 seconds from loopback, then concurrent
 # submissions to one report, then a database outage and recovery. Prints the
 # figures and writes loadtest/results/.
 set -euo pipefail
@@ -10,7 +10,8 @@ PORT="${LOADTEST_PORT:-8765}"
 WORKERS="${LOADTEST_WORKERS:-4}"
 USERS="${LOADTEST_USERS:-50}"
 SPAWN_RATE="${LOADTEST_SPAWN_RATE:-10}"
-DURATION="${LOADTEST_DURATION:-60s}"
+# Long enough for a steady state after 50 logins (each 0.5 s of deliberate password hashing).
+DURATION="${LOADTEST_DURATION:-90s}"
 OUT=loadtest/results
 mkdir -p "$OUT"
 

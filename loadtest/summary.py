@@ -2,7 +2,9 @@
 
 - every request of the whole run (locust's CSV, logins included): no failures;
 - the steady state (loadtest/locustfile.py: once every user has logged in):
-  p95 of every page but the login at most LOADTEST_P95_MS (300 ms).
+  p95 of every page but the login at most LOADTEST_P95_MS (300 ms), the
+  target at 50 users. LOADTEST_P95_MS=off prints p95 without judging it: CI's
+  short run (10 users, 20 s) is there to show that nothing fails.
 """
 
 import csv
@@ -10,7 +12,8 @@ import json
 import os
 import sys
 
-P95_TARGET_MS = int(os.environ.get("LOADTEST_P95_MS", "300"))
+P95_SETTING = os.environ.get("LOADTEST_P95_MS", "300")
+P95_TARGET_MS = None if P95_SETTING == "off" else int(P95_SETTING)
 LOGIN = "/accounts/login/"
 
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
@@ -37,6 +40,8 @@ missed = []
 for name, r in steady["requests"].items():
     if name.startswith(LOGIN):
         verdict = "(login: no target)"
+    elif P95_TARGET_MS is None:
+        verdict = "(not judged)"
     elif r["p95"] <= P95_TARGET_MS:
         verdict = f"✔ ≤ {P95_TARGET_MS}"
     else:
@@ -55,6 +60,8 @@ else:
 if not steady["requests"]:
     print("✘ no steady state: not every user logged in before the end")
     ok = False
+elif P95_TARGET_MS is None:
+    print("p95 not judged (LOADTEST_P95_MS=off)")
 elif missed:
     print(f"✘ p95 over {P95_TARGET_MS} ms at {steady['users']} users: {', '.join(missed)}")
     ok = False
