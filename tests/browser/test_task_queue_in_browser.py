@@ -2,11 +2,11 @@
 a mail the server refused, the attempt, when the next one runs, the error."""
 
 import pytest
-from django.core.management import call_command
 
 from jiading_ads import mail
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD
+from tests.reporting.test_task_queue import run_worker
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def test_the_admin_role_reads_a_refused_mail_in_admin(page, live_server, plan, s
             )
         ]
     )
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+    run_worker()
 
     log_in(page, live_server, system_admin.username, PASSWORD)
     page.goto(f"{live_server.url}/admin/")

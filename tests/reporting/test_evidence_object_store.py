@@ -20,8 +20,9 @@ def submit_with_evidence(client, url, django_capture_on_commit_callbacks):
 
 def download(client, evidence):
     response = client.get(f"/evidence/{evidence.pk}/")
+    # Read to the end, the test client closes the response (and the file) itself;
+    # closing it here would end the test's database connection too (PostgreSQL).
     body = b"".join(response.streaming_content)
-    response.close()
     headers = {k: v for k, v in response.headers.items() if k not in ("Date",)}
     return response.status_code, headers, body
 

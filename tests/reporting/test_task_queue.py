@@ -8,6 +8,7 @@ once) and run `db_worker --batch`, as a server's worker would.
 
 import smtplib
 import time
+from unittest import mock
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
@@ -48,7 +49,12 @@ def every_unit_staffed(plan):
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+    """`db_worker --batch`: every task that is due, then stop. The worker drops
+    stale database connections between tasks, as a request does; inside the
+    test's transaction that would be the test's own (on PostgreSQL), so here
+    it keeps it."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
 
 
 def timed_post(client, path, django_capture_on_commit_callbacks):
