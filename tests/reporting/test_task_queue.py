@@ -6,6 +6,7 @@ These tests put the database queue back (the rest of the suite runs tasks at
 once) and run `db_worker --batch`, as a server's worker would.
 """
 
+import signal
 import smtplib
 import time
 from unittest import mock
@@ -52,9 +53,16 @@ def run_worker():
     """`db_worker --batch`: every task that is due, then stop. The worker drops
     stale database connections between tasks, as a request does; inside the
     test's transaction that would be the test's own (on PostgreSQL), so here
-    it keeps it."""
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+    it keeps it. It also takes over SIGINT, SIGTERM and SIGQUIT to stop
+    gracefully: they are given back, or a signal later in the session would
+    end whatever test runs then."""
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 def timed_post(client, path, django_capture_on_commit_callbacks):
@@ -192,3 +200,11 @@ def test_the_admin_role_sees_what_failed_in_admin(plan, settings, client_for, sy
 def test_nobody_else_sees_the_queue(plan, client_for, coordinator, security_admin):
     for person in (coordinator, security_admin):
         assert client_for(person).get("/admin/django_tasks_database/dbtaskresult/").status_code in (302, 403)
+
+
+def test_running_the_worker_in_a_test_gives_the_signals_back():
+    before = [signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)]
+
+    run_worker()
+
+    assert [signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)] == before
