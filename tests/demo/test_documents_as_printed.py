@@ -5,7 +5,7 @@ through LibreOffice with the repository's font aliases (no page holding only the
 no title line ending inside a word, a bounded number of pages).
 
 Page bounds for the demo's data: the text before the attachment at most 15 pages, the
-whole document at most 40 (today about 13 + 20, 11 + 21 and 11 + 21: the attachment
+whole document at most 40 (today about 13 + 20, 11 + 21 and 11 + 16: the attachment
 gives every lead's report whole, a row each, for about 100 leads)."""
 
 import re
