@@ -22,7 +22,7 @@ def fill_plan(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0010_daily_loop_notifications_reminders_withdraw"),
+        ("tasks", "0011_daily_run_claim"),
     ]
 
     operations = [
