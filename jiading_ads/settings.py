@@ -69,9 +69,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiading_ads.errors.FriendlyNotFoundMiddleware",
     "security.middleware.RequestContextMiddleware",
+    # Before the password and second-factor steps, whose redirects it records too.
+    "security.middleware.BreakGlassAuditMiddleware",
     "security.middleware.SessionSecurityMiddleware",
     "security.two_factor.TwoFactorMiddleware",
-    "security.middleware.BreakGlassAuditMiddleware",
     "jiading_ads.errors.BadInputMiddleware",
     # django-axes must come last: it turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
@@ -167,10 +168,19 @@ AXES_VERBOSE = False
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
 
-# Two-factor login (security/two_factor.py): TOTP for these roles and the
-# break-glass superuser; DJANGO_2FA_EVERYONE=1 asks it of every account.
+# Two-factor login (security/two_factor.py), per role by the roles' stable
+# keys (departments.models.Role.Key; "unit_staff" for a unit's staff). 等保
+# level 3 asks two factors of every user, so every role and the unit staff are
+# in by default; a site that leaves one out records why. The break-glass
+# superuser always needs it; DJANGO_2FA_EVERYONE=1 also asks accounts without a role.
 TWO_FACTOR_REQUIRED = env_bool("DJANGO_2FA", True)
-TWO_FACTOR_ROLES = ["管理员", "安全管理员", "审计员", "协调人"]
+TWO_FACTOR_ROLES = [
+    key.strip()
+    for key in os.environ.get(
+        "DJANGO_2FA_ROLES", "admin,security_admin,auditor,coordinator,viewer,unit_staff"
+    ).split(",")
+    if key.strip()
+]
 TWO_FACTOR_FOR_EVERYONE = env_bool("DJANGO_2FA_EVERYONE", False)
 OTP_TOTP_ISSUER = "嘉定行动方案跟踪"
 

@@ -28,8 +28,9 @@ DJANGO_DEBUG=1 $BIN/python manage.py migrate --noinput >/dev/null
 DJANGO_DEBUG=1 $BIN/python manage.py load_plan >/dev/null
 DJANGO_DEBUG=1 $BIN/python manage.py seed_demo >/dev/null
 # The load comes from 50 users on one address: raise the lockout limit so a
-# stray failure cannot lock everyone out mid-run.
-export DJANGO_DEBUG=0 DJANGO_SECURE=0 AXES_FAILURE_LIMIT=1000
+# stray failure cannot lock everyone out mid-run. The simulated unit staff log
+# in with a password only: the load is the pages, not the second login step.
+export DJANGO_DEBUG=0 DJANGO_SECURE=0 AXES_FAILURE_LIMIT=1000 DJANGO_2FA_ROLES=admin,security_admin,auditor,coordinator
 $BIN/python manage.py collectstatic --noinput >/dev/null
 $BIN/gunicorn jiading_ads.wsgi --workers "$WORKERS" --bind "127.0.0.1:$PORT" --access-logfile /dev/null \
   --error-logfile "$OUT/gunicorn.log" &

@@ -20,7 +20,7 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from departments import roles
@@ -112,8 +112,8 @@ def measure_by_code(plan, task_number, measure_number):
 
 
 def make_user(username, *, units=(), groups=(), superuser=False, staff=False):
-    """A user with PASSWORD, staff of the named units and in the named role
-    groups; `staff` lets them into Django admin."""
+    """A user with PASSWORD, staff of the named units and holding the roles
+    (keys, `roles.COORDINATOR`…); `staff` lets them into Django admin."""
     user = User.objects.create_user(username, f"{username}@example.gov.cn", PASSWORD)
     if superuser or staff:
         user.is_superuser = superuser
@@ -121,8 +121,8 @@ def make_user(username, *, units=(), groups=(), superuser=False, staff=False):
         user.save()
     for name in units:
         Membership.objects.create(user=user, unit=Unit.objects.get(name=name))
-    for name in groups:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    for key in groups:
+        user.groups.add(roles.group(key))
     return user
 
 

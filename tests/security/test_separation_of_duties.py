@@ -8,7 +8,7 @@ import io
 
 import pytest
 from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
@@ -36,8 +36,8 @@ def change_form(user, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def group(name):
-    return Group.objects.get_or_create(name=name)[0]
+def group(key):
+    return roles.group(key)
 
 
 def state(user):
@@ -45,7 +45,7 @@ def state(user):
     return (
         user.is_superuser,
         user.is_staff,
-        sorted(user.groups.values_list("name", flat=True)),
+        sorted(roles.keys_of(user)),
         sorted(user.user_permissions.values_list("codename", flat=True)),
     )
 
@@ -127,7 +127,8 @@ def test_security_admin_assigns_a_role_to_someone_else(security_admin, lead_staf
 
     assert response.status_code == 302
     assert state(lead_staff)[2] == [roles.COORDINATOR]
-    assert AuditEvent.objects.filter(kind="role_changed", username="secadmin", detail="加入角色：协调人").exists()
+    record = AuditEvent.objects.get(kind="role_changed", username="secadmin", object_repr="kewei")
+    assert record.detail == "角色：无 → 协调人" and record.actor_role == "安全管理员"
 
 
 @pytest.mark.parametrize("second", [roles.AUDITOR, roles.SECURITY_ADMIN])
@@ -289,7 +290,7 @@ def test_the_first_security_admin_is_appointed_on_the_command_line(plan):
         AuditEvent.objects.filter(kind="role_changed", object_repr="zhang")
         .order_by("pk")
         .values_list("username", "detail")
-    ) == [("命令行", "加入角色：安全管理员"), ("命令行", "后台权限：否 → 是")]
+    ) == [("命令行", "角色：无 → 安全管理员"), ("命令行", "后台权限：否 → 是")]
 
 
 def test_grant_role_on_the_command_line_keeps_the_roles_apart(plan):
