@@ -203,7 +203,15 @@ def reads_audit_trail(user):
     than the role (a superuser holds every one), and administrators must not
     read the trail of their own actions (等保 2.0 separation of duties).
     """
-    return user.is_authenticated and user.is_active and not user.is_superuser and has_role(user, AUDITOR)
+    # The permission first: it is cached with the others a page asks for, so
+    # only those holding it pay the query that reads their roles.
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and user.has_perm(READ_AUDIT_TRAIL)
+        and has_role(user, AUDITOR)
+    )
 
 
 def is_auditor_only(user):
@@ -226,7 +234,7 @@ def is_security_admin(user):
 
 def can_unlock(user):
     """Whether the user may lift a login lockout: the 安全管理员 role (never the superuser)."""
-    return user.is_authenticated and is_security_admin(user)
+    return user.is_authenticated and user.has_perm(UNLOCK_ACCOUNTS) and is_security_admin(user)
 
 
 def role_names(user):

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Membership
+from jiading_ads import uploads
 
 from .models import IndicatorValue, NotificationSettings, Period, Report
 
@@ -49,6 +50,13 @@ class EvidenceField(forms.FileField):
                     _("文件“%(name)s”超过大小上限 %(limit)s。"),
                     params={"name": upload.name, "limit": filesizeformat(limit).replace("\xa0", " ")},
                 )
+            # The content, read from the upload itself before it is stored anywhere.
+            try:
+                uploads.check_evidence(upload, extension)
+            except uploads.UploadRefused as exc:
+                raise forms.ValidationError(
+                    _("文件“%(name)s”未通过检查：%(reason)s"), params={"name": upload.name, "reason": str(exc)}
+                ) from None
         return cleaned
 
 
@@ -266,10 +274,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.XLSX_MAX_BYTES:
+        if upload.size > settings.UPLOAD_MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("文件超过大小上限 %(limit)s。")
-                % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
+                % {"limit": filesizeformat(settings.UPLOAD_MAX_FILE_BYTES).replace("\xa0", " ")}
             )
         return upload
 
