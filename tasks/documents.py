@@ -19,6 +19,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
+from jiading_ads.text import clean_text
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # Font sizes by their Chinese names.
@@ -175,20 +177,20 @@ def _page_numbers(section):
 
 
 def title(document, text):
-    return document.add_paragraph(text, style="公文标题")
+    return document.add_paragraph(clean_text(text), style="公文标题")
 
 
 def heading(document, text, level=1):
-    return document.add_paragraph(text, style="一级标题" if level == 1 else "二级标题")
+    return document.add_paragraph(clean_text(text), style="一级标题" if level == 1 else "二级标题")
 
 
 def paragraph(document, text="", *, lead=None, style=None):
     """A body paragraph; `lead` (e.g. "（一）任务名称。") is set in 楷体 before the text."""
     p = document.add_paragraph(style=style)
     if lead:
-        set_font(p.add_run(lead), SUBHEADING_FONT, SANHAO)
+        set_font(p.add_run(clean_text(lead)), SUBHEADING_FONT, SANHAO)
     if text:
-        p.add_run(text)
+        p.add_run(clean_text(text))
     return p
 
 
@@ -210,11 +212,11 @@ def table(document, header, rows, widths, *, keep_together=False):
     head_properties.append(OxmlElement("w:cantSplit"))
     for cell, text in zip(head.cells, header, strict=True):
         cell.paragraphs[0].style = document.styles["表头"]
-        cell.paragraphs[0].add_run(text)
+        cell.paragraphs[0].add_run(clean_text(text))
     for values in rows:
         cells = t.add_row().cells
         for cell, value in zip(cells, values, strict=True):
-            lines = str(value).split("\n")
+            lines = clean_text(str(value)).split("\n")
             cell.paragraphs[0].style = document.styles["表格文字"]
             cell.paragraphs[0].add_run(lines[0])
             for line in lines[1:]:
@@ -239,7 +241,7 @@ def table(document, header, rows, widths, *, keep_together=False):
 def signature(document, issuer, day):
     """The issuing office and the date, right-aligned, kept on one page."""
     document.add_paragraph("", style="落款")
-    document.add_paragraph(issuer, style="落款")
+    document.add_paragraph(clean_text(issuer), style="落款")
     date = document.add_paragraph(f"{day.year}年{day.month}月{day.day}日", style="落款")
     date.paragraph_format.keep_with_next = False
 

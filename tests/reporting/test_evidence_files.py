@@ -157,7 +157,16 @@ def test_the_coordinator_cannot_delete_a_units_file(plan, url, lead_client, coor
         ("公文.docx", None, "内容与扩展名 .docx 不符"),  # a zip, but a workbook's
         ("照片.png", b"%PDF-1.4 a pdf named png", "内容与扩展名 .png 不符"),
     ],
-    ids=["exe-as-pdf", "elf-as-jpg", "script-as-txt", "html-as-txt", "html-as-pdf", "junk-xlsx", "xlsx-as-docx", "pdf-as-png"],
+    ids=[
+        "exe-as-pdf",
+        "elf-as-jpg",
+        "script-as-txt",
+        "html-as-txt",
+        "html-as-pdf",
+        "junk-xlsx",
+        "xlsx-as-docx",
+        "pdf-as-png",
+    ],
 )
 def test_evidence_is_checked_by_content_whatever_its_name(plan, url, lead_client, media_root, name, content, reason):
     from .helpers import sample_content
