@@ -508,3 +508,13 @@ def test_records_name_the_account_by_value_not_by_reference(client_for, plan):
     User.objects.filter(pk=user_id).update(username="renamed")
     record = AuditEvent.objects.get(kind=Kind.PERMISSION_DENIED)
     assert (record.username, record.user_id) == ("temp", user_id)
+
+
+def test_writing_the_task_table_is_recorded_as_such(plan, tmp_path):
+    """export_plan writes the 任务分工 table: 导出任务分工, not 导出台账."""
+    with new_audit_events() as events:
+        call_command("export_plan", str(tmp_path / "任务分工.docx"), stdout=io.StringIO())
+
+    record = only(events, Kind.PLAN_EXPORTED)
+    assert record.get_kind_display() == "导出任务分工" and record.actor_role == "命令行"
+    assert of_kind(events, Kind.SHEET_EXPORTED) == []

@@ -449,3 +449,18 @@ def test_role_and_membership_changes_say_before_and_after(security_admin, lead_s
         AuditEvent.objects.filter(object_repr__startswith="kewei", username="secadmin").values_list("detail", flat=True)
     )
     assert details == {"角色：无 → 查看", "kewei 加入单位“区经委”；所属单位：区科委 → 区科委、区经委"}
+
+
+@pytest.mark.parametrize("step", ["password", "second-factor"])
+def test_break_glass_requests_turned_back_by_a_login_step_are_recorded_too(superuser, client_for, settings, step):
+    """The probe: requests the password or second-factor step redirected left no record."""
+    if step == "password":
+        policy.require_password_change(superuser)
+    else:
+        settings.TWO_FACTOR_REQUIRED = True
+
+    response = client_for(superuser).get("/admin/auth/user/")
+
+    assert response.status_code == 302
+    record = AuditEvent.objects.get(kind="superuser_action", detail__startswith="GET /admin/auth/user/")
+    assert record.detail.endswith("→ 302") and record.actor_role == "应急超级用户"
