@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,11 +28,18 @@ class ResetPasswordForm(AdminPasswordChangeForm):
     login; an account holding the keys waits for a second 安全管理员
     (security/keys.py). The form itself never saves: the admin view asks keys."""
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("set_usable_password", True):
-            raise forms.ValidationError("不能停用账号的密码登录；停用账号请取消“有效”。")
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every account logs in with a password; an account is stopped by 有效 off.
+        self.fields.pop("usable_password", None)
+
+
+class UnitChooser(FilteredSelectMultiple):
+    """Django's two-box chooser, laid out beside its label as admin lays out a
+    model's many-to-many field (which it wraps in the same element)."""
+
+    def render(self, *args, **kwargs):
+        return format_html('<div class="related-widget-wrapper">{}</div>', super().render(*args, **kwargs))
 
 
 def _units_field():
@@ -39,7 +47,7 @@ def _units_field():
         label=_("所属单位（单位联络员）"),
         queryset=Unit.objects.exclude(kind=Unit.Kind.COLLECTIVE),
         required=False,
-        widget=FilteredSelectMultiple(_("单位"), is_stacked=False),
+        widget=UnitChooser(_("单位"), is_stacked=False),
         help_text=_(
             "该账号作为哪些单位的联络员填报；选定后，其登录首页即为该单位的待办。"
             "管理员、安全管理员、审计员不能同时是单位联络员（三员分立）。联络员的电话在单位页面维护。"
@@ -49,6 +57,14 @@ def _units_field():
 
 class AccountRulesMixin:
     """The 三员分立 check of the roles and units chosen in the form, as the models will check them."""
+
+    def _name_the_roles(self):
+        if "groups" in self.fields:
+            self.fields["groups"].label = _("角色")
+            self.fields["groups"].help_text = _(
+                "管理员、安全管理员、审计员三者不能兼任，也不能兼任协调人、查看或单位联络员；审计员不兼任任何其他角色。"
+                "单位联络员不是角色：在下方选择所属单位。"
+            )
 
     def _check_roles_and_units(self, cleaned):
         groups = cleaned.get("groups")
@@ -70,6 +86,12 @@ class TrackerUserCreationForm(AccountRulesMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         fields = ("username", "first_name", "email", "groups")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every account logs in with a password (and must change it at first login).
+        self.fields.pop("usable_password", None)
+        self._name_the_roles()
+
     def clean(self):
         cleaned = super().clean()
         self._check_roles_and_units(cleaned)
@@ -81,6 +103,7 @@ class TrackerUserChangeForm(AccountRulesMixin, UserChangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._name_the_roles()
         if "units" in self.fields and self.instance.pk:
             self.fields["units"].initial = list(
                 Membership.objects.filter(user=self.instance).values_list("unit_id", flat=True)
@@ -102,6 +125,11 @@ class TrackerUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = FilteredSelectMultiple(_("角色"), is_stacked=False)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     @admin.display(description=_("角色"))
     def role_list(self, user):
         return "、".join(sorted(group.name for group in user.groups.all())) or "—"
@@ -115,7 +143,7 @@ class TrackerUserAdmin(UserAdmin):
         # its roles' (三员分立, security/duties.py refuses them on the model too).
         manages = self._manages_accounts(request, obj)
         if obj is None:
-            fields = ["username", "first_name", "email", "usable_password", "password1", "password2"]
+            fields = ["username", "first_name", "email", "password1", "password2"]
             if manages:
                 fields += ["groups", "units"]
             return [(None, {"classes": ["wide"], "fields": fields})]

@@ -86,6 +86,7 @@ EXPORT_COLUMNS = [
     ("事件类型", lambda e: e.get_kind_display()),
     ("结果", lambda e: e.get_result_display()),
     ("用户", lambda e: e.username),
+    ("操作者角色", lambda e: e.actor_role),
     ("来源地址", lambda e: e.ip_address or ""),
     ("对象类型", lambda e: e.object_type),
     ("对象 ID", lambda e: e.object_id),
@@ -97,7 +98,7 @@ EXPORT_COLUMNS = [
 def _audit_workbook(events):
     workbook = Workbook(write_only=True)
     sheet = xlsx.write_only_sheet(workbook, "审计日志")
-    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50], strict=True):
+    for letter, width in zip("ABCDEFGHIJ", [20, 16, 8, 14, 16, 16, 12, 10, 30, 50], strict=True):
         sheet.column_dimensions[letter].width = width
     # A write-only sheet writes its view with the first row: freeze before it.
     sheet.freeze_panes = "A2"

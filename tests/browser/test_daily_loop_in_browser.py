@@ -51,7 +51,7 @@ def test_a_unit_is_told_of_a_return_reads_the_comment_and_resubmits(page, live_s
     screenshot(page, "todo-with-a-return")
 
     page.click("header a.nav-messages")
-    page.click("a.message-title:has-text('被退回')")
+    page.click(".message-title:has-text('被退回')")
     assert "/measures/" in page.url and "/report/" in page.url
     assert "协调人退回意见：请补充众创空间的名称和入驻企业数量。" in page.inner_text("main")
     assert page.locator("header .badge").count() == 0  # read now

@@ -16,7 +16,7 @@ from tests.helpers import sheet_rows
 
 AUDIT = reverse("security:audit")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-EXPORT_HEADER = ["时间", "事件类型", "结果", "用户", "来源地址", "对象类型", "对象 ID", "对象", "详情"]
+EXPORT_HEADER = ["时间", "事件类型", "结果", "用户", "操作者角色", "来源地址", "对象类型", "对象 ID", "对象", "详情"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
