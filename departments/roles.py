@@ -18,6 +18,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.db.models import Value
 
 from .models import Role, Unit
 
@@ -240,15 +241,21 @@ def can_unlock(user):
 def role_names(user):
     """What the account is, as people read it in the audit trail: its roles'
     names, 单位联络员（单位） for unit staff, 应急超级用户 for the break-glass
-    account. Two queries."""
+    account. One query."""
     if user is None or not user.pk:
         return ""
-    names = list(Group.objects.filter(user=user).order_by("name").values_list("name", flat=True))
+    held = Group.objects.filter(user=user).order_by().annotate(what=Value("role")).values_list("what", "name")
+    units = (
+        Unit.objects.filter(memberships__user=user).order_by().annotate(what=Value("unit")).values_list("what", "name")
+    )
+    rows = list(held.union(units, all=True))
+    names = sorted(name for what, name in rows if what == "role")
     if user.is_superuser:
         names.insert(0, "应急超级用户")
-    units = list(Unit.objects.for_user(user).values_list("name", flat=True)[:3])
-    if units:
-        names.append(f"单位联络员（{'、'.join(units)}）")
+    unit_names = sorted(name for what, name in rows if what == "unit")
+    if unit_names:
+        shown = "、".join(unit_names[:3]) + ("等" if len(unit_names) > 3 else "")
+        names.append(f"单位联络员（{shown}）")
     return "、".join(names)
 
 
