@@ -84,7 +84,8 @@ def test_the_coordinator_chases_and_the_unit_sees_it(page, live_server, plan, le
     log_in(page, live_server, lead_staff.username, PASSWORD)
     unread = page.locator("section.unread")
     assert "催报：区科委2024年第一季度尚有 7 项措施未提交" in unread.inner_text()
-    unread.locator("a", has_text="催报").click()
+    unread.locator(".message-title", has_text="催报").click()  # a button that opens it (a POST)
+    page.wait_for_load_state()
     assert page.url.rstrip("/") == live_server.url  # the 待办, where the work is
     assert Notification.objects.get(user=lead_staff, kind="chased").read_at is not None
 
