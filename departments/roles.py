@@ -93,6 +93,9 @@ PERMISSIONS = {
         "departments.change_membership",
         "departments.delete_membership",
         "auth.view_user",
+        # What the background worker did (mail sent, refused, retried) and the daily runs' claims.
+        "django_tasks_database.view_dbtaskresult",
+        "tasks.view_dailyrun",
     ],
     # Accounts, roles, lockouts and two-factor resets; no plan data (三员分立, security/duties.py).
     SECURITY_ADMIN: [
@@ -142,7 +145,8 @@ def name_permissions_in_chinese(**kwargs):
             model = permission.content_type.model_class()
             if action not in ACTIONS or model is None or model._meta.model_name != model_name:
                 continue
-            name = f"可{ACTIONS[action]}{model._meta.verbose_name}"[:255]
+            # Through the catalogue: a library's plain-string verbose_name (django-otp's) is translated there.
+            name = f"可{ACTIONS[action]}{translation.gettext(str(model._meta.verbose_name))}"[:255]
             Permission.objects.filter(pk=permission.pk).update(name=name)
 
 

@@ -10,7 +10,8 @@
 - Every other account's reset takes effect at once (`reset_two_factor`,
   `set_password`), as before.
 - Whatever the path, the account's owner is told: by email when the account
-  has an address, and on the next login (`AccountSecurity.notice`).
+  has an address (queued for the worker), and on the next login
+  (`AccountSecurity.notice`).
 Every step is an audit record.
 """
 
@@ -19,13 +20,14 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from departments import roles
+from jiading_ads import mail
 
 from . import audit, policy
 from .models import AccountSecurity, KeyReset
@@ -186,12 +188,5 @@ def tell_owner(target, text):
     text += "如非您本人要求，请立即联系安全管理员。"
     AccountSecurity.objects.update_or_create(user=target, defaults={"notice": text})
     if target.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                "【嘉定行动方案跟踪】账号安全提醒",
-                text,
-                settings.DEFAULT_FROM_EMAIL,
-                [target.email],
-                fail_silently=True,
-            )
-        )
+        # Queued with this transaction for the worker (jiading_ads/mail.py), as every mail is.
+        mail.send([EmailMessage("【嘉定行动方案跟踪】账号安全提醒", text, settings.DEFAULT_FROM_EMAIL, [target.email])])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from departments.models import Membership
 
-from . import access, reminders
+from . import access, notifications, reminders
 from .forms import ContactForm
 from .models import Period
 from .progress import PlanProgress
@@ -126,7 +126,8 @@ def chase_all(request):
         return _nothing_overdue(request, period, back)
     targets, skipped = _with_staff(overdue)
     if request.method == "POST":
-        with transaction.atomic():
+        # One mail task for every unit chased: one connection to the mail server.
+        with transaction.atomic(), notifications.batched():
             _chase(request, period, targets)
         return redirect(back)
     return _confirm_chase(request, title="一键催报逾期单位", targets=targets, skipped=skipped, cancel_url=back)

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
-from jiading_ads.xlsx import CellStyle, guarded_cell, write_only_sheet
+from jiading_ads.xlsx import CellStyle, guarded_cell, set_row_height, write_only_sheet
 
 from .. import indicators as indicator_rules
 from ..models import Measure, Period, Plan, Report
@@ -170,7 +170,7 @@ class _Sheet:
         # Write-only rows are written at once, so their height is set first:
         # neither Excel nor LibreOffice grows a row to fit wrapped text on opening.
         ws = self.ws
-        ws.row_dimensions[self.row].height = round(height, 1)
+        set_row_height(ws, self.row, height)
         ws.append([guarded_cell(ws, value, cell_styles[index]) for index, value in enumerate(values)])
         return height
 

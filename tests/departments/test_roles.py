@@ -104,6 +104,7 @@ def test_roles_are_found_by_their_key_whatever_their_name(db):
 def test_permission_names_are_chinese(db):
     """Django names its permissions in English; admin and the trail show Chinese ones."""
     assert not Permission.objects.filter(name__startswith="Can ").exists()
+    assert not Permission.objects.filter(name__regex="[A-Za-z]").exists()
     assert Permission.objects.get(codename="add_logentry").name == "可添加日志记录"
     assert Permission.objects.get(codename="change_user").name == "可修改用户"
 
