@@ -246,6 +246,11 @@ class Membership(models.Model):
         return f"{self.user} @ {self.unit}"
 
 
+class RoleManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
 class Role(models.Model):
     """A role's stable identity. The rules (departments/roles.py, 三员分立,
     two-factor) read `key`; the group's name is only its label, which the
@@ -261,6 +266,8 @@ class Role(models.Model):
     key = models.CharField(_("角色标识"), max_length=20, choices=Key.choices)
     group = models.OneToOneField(Group, verbose_name=_("角色（组）"), on_delete=models.PROTECT, related_name="role")
 
+    objects = RoleManager()
+
     class Meta:
         verbose_name = _("角色标识")
         verbose_name_plural = _("角色标识")
@@ -268,3 +275,7 @@ class Role(models.Model):
 
     def __str__(self):
         return f"{self.get_key_display()}（{self.key}）"
+
+    def natural_key(self):
+        # A backup restored after migrate (which creates the roles) finds each by its key.
+        return (self.key,)
