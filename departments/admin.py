@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import CollectiveMembership, Membership, Unit, UnitAlias
@@ -37,12 +39,25 @@ class CollectiveMembershipInline(admin.TabularInline):
 
 
 class MembershipInline(admin.TabularInline):
+    """The unit's liaisons, each linked to the person's account. Accounts are
+    the 安全管理员's: he creates one and gives it its units in the same form."""
+
     model = Membership
     extra = 0
-    fields = ["user", "office_phone", "mobile"]
+    fields = ["user", "account", "office_phone", "mobile"]
+    readonly_fields = ["account"]
     autocomplete_fields = ["user"]
     verbose_name = _("联络员")
-    verbose_name_plural = _("联络员")
+    verbose_name_plural = _(
+        "联络员（账号由安全管理员在“用户”中创建并选定所属单位；管理员、安全管理员、审计员不能是联络员）"
+    )
+
+    @admin.display(description=_("账号"))
+    def account(self, membership):
+        if membership.pk is None:
+            return "—"
+        url = reverse("admin:auth_user_change", args=[membership.user_id])
+        return format_html('<a href="{}">{}</a>', url, membership.user.get_full_name() or membership.user.username)
 
 
 @admin.register(Unit)

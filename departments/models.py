@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -243,3 +244,38 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.unit}"
+
+
+class RoleManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Role(models.Model):
+    """A role's stable identity. The rules (departments/roles.py, 三员分立,
+    two-factor) read `key`; the group's name is only its label, which the
+    break-glass superuser may edit in admin without changing what the role is."""
+
+    class Key(models.TextChoices):
+        COORDINATOR = "coordinator", _("协调人")
+        VIEWER = "viewer", _("查看")
+        AUDITOR = "auditor", _("审计员")
+        ADMIN = "admin", _("管理员")
+        SECURITY_ADMIN = "security_admin", _("安全管理员")
+
+    key = models.CharField(_("角色标识"), max_length=20, choices=Key.choices)
+    group = models.OneToOneField(Group, verbose_name=_("角色（组）"), on_delete=models.PROTECT, related_name="role")
+
+    objects = RoleManager()
+
+    class Meta:
+        verbose_name = _("角色标识")
+        verbose_name_plural = _("角色标识")
+        constraints = [models.UniqueConstraint(fields=["key"], name="role_key_unique")]
+
+    def __str__(self):
+        return f"{self.get_key_display()}（{self.key}）"
+
+    def natural_key(self):
+        # A backup restored after migrate (which creates the roles) finds each by its key.
+        return (self.key,)

@@ -6,7 +6,6 @@ Used by the status sheet (tasks.statussheet) and the audit-trail export
 """
 
 import functools
-import re
 import types
 from urllib.parse import quote
 
@@ -15,26 +14,18 @@ from openpyxl.cell import Cell
 from openpyxl.compat import safe_string
 from openpyxl.styles.cell_style import StyleArray
 
+from . import text as text_module
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
 MAX_CELL_TEXT = 32767  # characters an xlsx cell holds
 
-# Characters XML 1.0 cannot hold (C0 controls but tab, newline and carriage
-# return; lone surrogates; U+FFFE/U+FFFF): written anyway they make the file
-# unreadable, so they are dropped.
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
 
 def clean_text(text):
-    """Text as an xlsx cell holds it and every reader gives it back.
-
-    Line breaks become "\\n" (a browser sends "\\r\\n"; XML readers turn a raw
-    "\\r" into "\\n" anyway) and characters XML cannot hold are dropped. The
-    import compares cells with exported values through this same function.
-    """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _NOT_IN_XML.sub("", text)
+    """Text as an xlsx cell holds it and every reader gives it back
+    (jiading_ads/text.py). The import compares cells with exported values
+    through this same function."""
+    return text_module.clean_text(text)
 
 
 class CellStyle:

@@ -7,4 +7,8 @@ class SecurityConfig(AppConfig):
     verbose_name = _("安全与审计")
 
     def ready(self):
-        from . import duties, signals  # noqa: F401  (connects the receivers)
+        from django.db.backends.signals import connection_created
+
+        from . import duties, retention, signals  # noqa: F401  (connects the receivers)
+
+        connection_created.connect(retention.register_sqlite_function, dispatch_uid="security.audit_unlock")

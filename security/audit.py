@@ -5,6 +5,8 @@ outside a request (management commands) the user is shown as 命令行."""
 import contextlib
 import contextvars
 
+from departments import roles
+
 from .clientip import client_ip
 from .models import AuditEvent
 
@@ -34,6 +36,15 @@ def suspended():
         _suspended.reset(token)
 
 
+def actor_role_of(user):
+    """The user's roles as the trail shows them, cached on the user object
+    (a request's user, or a command's): two queries the first time."""
+    cached = getattr(user, "_audit_actor_role", None)
+    if cached is None:
+        cached = user._audit_actor_role = roles.role_names(user)
+    return cached
+
+
 def record(kind, *, result=Result.SUCCESS, obj=None, detail="", user=None, username=None, request=None):
     """Append one audit record and return it (None while suspended)."""
     if _suspended.get():
@@ -45,6 +56,7 @@ def record(kind, *, result=Result.SUCCESS, obj=None, detail="", user=None, usern
             user = candidate
     if username is None:
         username = user.get_username() if user is not None else ("" if request is not None else "命令行")
+    actor_role = actor_role_of(user) if user is not None else ("" if request is not None else "命令行")
     values = {}
     if obj is not None:
         values = {
@@ -57,6 +69,7 @@ def record(kind, *, result=Result.SUCCESS, obj=None, detail="", user=None, usern
         result=result,
         user_id=user.pk if user is not None else None,
         username=username[:150],
+        actor_role=actor_role[:200],
         ip_address=client_ip(request),
         detail=str(detail)[:5000],
         **values,

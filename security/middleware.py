@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 
 from . import audit, policy
 
@@ -105,6 +106,24 @@ class BreakGlassAuditMiddleware:
                 user=user,
                 detail=f"{request.method} {request.get_full_path()[:400]} → {response.status_code}",
             )
+        return response
+
+
+class NoStoreMiddleware:
+    """Cache-Control: no-store on every page a logged-in user gets and on
+    every download: a shared or browser cache must not keep the plan's
+    reports, the audit trail or an exported 台账 for the next person at the
+    same computer (or a proxy). Static files (WhiteNoise, before this) keep
+    their long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or response.has_header("Content-Disposition"):
+            add_never_cache_headers(response)
         return response
 
 

@@ -35,7 +35,7 @@ class AuditEvent(models.Model):
         UNLOCK = "unlock", _("解除锁定")
         SESSION_EXPIRED = "session_expired", _("会话超时")
         PASSWORD_CHANGED = "password_changed", _("修改密码")
-        PASSWORD_RESET = "password_reset", _("管理员重置密码")
+        PASSWORD_RESET = "password_reset", _("重置密码")
         PASSWORD_RESET_REQUESTED = "reset_requested", _("申请邮件重置密码")
         PASSWORD_RESET_DONE = "reset_done", _("通过邮件重置密码")
         PERMISSION_DENIED = "permission_denied", _("拒绝访问（403）")
@@ -73,6 +73,12 @@ class AuditEvent(models.Model):
         INDICATOR_CHANGED = "indicator_changed", _("指标变更")
         BULLETIN_EXPORTED = "bulletin_exported", _("导出通报")
         FINAL_REPORT_EXPORTED = "final_report_exported", _("导出终期评估报告")
+        PLAN_EXPORTED = "plan_exported", _("导出任务分工")
+        INDICATOR_EVIDENCE_UPLOADED = "ind_evidence_uploaded", _("上传指标佐证材料")
+        INDICATOR_EVIDENCE_DOWNLOADED = "ind_evidence_downloaded", _("下载指标佐证材料")
+        KEY_RESET_REQUESTED = "key_reset_requested", _("申请重置密码或动态口令（双人）")
+        KEY_RESET_APPROVED = "key_reset_approved", _("批准重置密码或动态口令（双人）")
+        KEY_RESET_REFUSED = "key_reset_refused", _("拒绝或撤销重置申请（双人）")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -85,6 +91,9 @@ class AuditEvent(models.Model):
     # Plain values, not foreign keys: a record outlives the user and object it names.
     user_id = models.IntegerField(_("用户 ID"), null=True, blank=True)
     username = models.CharField(_("用户"), max_length=150, blank=True)
+    # What the acting account was at the time (its roles, 单位联络员, 应急超级用户,
+    # 命令行): a record names the real actor's role, whatever its detail says.
+    actor_role = models.CharField(_("操作者角色"), max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
     object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
@@ -128,6 +137,9 @@ class AccountSecurity(models.Model):
     session_epoch = models.PositiveIntegerField(
         _("会话代次"), default=0, help_text=_("“在所有设备上退出”时加一，旧会话随即失效。")
     )
+    # Told at the next login (and by email): who reset this account's password
+    # or second factor, so that its owner learns of a reset he did not ask for.
+    notice = models.TextField(_("待告知本人的消息"), blank=True)
     two_factor_exempt = models.BooleanField(
         _("免动态口令（仅演示）"),
         default=False,
@@ -160,3 +172,60 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.replaced_at:%Y-%m-%d}"
+
+
+class KeyReset(models.Model):
+    """A 安全管理员's request to reset the password or second factor of an
+    account that holds the keys (a 审计员, a 安全管理员, the break-glass
+    superuser): it takes effect only when a second 安全管理员 approves it
+    (security/keys.py), or the operator resets on the command line."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("密码")
+        TWO_FACTOR = "two_factor", _("动态口令和恢复码")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        DONE = "done", _("已批准并执行")
+        REFUSED = "refused", _("已拒绝")
+        CANCELLED = "cancelled", _("已撤销")
+
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("重置内容"), max_length=20, choices=Kind.choices)
+    # The new password's hash (never its text), set on the account when approved.
+    password_hash = models.CharField(_("新密码摘要"), max_length=128, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准或拒绝人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("双人重置申请")
+        verbose_name_plural = _("双人重置申请")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind"],
+                condition=models.Q(state="pending"),
+                name="key_reset_one_pending_per_account_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="key_reset_decided_by_another",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} 的{self.get_kind_display()}（{self.get_state_display()}）"

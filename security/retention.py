@@ -1,6 +1,21 @@
 """Removing old audit records: never anything younger than MINIMUM_DAYS, and
-every run (including a refused one) is itself an audit record."""
+every run (including a refused one) is itself an audit record.
 
+The database refuses the rest itself. PostgreSQL: a trigger (migration
+security/0005) refuses every UPDATE and every DELETE but the retention's of
+rows older than 180 days; the table and the trigger belong to a role the
+application does not run as (`manage.py audit_grants`, README), so the
+application's role can neither disable the trigger nor truncate the table.
+SQLite: triggers (migration security/0010) do the same, asking the function
+`jiading_audit_unlock()` that only this application registers on its
+connections: 0 (locked), RETENTION (purge: rows older than 180 days) or
+REPLACE (the operator's restore, and the test suite's flush, which on
+PostgreSQL are a TRUNCATE). Any other client of the file (the sqlite3 shell)
+lacks the function, so its UPDATE or DELETE fails.
+"""
+
+import contextlib
+import contextvars
 import datetime
 
 from django.db import connection, transaction
@@ -13,8 +28,28 @@ from .models import AuditEvent
 MINIMUM_DAYS = 180
 
 
+LOCKED, RETENTION, REPLACE = 0, 1, 2
+_unlock = contextvars.ContextVar("audit_unlock", default=LOCKED)
+
+
 class RetentionError(Exception):
     pass
+
+
+@contextlib.contextmanager
+def unlocked(level):
+    """What the SQLite triggers let through inside the block (RETENTION or REPLACE)."""
+    token = _unlock.set(level)
+    try:
+        yield
+    finally:
+        _unlock.reset(token)
+
+
+def register_sqlite_function(sender, connection, **kwargs):
+    """connection_created: the SQLite triggers' question, answered on this application's connections only."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("jiading_audit_unlock", 0, _unlock.get)
 
 
 def purge(older_than_days, *, dry_run=False):
@@ -34,7 +69,7 @@ def purge(older_than_days, *, dry_run=False):
     old = AuditEvent.objects.filter(at__lt=cutoff)
     if dry_run:
         return old.count(), cutoff
-    with transaction.atomic():
+    with transaction.atomic(), unlocked(RETENTION):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jiading.audit_retention = 'on'")

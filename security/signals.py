@@ -2,8 +2,9 @@
 
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -24,9 +25,15 @@ User = get_user_model()
 def on_login(sender, request, user, **kwargs):
     # Stamp the session now, so "log out everywhere" also ends a session
     # that has logged in but not opened a page yet.
+    state = policy.account_security(user)
     if request is not None and hasattr(request, "session"):
-        request.session[SESSION_EPOCH] = policy.account_security(user).session_epoch
+        request.session[SESSION_EPOCH] = state.session_epoch
     audit.record(audit.Kind.LOGIN, user=user, request=request)
+    if state.notice and request is not None:
+        # A reset of this account's password or second factor (security/keys.py): told once.
+        messages.warning(request, state.notice, fail_silently=True)
+        AccountSecurity.objects.filter(pk=state.pk).update(notice="")
+        state.notice = ""
 
 
 @receiver(user_logged_out)
@@ -100,18 +107,47 @@ def audit_account_changes(sender, instance, created, **kwargs):
         audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail="；".join(changed))
 
 
+def _role_names(user):
+    return sorted(Group.objects.filter(user=user).values_list("name", flat=True))
+
+
+def _shown(names):
+    return "、".join(sorted(names)) or "无"
+
+
 @receiver(m2m_changed, sender=User.groups.through)
 def audit_group_changes(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
+    """One record per account whose roles change: 角色：before → after."""
+    if action.startswith("pre_"):
+        users = [instance] if not reverse else list(_users_of_change(instance, action, pk_set))
+        instance._roles_before = {user.pk: _role_names(user) for user in users}
         return
-    verb = {"post_add": "加入", "post_remove": "移出", "post_clear": "清空"}[action]
-    if reverse:  # group.user_set changed
-        users = User.objects.filter(pk__in=pk_set or [])
-        for user in users:
-            audit.record(audit.Kind.ROLE_CHANGED, obj=user, detail=f"{verb}角色“{instance.name}”")
+    stash = getattr(instance, "_roles_before", None) or {}
+    instance._roles_before = None
+    users = [instance] if not reverse else list(User.objects.filter(pk__in=stash))
+    for user in users:
+        before, after = stash.get(user.pk, []), _role_names(user)
+        if before != after:
+            audit.record(audit.Kind.ROLE_CHANGED, obj=user, detail=f"角色：{_shown(before)} → {_shown(after)}")
+
+
+def _users_of_change(group, action, pk_set):
+    if action == "pre_clear":
+        return group.user_set.all()
+    return User.objects.filter(pk__in=pk_set or [])
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def audit_direct_permission_changes(sender, instance, action, reverse, pk_set, **kwargs):
+    """Direct permissions can only be taken away now (security/duties.py); each removal says what remains."""
+    if action.startswith("pre_") or reverse:
         return
-    names = "、".join(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)) or "全部角色"
-    audit.record(audit.Kind.ROLE_CHANGED, obj=instance, detail=f"{verb}角色：{names}")
+    after = "、".join(sorted(instance.user_permissions.values_list("name", flat=True))) or "无"
+    removed = "、".join(sorted(Permission.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)))
+    verb = {"post_add": "授予", "post_remove": "收回", "post_clear": "清空"}[action]
+    audit.record(
+        audit.Kind.ROLE_CHANGED, obj=instance, detail=f"直接权限{verb}：{removed or '全部'}；现有直接权限：{after}"
+    )
 
 
 @receiver(pre_save, sender=AccountSecurity)
@@ -133,17 +169,40 @@ def refuse_account_deletion(sender, instance, **kwargs):
     raise AccountDeletionRefused("账号只能停用，不能删除。")
 
 
+def _unit_names(user_id):
+    return _shown(Unit.objects.filter(memberships__user_id=user_id).values_list("name", flat=True))
+
+
+@receiver(pre_delete, sender=Membership)
+def remember_units_before_removal(sender, instance, **kwargs):
+    instance._units_before = _unit_names(instance.user_id)
+
+
+@receiver(pre_save, sender=Membership)
+def remember_units_before_adding(sender, instance, raw=False, **kwargs):
+    instance._units_before = None if raw or instance.pk else _unit_names(instance.user_id)
+
+
 @receiver(post_save, sender=Membership)
-def audit_membership_saved(sender, instance, created, **kwargs):
+def audit_membership_saved(sender, instance, created, raw=False, **kwargs):
     # Later changes (the liaison's phones, a move to another unit) are
     # recorded field by field by the tracking below.
-    if created:
-        audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 加入单位“{instance.unit}”")
+    if created and not raw:
+        audit.record(
+            audit.Kind.MEMBERSHIP_CHANGED,
+            obj=instance,
+            detail=f"{instance.user} 加入单位“{instance.unit}”；所属单位：{instance._units_before} → {_unit_names(instance.user_id)}",
+        )
 
 
 @receiver(post_delete, sender=Membership)
 def audit_membership_deleted(sender, instance, **kwargs):
-    audit.record(audit.Kind.MEMBERSHIP_CHANGED, obj=instance, detail=f"{instance.user} 移出单位“{instance.unit}”")
+    before = getattr(instance, "_units_before", None) or "？"
+    audit.record(
+        audit.Kind.MEMBERSHIP_CHANGED,
+        obj=instance,
+        detail=f"{instance.user} 移出单位“{instance.unit}”；所属单位：{before} → {_unit_names(instance.user_id)}",
+    )
 
 
 # Before → after records of what admins maintain (security/tracking.py). The
@@ -163,4 +222,6 @@ tracking.track(Unit, audit.Kind.UNIT_CHANGED, fields=["name", "kind", "sort_orde
 tracking.track(UnitAlias, audit.Kind.UNIT_CHANGED, fields=["unit", "name"])
 tracking.track(CollectiveMembership, audit.Kind.UNIT_CHANGED, fields=["collective", "member", "owed_from"])
 tracking.track_members(Unit.members, audit.Kind.UNIT_CHANGED)
-tracking.track_members(Group.permissions, audit.Kind.ROLE_CHANGED)
+tracking.track_members(Group.permissions, audit.Kind.ROLE_CHANGED, describe=lambda permission: permission.name)
+# A role's name is its label (departments.models.Role holds its identity): a rename is recorded.
+tracking.track(Group, audit.Kind.ROLE_CHANGED, fields=["name"], on_create=False, on_delete=False)

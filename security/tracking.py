@@ -71,8 +71,9 @@ def track(model, kind, *, fields, on_create=True, on_delete=True):
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}.post_delete")
 
 
-def track_members(relation, kind):
-    """Record additions to and removals from a many-to-many relation (the field's descriptor)."""
+def track_members(relation, kind, describe=str):
+    """Record additions to and removals from a many-to-many relation (the
+    field's descriptor), each related row named by `describe`."""
     field = relation.field
     label = str(field.verbose_name)
 
@@ -98,12 +99,20 @@ def track_members(relation, kind):
         if not pk_set:
             return
         verb = "加入" if action == "post_add" else "移出"
+        accessor_name = field.name
         others = list(model.objects.filter(pk__in=pk_set))
         if reverse:  # from the other side, e.g. member.collectives.add(…): one record per owner
             for owner in others:
-                audit.record(kind, obj=owner, detail=f"{label}{verb}：{instance}")
+                audit.record(kind, obj=owner, detail=f"{label}{verb}：{describe(instance)}")
         else:
-            audit.record(kind, obj=instance, detail=f"{label}{verb}：{'、'.join(sorted(map(str, others)))}")
+            count = getattr(instance, accessor_name).count()
+            before, count = {
+                "post_add": (count - len(others), count),
+                "post_remove": (count + len(others), count),
+                "pre_clear": (count, 0),
+            }[action]
+            names = "、".join(sorted(map(describe, others)))
+            audit.record(kind, obj=instance, detail=f"{label}{verb}：{names}（{label}数：{before} → {count}）")
 
     m2m_changed.connect(changed, sender=relation.through, weak=False, dispatch_uid=f"security.tracking.{field}")
 

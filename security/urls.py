@@ -9,4 +9,5 @@ urlpatterns = [
     path("security/lockouts/", views.lockouts, name="lockouts"),
     path("security/two-factor/", two_factor.overview, name="two_factor"),
     path("security/two-factor/<int:pk>/reset/", two_factor.reset, name="two_factor_reset"),
+    path("security/key-resets/<int:pk>/", two_factor.decide, name="key_reset_decide"),
 ]

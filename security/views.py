@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -18,6 +19,7 @@ from jiading_ads import xlsx
 from jiading_ads.params import configure_table
 
 from . import audit, policy
+from .clientip import client_ip
 from .filters import AuditFilter
 from .models import AuditEvent
 from .tables import AuditTable
@@ -84,6 +86,7 @@ EXPORT_COLUMNS = [
     ("事件类型", lambda e: e.get_kind_display()),
     ("结果", lambda e: e.get_result_display()),
     ("用户", lambda e: e.username),
+    ("操作者角色", lambda e: e.actor_role),
     ("来源地址", lambda e: e.ip_address or ""),
     ("对象类型", lambda e: e.object_type),
     ("对象 ID", lambda e: e.object_id),
@@ -95,7 +98,7 @@ EXPORT_COLUMNS = [
 def _audit_workbook(events):
     workbook = Workbook(write_only=True)
     sheet = xlsx.write_only_sheet(workbook, "审计日志")
-    for letter, width in zip("ABCDEFGHI", [20, 16, 8, 14, 16, 12, 10, 30, 50], strict=True):
+    for letter, width in zip("ABCDEFGHIJ", [20, 16, 8, 14, 16, 16, 12, 10, 30, 50], strict=True):
         sheet.column_dimensions[letter].width = width
     # A write-only sheet writes its view with the first row: freeze before it.
     sheet.freeze_panes = "A2"
@@ -148,6 +151,8 @@ def lockouts(request):
             # axes' reset() with neither would clear every account's failures.
             messages.error(request, "请指定要解除锁定的账号或来源地址。")
             return redirect("security:lockouts")
+        if username == request.user.get_username() or (not username and ip_address == client_ip(request)):
+            raise PermissionDenied("不能解除自己账号或自己所在地址的锁定：请由另一位安全管理员操作。")
         count = axes_reset(username=username or None, ip=ip_address or None)
         target = "、".join(filter(None, [username and f"账号 {username}", ip_address and f"地址 {ip_address}"]))
         audit.record(audit.Kind.UNLOCK, detail=f"解除锁定：{target}（清除 {count} 条失败记录）")

@@ -46,6 +46,11 @@ def can_edit_contacts(user, unit):
 CHANGE_CONTACTS = "departments.change_membership"
 
 
+def can_view_accounts(user):
+    """管理员 and 安全管理员 open a liaison's account in Django admin from the unit page."""
+    return user.is_staff and user.has_perm("auth.view_user")
+
+
 def readable_plans(user):
     """The plans whose pages the user may read, as a queryset: every plan for
     those who see every unit; for everyone else the bundled plan

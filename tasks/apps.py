@@ -12,11 +12,19 @@ class TasksConfig(AppConfig):
     verbose_name = _("行动方案")
 
     def ready(self):
+        from django.db.models.signals import pre_save
+
         from departments.admin import CollectiveMembershipInline
+        from jiading_ads.text import clean_model_text
         from security import audit, tracking
 
         from .models import Assignment, Indicator, Measure, Period, Plan, Task
         from .obligations import default_owed_from
+
+        # Stored text never holds what a Word document or a workbook cannot
+        # (control characters), whoever writes it: a page, the admin, the import.
+        for model in self.get_models():
+            pre_save.connect(clean_model_text, sender=model, dispatch_uid=f"tasks.clean_text.{model._meta.label}")
 
         # A member added in the admin owes from the next period by default.
         CollectiveMembershipInline.owed_from_default = staticmethod(default_owed_from)

@@ -39,6 +39,8 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from jiading_ads.text import clean_text
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # Font sizes by their Chinese names.
@@ -345,7 +347,7 @@ def title_lines(text, keep=(), limit=TITLE_EMS):
 def title(document, text, keep=()):
     """The document's title, centred, its lines broken between words (title_lines)."""
     p = document.add_paragraph(style="公文标题")
-    for index, line in enumerate(title_lines(text, keep)):
+    for index, line in enumerate(title_lines(clean_text(text), keep)):
         run = p.add_run(line)
         if index:
             run._r.addprevious(_line_break())
@@ -359,16 +361,16 @@ def _line_break():
 
 
 def heading(document, text, level=1):
-    return document.add_paragraph(text, style="一级标题" if level == 1 else "二级标题")
+    return document.add_paragraph(clean_text(text), style="一级标题" if level == 1 else "二级标题")
 
 
 def paragraph(document, text="", *, lead=None, style=None):
     """A body paragraph; `lead` (e.g. "（一）任务名称。") is set in 楷体 before the text."""
     p = document.add_paragraph(style=style)
     if lead:
-        set_font(p.add_run(lead), SUBHEADING_FONT, SANHAO)
+        set_font(p.add_run(clean_text(lead)), SUBHEADING_FONT, SANHAO)
     if text:
-        p.add_run(text)
+        p.add_run(clean_text(text))
     return p
 
 
@@ -441,7 +443,7 @@ def table(document, header, rows, widths=None, *, keep_together=False, size=SIHA
     head._tr.get_or_add_trPr().append(repeat)
     for cell, text in zip(head.cells, header, strict=True):
         cell.paragraphs[0].style = document.styles[head_style]
-        cell.paragraphs[0].add_run(text)
+        cell.paragraphs[0].add_run(clean_text(text))
     merges = []
     for values in rows:
         row = t.add_row()
@@ -450,7 +452,7 @@ def table(document, header, rows, widths=None, *, keep_together=False, size=SIHA
             if value is MERGED:
                 merges.append((len(t.rows) - 1, column))
                 continue
-            lines = str(value).split("\n")
+            lines = clean_text(str(value)).split("\n")
             cell.paragraphs[0].style = document.styles[body_style]
             cell.paragraphs[0].add_run(lines[0])
             for line in lines[1:]:
@@ -502,10 +504,10 @@ def signature(document, issuer, day, annex=None):
     _keep_last_block_with_next(document)
     if annex:
         _kept(document.add_paragraph("", style="主送"))
-        note = _kept(document.add_paragraph(f"{ANNEX}：{annex}", style="主送"))
+        note = _kept(document.add_paragraph(f"{ANNEX}：{clean_text(annex)}", style="主送"))
         note.paragraph_format.left_indent = Pt(2 * CHAR_PT)
     _kept(document.add_paragraph("", style="主送"))
-    office = _kept(document.add_paragraph(issuer, style="落款"))
+    office = _kept(document.add_paragraph(clean_text(issuer), style="落款"))
     office.paragraph_format.right_indent = Pt(2 * CHAR_PT)
     date_text = chinese_date(day)
     date = document.add_paragraph(date_text, style="落款")

@@ -10,12 +10,26 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Membership
+from jiading_ads import text, uploads
 
 from .models import IndicatorValue, NotificationSettings, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+class TextWithoutControlCharacters:
+    """A form whose submitted text loses the control characters no document
+    can hold (jiading_ads/text.py) before any field sees it, so "required"
+    and the length limits judge the text as it will be stored and exported."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and hasattr(data, "lists"):
+            data = data.copy()
+            for key, values in list(data.lists()):
+                data.setlist(key, [text.remove_control_characters(v) if isinstance(v, str) else v for v in values])
+        super().__init__(data, *args, **kwargs)
 
 
 class EvidenceField(forms.FileField):
@@ -49,6 +63,13 @@ class EvidenceField(forms.FileField):
                     _("文件“%(name)s”超过大小上限 %(limit)s。"),
                     params={"name": upload.name, "limit": filesizeformat(limit).replace("\xa0", " ")},
                 )
+            # The content, read from the upload itself before it is stored anywhere.
+            try:
+                uploads.check_evidence(upload, extension)
+            except uploads.UploadRefused as exc:
+                raise forms.ValidationError(
+                    _("文件“%(name)s”未通过检查：%(reason)s"), params={"name": upload.name, "reason": str(exc)}
+                ) from None
         return cleaned
 
 
@@ -65,7 +86,7 @@ def version_field():
     )
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(TextWithoutControlCharacters, forms.ModelForm):
     """A report's fields and their rules, for the report page and the 台账 import alike."""
 
     TEXT_FIELDS = ["progress", "problems", "next_steps"]
@@ -190,7 +211,7 @@ def report_form_class(period):
     return EvaluationForm if period.kind == Period.Kind.FINAL else ReportForm
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(TextWithoutControlCharacters, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
@@ -210,7 +231,7 @@ class EvaluationReviewForm(ReviewForm):
     )
 
 
-class PeriodForm(forms.ModelForm):
+class PeriodForm(TextWithoutControlCharacters, forms.ModelForm):
     class Meta:
         model = Period
         fields = ["name", "kind", "start_date", "end_date", "due_date"]
@@ -234,14 +255,14 @@ class PeriodForm(forms.ModelForm):
         return cleaned
 
 
-class DueDateForm(forms.ModelForm):
+class DueDateForm(TextWithoutControlCharacters, forms.ModelForm):
     class Meta:
         model = Period
         fields = ["due_date"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
-class LateReportingForm(forms.ModelForm):
+class LateReportingForm(TextWithoutControlCharacters, forms.ModelForm):
     """The coordinator opens a past period for late reporting until a date (empty: stop)."""
 
     class Meta:
@@ -256,7 +277,7 @@ class LateReportingForm(forms.ModelForm):
         return day
 
 
-class ImportForm(forms.Form):
+class ImportForm(TextWithoutControlCharacters, forms.Form):
     """The upload; statussheet.read_upload tells a wrong format apart and says how to save as .xlsx."""
 
     file = forms.FileField(
@@ -266,10 +287,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.XLSX_MAX_BYTES:
+        if upload.size > settings.UPLOAD_MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("文件超过大小上限 %(limit)s。")
-                % {"limit": filesizeformat(settings.XLSX_MAX_BYTES).replace("\xa0", " ")}
+                % {"limit": filesizeformat(settings.UPLOAD_MAX_FILE_BYTES).replace("\xa0", " ")}
             )
         return upload
 
@@ -289,13 +310,13 @@ class FastSelect(forms.Select):
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
 
 
-class NotificationSettingsForm(forms.ModelForm):
+class NotificationSettingsForm(TextWithoutControlCharacters, forms.ModelForm):
     class Meta:
         model = NotificationSettings
         fields = ["email_enabled"]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(TextWithoutControlCharacters, forms.ModelForm):
     """One liaison's phones on the unit's contact form."""
 
     class Meta:
@@ -307,7 +328,7 @@ class ContactForm(forms.ModelForm):
         }
 
 
-class IndicatorValueForm(forms.ModelForm):
+class IndicatorValueForm(TextWithoutControlCharacters, forms.ModelForm):
     """One year's actual value of an indicator, with its source and evidence."""
 
     version = version_field()
@@ -343,7 +364,7 @@ class IndicatorValueForm(forms.ModelForm):
         pass
 
 
-class PlanTableForm(forms.Form):
+class PlanTableForm(TextWithoutControlCharacters, forms.Form):
     """The 导入行动方案 upload: the task table and what the table does not say."""
 
     file = forms.FileField(

@@ -313,11 +313,20 @@ def save_value(indicator, year, data, user, *, submit, version, evidence=()):
                 raise Conflict(CONFLICT_MESSAGE)
             row = IndicatorValue.objects.select_related("indicator").get(pk=existing.pk)
         IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, changes=changes)
-        for upload in evidence:
+        kept = [
             IndicatorEvidence.objects.create(
                 value=row, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
             )
+            for upload in evidence
+        ]
         _audit(user, row, ReportEvent.Action(action).label, changes)
+        for item in kept:
+            audit.record(
+                audit.Kind.INDICATOR_EVIDENCE_UPLOADED,
+                user=user,
+                obj=row,
+                detail=f"{item.original_name}（{item.size} 字节）",
+            )
     return row
 
 

@@ -20,6 +20,8 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from jiading_ads.text import clean_text
+
 from .models import Measure
 from .plantable import HEADER_LABELS, leads_by_rule, parse_note
 
@@ -41,9 +43,9 @@ def table_rows(plan):
         leads = [a.printed_name for a in assignments if a.is_lead]
         if leads != _ruled_leads(rule, measure, assignments):
             names = [a.printed_name + MARKER if a.is_lead else a.printed_name for a in assignments]
-        rows.append(
-            (measure.task.heading if measure.task_id != current else "", measure.numbered_text, "、".join(names))
-        )
+        task_heading = measure.task.heading if measure.task_id != current else ""
+        # Stored text from before control characters were removed on entry must not break the file.
+        rows.append(tuple(clean_text(text) for text in (task_heading, measure.numbered_text, "、".join(names))))
         current = measure.task_id
     return rows
 
@@ -57,11 +59,11 @@ def _ruled_leads(rule, measure, assignments):
 
 
 def title(plan):
-    return f"《{plan.title}》任务分工"
+    return clean_text(f"《{plan.title}》任务分工")
 
 
 def note(plan):
-    return f"备注：{plan.lead_note}" if plan.lead_note else ""
+    return clean_text(f"备注：{plan.lead_note}") if plan.lead_note else ""
 
 
 # --- Word --------------------------------------------------------------------

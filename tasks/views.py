@@ -378,6 +378,7 @@ def unit_detail(request, pk):
             "contacts": contacts,
             "can_chase": access.can_review(request.user),
             "can_edit_contacts": access.can_edit_contacts(request.user, unit),
+            "can_view_accounts": access.can_view_accounts(request.user),
         },
     )
 

@@ -2,9 +2,9 @@
 units' liaison contacts. Each chase is confirmed on a page of its own first."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms import modelformset_factory
+from django.forms import BaseModelFormSet, modelformset_factory
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -133,7 +133,20 @@ def chase_all(request):
     return _confirm_chase(request, title="一键催报逾期单位", targets=targets, skipped=skipped, cancel_url=back)
 
 
-ContactFormSet = modelformset_factory(Membership, form=ContactForm, extra=0)
+class BaseContactFormSet(BaseModelFormSet):
+    """The phones of the unit's existing liaisons only: a form added to the
+    posted data (a new liaison, which is an account matter) is refused with a
+    message instead of reaching the database."""
+
+    def clean(self):
+        super().clean()
+        if self.total_form_count() > self.initial_form_count():
+            raise ValidationError(
+                "这里只能修改已有联络员的电话，不能添加联络员：新联络员由安全管理员在后台创建账号并选定所属单位。"
+            )
+
+
+ContactFormSet = modelformset_factory(Membership, form=ContactForm, formset=BaseContactFormSet, extra=0, edit_only=True)
 
 
 @access.non_auditor_login_required

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jiading_ads import uploads
+from security import audit
 
 from . import access
 from . import indicators as rules
@@ -195,4 +196,9 @@ def indicator_evidence(request, pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404("文件已不存在。") from None
+    audit.record(
+        audit.Kind.INDICATOR_EVIDENCE_DOWNLOADED,
+        obj=evidence.value,
+        detail=f"{evidence.original_name}（{evidence.size} 字节）",
+    )
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name)

@@ -1,5 +1,5 @@
-"""站内消息: the user's notifications, opening one (marks it read), 全部标为已读, and
-the user's email setting. Who gets which notification is tasks/notifications.py."""
+"""站内消息: the user's notifications, opening one (a POST: marks it read), 全部标为已读,
+and the user's email setting. Who gets which notification is tasks/notifications.py."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -29,9 +29,11 @@ def notification_list(request):
 
 @access.non_auditor_login_required
 def notification_open(request, pk):
-    """Opening a notification marks it read and goes to what it is about."""
+    """Opening a notification (the list's links submit a POST) marks it read and
+    goes to what it is about. A GET (a bookmarked or prefetched address)
+    changes nothing: it only goes there."""
     notice = _get_notification_for_user(request, pk)
-    if notice.read_at is None:
+    if request.method == "POST" and notice.read_at is None:
         Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
     target = notice.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from departments.models import Unit
-from jiading_ads import uploads
+from jiading_ads import text, uploads
 
 from .. import obligations as obligation_rules
 from .. import workflow
@@ -253,7 +253,8 @@ def parse_text(value):
         value = int(value)
     if hasattr(value, "isoformat"):  # a date typed into a text cell
         return value.isoformat()
-    return str(value)
+    # A pasted control character would break the next export (jiading_ads/text.py).
+    return text.remove_control_characters(str(value))
 
 
 # --- Steps 4 and 5: match rows to obligations, compare with the export --------------------------

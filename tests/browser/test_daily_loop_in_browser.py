@@ -51,7 +51,7 @@ def test_a_unit_is_told_of_a_return_reads_the_comment_and_resubmits(page, live_s
     screenshot(page, "todo-with-a-return")
 
     page.click("header a.nav-messages")
-    page.click("a.message-title:has-text('被退回')")
+    page.click(".message-title:has-text('被退回')")
     assert "/measures/" in page.url and "/report/" in page.url
     assert "协调人退回意见：请补充众创空间的名称和入驻企业数量。" in page.inner_text("main")
     assert page.locator("header .badge").count() == 0  # read now
@@ -84,7 +84,8 @@ def test_the_coordinator_chases_and_the_unit_sees_it(page, live_server, plan, le
     log_in(page, live_server, lead_staff.username, PASSWORD)
     unread = page.locator("section.unread")
     assert "催报：区科委2024年第一季度尚有 7 项措施未提交" in unread.inner_text()
-    unread.locator("a", has_text="催报").click()
+    unread.locator(".message-title", has_text="催报").click()  # a button that opens it (a POST)
+    page.wait_for_load_state()
     assert page.url == f"{live_server.url}/?plan={plan.pk}"  # the 待办 of the chase's plan, where the work is
     assert Notification.objects.get(user=lead_staff, kind="chased").read_at is not None
 

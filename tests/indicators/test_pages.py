@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from security.models import AuditEvent
 from tasks import indicators
 from tasks.models import IndicatorEvidence, IndicatorValue, Report
 from tests.conftest import make_user
@@ -89,6 +90,25 @@ def test_staff_submits_a_value_with_evidence(client_for, businesses, market_staf
     evidence = IndicatorEvidence.objects.get(value=row)
     assert evidence.original_name == "2021年统计报表.pdf"
     assert (media_root / evidence.file.name).exists()
+
+
+def test_indicator_evidence_is_audited_like_report_evidence(client_for, businesses, market_staff, coordinator):
+    """Its upload and every download are records of their own (the release probe found neither)."""
+    upload = SimpleUploadedFile("2021年统计报表.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    client_for(market_staff).post(
+        form_url(businesses, 2021),
+        {"version": 0, "value": "12", "source": "区统计局", "evidence_files": upload, "submit": ""},
+    )
+    evidence = IndicatorEvidence.objects.get()
+
+    response = client_for(coordinator).get(reverse("tasks:indicator_evidence", args=[evidence.pk]))
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    uploaded = AuditEvent.objects.get(kind="ind_evidence_uploaded")
+    assert (uploaded.username, uploaded.get_kind_display()) == ("shichangjianguan", "上传指标佐证材料")
+    assert uploaded.detail == "2021年统计报表.pdf（13 字节）"
+    downloaded = AuditEvent.objects.get(kind="ind_evidence_downloaded")
+    assert (downloaded.username, downloaded.actor_role) == ("coordinator", "协调人")
 
 
 @pytest.mark.parametrize(

@@ -144,8 +144,8 @@ BAD_FILES = {
     "old .doc": ("t.doc", old_word_header, "另存为"),
     "huge excel table": ("t.xlsx", huge_xlsx, "表格过大"),
     "huge word table": ("t.docx", huge_docx, "表格过大"),
-    "zip bomb": ("t.xlsx", zip_bomb, "解压后过大"),
-    "oversized document part": ("t.docx", oversized_document_part, "解压后过大"),
+    "zip bomb": ("t.xlsx", zip_bomb, "解压后为 40.0 MB，超过单个部件的上限"),
+    "oversized document part": ("t.docx", oversized_document_part, "压缩比"),
     "damaged zip": ("t.docx", damaged, "已损坏"),
     "text renamed .docx": ("t.docx", text_file, "无法识别的文件格式"),
 }

@@ -2,6 +2,8 @@
 to the database, form data, the state a refused request must leave, data to grow."""
 
 import datetime
+import io
+import zipfile
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -127,10 +129,38 @@ def new_events(before_pk):
 
 
 PDF_BYTES = b"%PDF-1.4\n% evidence of the 2024 Q1 meeting\n"
+OLE_BYTES = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 
 
-def upload(name, content=PDF_BYTES):
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+def _zip_with(member):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(member, "<x/>")
+    return buffer.getvalue()
+
+
+def sample_content(name):
+    """What a real file of `name`'s type starts with: evidence is checked by content too."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    zipped = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml", "ofd": "OFD.xml"}
+    if extension in zipped:
+        return _zip_with(zipped[extension])
+    if extension in ("doc", "xls", "ppt", "wps", "et", "dps"):
+        return OLE_BYTES
+    if extension in ("jpg", "jpeg"):
+        return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+    if extension == "png":
+        return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    if extension == "txt":
+        return "会议纪要：第一季度推进会。".encode()
+    return PDF_BYTES
+
+
+def upload(name, content=None):
+    return SimpleUploadedFile(
+        name, sample_content(name) if content is None else content, content_type="application/octet-stream"
+    )
 
 
 # Query counts: a little data, then much more.

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from departments import roles
 from security.models import AuditEvent
 from tasks.models import Notification, NotificationSettings, ReminderLog
 from tests.conftest import make_user, measure_by_code
@@ -217,7 +218,7 @@ def test_the_admin_shows_chase_records_read_only(plan, kewei, coordinator_client
 
 
 def test_an_admin_role_member_may_read_chase_records(plan, client_for):
-    admin_role = make_user("it_admin", groups=["管理员"])
+    admin_role = make_user("it_admin", groups=[roles.ADMIN])
     admin_role.is_staff = True
     admin_role.save()
 

@@ -88,3 +88,25 @@ def test_the_admin_edits_the_phones_in_django_admin_too(kewei, client_for, super
     assert "办公电话" in page and "手机" in page
     assert client_for(superuser).get(f"/units/{kewei.pk}/contacts/").status_code == 200
     assert membership.office_phone == ""
+
+
+def test_an_extra_form_is_refused_with_a_message_not_a_500(kewei, lead_client):
+    """The release probe added one form to the posted formset: IntegrityError (500)."""
+    before = snapshot()
+    data = contact_form(kewei, kewei=("021-59990000", ""))
+    total = int(data["form-TOTAL_FORMS"])
+    data.update(
+        {
+            "form-TOTAL_FORMS": str(total + 1),
+            f"form-{total}-id": "",
+            f"form-{total}-office_phone": "021-12345678",
+            f"form-{total}-mobile": "13900000000",
+        }
+    )
+
+    response = lead_client.post(f"/units/{kewei.pk}/contacts/", data)
+
+    assert response.status_code == 200
+    assert "不能添加联络员" in response.content.decode()
+    assert snapshot() == before
+    assert Membership.objects.filter(unit=kewei).count() == 2

@@ -140,3 +140,52 @@ def test_the_coordinator_cannot_delete_a_units_file(plan, url, lead_client, coor
     assert response.status_code == 403
     assert "只有该单位的联络员可以删除其佐证材料。" in response.content.decode()
     assert snapshot() == before
+
+
+# The content, not only the name (the release probe stored an executable named .pdf)
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("纪要.pdf", b"MZ\x90\x00\x03 a Windows program", "可执行程序"),
+        ("照片.jpg", b"\x7fELF\x02\x01\x01 a Linux program", "可执行程序"),
+        ("说明.txt", b"#!/bin/sh\nrm -rf /\n", "可执行程序"),
+        ("说明.txt", "<html><body><script>alert(1)</script></body></html>".encode(), "网页"),
+        ("报告.pdf", b"<!DOCTYPE html><html><script>alert(1)</script>", "内容与扩展名 .pdf 不符"),
+        ("表格.xlsx", b"PK\x03\x04 not really a zip", "不是 .xlsx 文件"),
+        ("公文.docx", None, "内容与扩展名 .docx 不符"),  # a zip, but a workbook's
+        ("照片.png", b"%PDF-1.4 a pdf named png", "内容与扩展名 .png 不符"),
+    ],
+    ids=[
+        "exe-as-pdf",
+        "elf-as-jpg",
+        "script-as-txt",
+        "html-as-txt",
+        "html-as-pdf",
+        "junk-xlsx",
+        "xlsx-as-docx",
+        "pdf-as-png",
+    ],
+)
+def test_evidence_is_checked_by_content_whatever_its_name(plan, url, lead_client, media_root, name, content, reason):
+    from .helpers import sample_content
+
+    before = snapshot()
+    data = form_data(version=0, submit=True)
+    data["evidence_files"] = upload(name, content if content is not None else sample_content("x.xlsx"))
+
+    response = lead_client.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"文件“{name}”未通过检查" in page and reason in page
+    assert snapshot() == before
+    assert list(media_root.rglob("*")) == []
+
+
+@pytest.mark.parametrize("name", ["纪要.pdf", "照片.JPG", "截图.png", "公文.ofd", "总结.wps", "报告.docx", "说明.txt"])
+def test_real_files_of_each_type_pass_the_content_check(plan, url, lead_client, name):
+    submit_with(lead_client, url, name)
+
+    assert Evidence.objects.get().original_name == name

@@ -141,8 +141,10 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_object(submitted, 
     workflow.return_for_revision(submitted, coordinator, submitted.version, "请补充。")
     [notice] = notices(lead_staff)
     browser = client_for(lead_staff)
+    listing = browser.get("/notifications/").content.decode()
+    assert f'<form method="post" action="/notifications/{notice.pk}/" class="message-open">' in listing
 
-    response = browser.get(f"/notifications/{notice.pk}/")
+    response = browser.post(f"/notifications/{notice.pk}/")
 
     assert response.status_code == 302
     assert response["Location"] == notice.url
@@ -151,11 +153,22 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_object(submitted, 
     assert "请补充。" in browser.get(notice.url).content.decode()
 
 
+def test_reading_a_notifications_address_changes_nothing(submitted, client_for, lead_staff, coordinator):
+    """A GET (a prefetch, a bookmark, a link in a mail client) goes to the object and leaves it unread."""
+    workflow.return_for_revision(submitted, coordinator, submitted.version, "请补充。")
+    [notice] = notices(lead_staff)
+
+    response = client_for(lead_staff).get(f"/notifications/{notice.pk}/")
+
+    assert response.status_code == 302 and response["Location"] == notice.url
+    assert Notification.objects.get(pk=notice.pk).read_at is None
+
+
 def test_someone_elses_notification_is_not_found(submitted, client_for, lead_staff, second_kewei, coordinator):
     workflow.approve(submitted, coordinator, submitted.version)
     [theirs] = notices(lead_staff)
 
-    response = client_for(second_kewei).get(f"/notifications/{theirs.pk}/")
+    response = client_for(second_kewei).post(f"/notifications/{theirs.pk}/")
 
     assert response.status_code == 404
     assert Notification.objects.get(pk=theirs.pk).read_at is None

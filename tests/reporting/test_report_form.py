@@ -177,7 +177,7 @@ def test_evidence_over_the_size_limit_is_refused_and_nothing_is_saved(plan, url,
     settings.EVIDENCE_MAX_BYTES = 1024 * 1024
     before = snapshot()
     data = form_data(version=0, submit=True)
-    data["evidence_files"] = upload("大文件.pdf", b"x" * (1024 * 1024 + 1))
+    data["evidence_files"] = upload("大文件.pdf", b"%PDF-" + b"x" * (1024 * 1024 - 4))
 
     response = lead_client.post(url, data)
 
@@ -190,7 +190,7 @@ def test_evidence_over_the_size_limit_is_refused_and_nothing_is_saved(plan, url,
 def test_evidence_exactly_at_the_size_limit_is_accepted(plan, url, lead_client, settings):
     settings.EVIDENCE_MAX_BYTES = 1024 * 1024
     data = form_data(version=0, submit=True)
-    data["evidence_files"] = upload("刚好.pdf", b"x" * (1024 * 1024))
+    data["evidence_files"] = upload("刚好.pdf", b"%PDF-" + b"x" * (1024 * 1024 - 5))
 
     response = lead_client.post(url, data)
 

@@ -33,7 +33,7 @@ def units_of(username):
 
 
 def groups_of(username):
-    return sorted(User.objects.get(username=username).groups.values_list("name", flat=True))
+    return sorted(roles.keys_of(User.objects.get(username=username)))
 
 
 def test_seed_demo_creates_the_demo_accounts_with_the_demo_password(plan, debug_on, monkeypatch):

@@ -3,6 +3,7 @@
 import datetime
 import re
 
+from departments import roles
 from tasks import workflow
 from tests.conftest import make_user, measure_by_code
 
@@ -130,7 +131,7 @@ def test_viewer_sees_the_dashboard_without_a_todo(plan, client_for, viewer):
 
 
 def test_unit_staff_with_a_role_too_get_the_dashboard(plan, client_for):
-    both = make_user("kewei_leader", units=["区科委"], groups=["查看"])
+    both = make_user("kewei_leader", units=["区科委"], groups=[roles.VIEWER])
 
     response = client_for(both).get("/")
 

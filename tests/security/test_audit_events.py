@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -181,7 +181,7 @@ def test_admin_password_reset_is_recorded_once_and_not_as_a_change(client_for, s
     assert response.status_code == 302
     record = only(events, Kind.PASSWORD_RESET)
     assert_record(record, username="admin", object_repr="kewei")
-    assert record.detail == "管理员重置了 kewei 的密码"
+    assert record.detail == "admin 重置了 kewei 的密码"
     assert of_kind(events, Kind.PASSWORD_CHANGED) == []
 
 
@@ -218,34 +218,35 @@ def test_auditor_turned_away_from_a_plan_page_is_recorded(client_for, auditor):
 
 def test_adding_a_role_is_recorded_once(lead_staff):
     with new_audit_events() as events:
-        lead_staff.groups.add(Group.objects.get(name=roles.COORDINATOR))
+        lead_staff.groups.add(roles.group(roles.COORDINATOR))
     record = only(events, Kind.ROLE_CHANGED)
     assert_record(record, username=COMMAND_LINE, ip=None, object_repr="kewei")
-    assert record.detail == "加入角色：协调人"
+    assert record.detail == "角色：无 → 协调人" and record.actor_role == "命令行"
 
 
 def test_removing_a_role_is_recorded_once(coordinator):
     with new_audit_events() as events:
-        coordinator.groups.remove(Group.objects.get(name=roles.COORDINATOR))
+        coordinator.groups.remove(roles.group(roles.COORDINATOR))
     record = only(events, Kind.ROLE_CHANGED)
     assert_record(record, username=COMMAND_LINE, ip=None, object_repr="coordinator")
-    assert record.detail == "移出角色：协调人"
+    assert record.detail == "角色：协调人 → 无"
 
 
 def test_adding_a_member_to_a_role_from_the_group_side_is_recorded_once(lead_staff):
     with new_audit_events() as events:
-        Group.objects.get(name=roles.VIEWER).user_set.add(lead_staff)
+        roles.group(roles.VIEWER).user_set.add(lead_staff)
     record = only(events, Kind.ROLE_CHANGED)
     assert record.object_repr == "kewei"
-    assert record.detail == "加入角色“查看”"
+    assert record.detail == "角色：无 → 查看"
 
 
-def test_granting_superuser_is_recorded_once(lead_staff):
+def test_granting_superuser_is_recorded_once(plan):
+    someone = make_user("zhang")
     with new_audit_events() as events:
-        lead_staff.is_superuser = True
-        lead_staff.save()
+        someone.is_superuser = True
+        someone.save()
     record = only(events, Kind.ROLE_CHANGED)
-    assert_record(record, username=COMMAND_LINE, ip=None, object_repr="kewei")
+    assert_record(record, username=COMMAND_LINE, ip=None, object_repr="zhang")
     assert record.detail == "超级用户：否 → 是"
 
 
@@ -273,7 +274,7 @@ def test_renaming_a_user_is_recorded_once_as_an_account_change_with_before_and_a
 
 
 def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(client_for, security_admin, lead_staff):
-    coordinator_group = Group.objects.get(name=roles.COORDINATOR)
+    coordinator_group = roles.group(roles.COORDINATOR)
     form = {
         "username": "kewei",
         "first_name": "",
@@ -289,10 +290,10 @@ def test_role_given_in_the_admin_is_recorded_with_the_admin_and_address(client_f
     with new_audit_events() as events:
         response = client_for(security_admin).post(reverse("admin:auth_user_change", args=[lead_staff.pk]), form)
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert list(lead_staff.groups.values_list("name", flat=True)) == [roles.COORDINATOR]
+    assert roles.keys_of(lead_staff) == {roles.COORDINATOR}
     record = only(events, Kind.ROLE_CHANGED)
     assert_record(record, username="secadmin", object_repr="kewei")
-    assert record.detail == "加入角色：协调人"
+    assert record.detail == "角色：无 → 协调人" and record.actor_role == "安全管理员"
 
 
 def test_new_membership_is_recorded_once(lead_staff):
@@ -300,7 +301,7 @@ def test_new_membership_is_recorded_once(lead_staff):
         Membership.objects.create(user=lead_staff, unit=Unit.objects.get(name="区经委"))
     record = only(events, Kind.MEMBERSHIP_CHANGED)
     assert_record(record, username=COMMAND_LINE, ip=None, object_repr="kewei @ 区经委")
-    assert record.detail == "kewei 加入单位“区经委”"
+    assert record.detail == "kewei 加入单位“区经委”；所属单位：区科委 → 区科委、区经委"
 
 
 def test_removed_membership_is_recorded_once(lead_staff):
@@ -309,7 +310,7 @@ def test_removed_membership_is_recorded_once(lead_staff):
         membership.delete()
     record = only(events, Kind.MEMBERSHIP_CHANGED)
     assert record.object_repr == "kewei @ 区科委"
-    assert record.detail == "kewei 移出单位“区科委”"
+    assert record.detail == "kewei 移出单位“区科委”；所属单位：区科委 → 无"
 
 
 # Plan loading
@@ -507,3 +508,13 @@ def test_records_name_the_account_by_value_not_by_reference(client_for, plan):
     User.objects.filter(pk=user_id).update(username="renamed")
     record = AuditEvent.objects.get(kind=Kind.PERMISSION_DENIED)
     assert (record.username, record.user_id) == ("temp", user_id)
+
+
+def test_writing_the_task_table_is_recorded_as_such(plan, tmp_path):
+    """export_plan writes the 任务分工 table: 导出任务分工, not 导出台账."""
+    with new_audit_events() as events:
+        call_command("export_plan", str(tmp_path / "任务分工.docx"), stdout=io.StringIO())
+
+    record = only(events, Kind.PLAN_EXPORTED)
+    assert record.get_kind_display() == "导出任务分工" and record.actor_role == "命令行"
+    assert of_kind(events, Kind.SHEET_EXPORTED) == []

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from security import audit
+from security import audit, retention
 from security.models import AuditEvent
 from security.signals import AccountDeletionRefused
 from tests.conftest import make_user
@@ -135,3 +135,111 @@ def test_lockout_rows_are_read_only_in_admin(plan, client, superuser, lead_staff
 
     attempt.refresh_from_db()
     assert attempt.failures_since_start == 5
+
+
+# SQLite: triggers too, answered by a function only this application registers
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite triggers")
+
+
+@pytest.fixture
+def locked():
+    with retention.unlocked(retention.LOCKED):
+        yield
+
+
+@sqlite_only
+def test_the_sqlite_triggers_exist_after_migrate(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'security_auditevent'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"security_auditevent_no_update", "security_auditevent_no_delete"}
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE security_auditevent SET detail = 'forged'",
+        "DELETE FROM security_auditevent",
+        "UPDATE security_auditevent SET at = '2000-01-01 00:00:00'",
+    ],
+)
+def test_sqlite_refuses_to_change_or_delete_audit_rows(plan, locked, sql):
+    event = audit.record(audit.Kind.LOGIN, username="zhangsan")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+
+    event_after = AuditEvent.objects.get(pk=event.pk)
+    assert (event_after.detail, event_after.at) == (event.detail, event.at)
+
+
+@sqlite_only
+def test_sqlite_lets_the_retention_delete_old_rows_only(plan, locked):
+    young, old = old_record(179), old_record(400)
+
+    with retention.unlocked(retention.RETENTION):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM security_auditevent WHERE id = %s", [young.pk])
+        purge("--older-than-days", "180", "--yes")
+
+    assert AuditEvent.objects.filter(pk=young.pk).exists()
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
+
+
+@sqlite_only
+def test_a_client_without_the_applications_function_cannot_delete(plan):
+    """The sqlite3 shell on the database file has no jiading_audit_unlock(): no change.
+    Simulated on the test's own connection by putting a function that fails in its place
+    (a client without it gets "no such function")."""
+    audit.record(audit.Kind.LOGIN, username="zhangsan")
+
+    def missing():
+        raise RuntimeError("no such function: jiading_audit_unlock")
+
+    connection.connection.create_function("jiading_audit_unlock", 0, missing)
+    try:
+        with pytest.raises(DatabaseError, match="function"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM security_auditevent")
+    finally:
+        retention.register_sqlite_function(None, connection)
+    assert AuditEvent.objects.filter(username="zhangsan").exists()
+
+
+# PostgreSQL: the table and its trigger belong to a role the application does not run as
+
+
+@postgres_only
+def test_the_applications_role_can_neither_disable_the_trigger_nor_empty_the_table(plan):
+    out = io.StringIO()
+    call_command("audit_grants", "--app-role", "jiading_app_test", "--owner", "jiading_audit_test", stdout=out)
+    script = out.getvalue().replace("BEGIN;", "").replace("COMMIT;", "")
+    event = audit.record(audit.Kind.LOGIN, username="zhangsan")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE jiading_app_test NOLOGIN")  # rolled back with the test
+        cursor.execute(script)
+
+    def as_app(sql, params=None):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL ROLE jiading_app_test")
+            cursor.execute(sql, params)
+
+    as_app(
+        "INSERT INTO security_auditevent (at, kind, result, username, actor_role, object_type, object_id,"
+        " object_repr, detail) VALUES (now(), 'login', 'success', 'lisi', '', '', '', '', '')"
+    )
+    for sql in [
+        "ALTER TABLE security_auditevent DISABLE TRIGGER ALL",
+        "DROP TRIGGER security_auditevent_append_only ON security_auditevent",
+        "TRUNCATE security_auditevent",
+        "UPDATE security_auditevent SET detail = 'forged'",
+        "DELETE FROM security_auditevent",
+        "DROP TABLE security_auditevent",
+        "CREATE OR REPLACE FUNCTION security_auditevent_append_only() RETURNS trigger AS $$ BEGIN RETURN OLD; END $$ LANGUAGE plpgsql",
+    ]:
+        with pytest.raises(DatabaseError):
+            as_app(sql)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert AuditEvent.objects.filter(username="lisi").exists()

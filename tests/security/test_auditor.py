@@ -16,7 +16,7 @@ from tests.helpers import sheet_rows
 
 AUDIT = reverse("security:audit")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-EXPORT_HEADER = ["时间", "事件类型", "结果", "用户", "来源地址", "对象类型", "对象 ID", "对象", "详情"]
+EXPORT_HEADER = ["时间", "事件类型", "结果", "用户", "操作者角色", "来源地址", "对象类型", "对象 ID", "对象", "详情"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -173,8 +173,19 @@ def test_export_rows_match_the_filter(auditor_client, events):
     rows = sheet_rows(response)
     assert rows[0] == EXPORT_HEADER
     assert rows[1:] == [
-        ["2024-05-03 12:00:00", "登录失败", "拒绝", "lisi", "10.0.0.2", None, None, None, "lisi_denied 详情"],
-        ["2024-05-02 01:00:00", "登录失败", "失败", "zhangsan", "10.0.0.1", None, None, None, "zhangsan_failed 详情"],
+        ["2024-05-03 12:00:00", "登录失败", "拒绝", "lisi", None, "10.0.0.2", None, None, None, "lisi_denied 详情"],
+        [
+            "2024-05-02 01:00:00",
+            "登录失败",
+            "失败",
+            "zhangsan",
+            None,
+            "10.0.0.1",
+            None,
+            None,
+            None,
+            "zhangsan_failed 详情",
+        ],
     ]
 
 
@@ -195,7 +206,7 @@ def test_export_writes_formula_like_text_as_text(auditor_client, db):
     )
     response = auditor_client.get(AUDIT, {"since": "2024-05-06", "until": "2024-05-06", "export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
-    username, detail = sheet.cell(row=2, column=4), sheet.cell(row=2, column=9)
+    username, detail = sheet.cell(row=2, column=4), sheet.cell(row=2, column=10)
     assert (username.value, username.data_type) == ('=HYPERLINK("http://x")', "s")
     assert (detail.value, detail.data_type) == ("+1-1", "s")
 

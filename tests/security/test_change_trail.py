@@ -7,11 +7,12 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from departments import roles
 from departments.models import CollectiveMembership, Unit, UnitAlias
 from security.models import AuditEvent
 from tasks import statussheet, workflow
@@ -185,7 +186,7 @@ def test_a_period_created_changed_and_closed_on_the_periods_page_is_recorded(cli
 
 
 def test_an_accounts_email_and_a_roles_permissions_are_recorded(lead_staff):
-    viewer_role = Group.objects.get(name="查看")
+    viewer_role = roles.group(roles.VIEWER)
     permission = Permission.objects.get(codename="view_measure")
 
     with new_audit_events() as events:
@@ -195,7 +196,7 @@ def test_an_accounts_email_and_a_roles_permissions_are_recorded(lead_staff):
 
     assert [(e.kind, e.object_repr, e.detail) for e in events] == [
         (Kind.ACCOUNT_CHANGED, "kewei", "电子邮件地址：kewei@example.gov.cn → kewei@jiading.gov.cn"),
-        (Kind.ROLE_CHANGED, "查看", f"权限加入：{permission}"),
+        (Kind.ROLE_CHANGED, "查看", "权限加入：可查看具体措施（权限数：1 → 2）"),
     ]
 
 

@@ -9,6 +9,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
+from departments import roles
 from tests.conftest import make_user
 
 from .helpers import WRONG_PASSWORD, is_logged_in, log_in
@@ -100,10 +101,10 @@ def test_account_logs_in_again_after_15_minutes(client, lead_staff):
 # Unlocking
 
 
-@pytest.fixture(params=["security_admin", "superuser"])
-def unlocker(request, client_for):
-    """Someone allowed to unlock, in their own browser."""
-    return client_for(request.getfixturevalue(request.param))
+@pytest.fixture
+def unlocker(security_admin, client_for):
+    """The one allowed to unlock (a 安全管理员; never the superuser), in his own browser."""
+    return client_for(security_admin)
 
 
 def test_lockouts_page_lists_the_locked_account(unlocker, client, lead_staff):
@@ -156,7 +157,7 @@ def test_empty_unlock_request_unlocks_nobody(client, client_for, security_admin,
     assert_lockout_page(log_in(client, "kewei"))
 
 
-@pytest.fixture(params=["lead_staff", "viewer", "town_staff", "coordinator", "system_admin"])
+@pytest.fixture(params=["lead_staff", "viewer", "town_staff", "coordinator", "system_admin", "superuser"])
 def cannot_unlock(request, client_for):
     """Someone who may not unlock, in their own browser."""
     return client_for(request.getfixturevalue(request.param))
@@ -187,3 +188,19 @@ def test_anonymous_visitor_is_sent_to_log_in_from_the_lockouts_page(client, plan
     response = client.get(LOCKOUTS)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={LOCKOUTS}"
+
+
+def test_a_security_admin_does_not_unlock_himself(client, client_for, security_admin, plan):
+    """Nobody lifts his own lockout: another 安全管理员 (or the operator) does."""
+    other = client_for(make_user("secadmin2", groups=[roles.SECURITY_ADMIN], staff=True))
+    browser = client_for(security_admin)  # logged in before someone locks his account
+    fail(client, "secadmin", 5, ip="10.4.4.4")
+
+    page = browser.get(LOCKOUTS).content.decode()
+    response = browser.post(LOCKOUTS, {"username": "secadmin", "ip_address": "10.4.4.4"})
+
+    assert "本人账号须由另一位安全管理员解除" in page
+    assert response.status_code == 403
+    assert AccessAttempt.objects.filter(username="secadmin").exists()
+    other.post(LOCKOUTS, {"username": "secadmin", "ip_address": "10.4.4.4"})
+    assert not AccessAttempt.objects.filter(username="secadmin").exists()

@@ -3,6 +3,7 @@ assigns roles, never to themselves; nobody makes an account superuser through
 the application; the break-glass superuser is audited and cannot read the
 audit trail. Each escalation path through Django admin is tried."""
 
+import contextlib
 import importlib
 import io
 
@@ -14,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from departments import roles
+from departments.models import Membership, Unit
 from security import audit, policy
 from security.duties import DutyViolation
 from security.models import AuditEvent
@@ -36,8 +38,8 @@ def change_form(user, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def group(name):
-    return Group.objects.get_or_create(name=name)[0]
+def group(key):
+    return roles.group(key)
 
 
 def state(user):
@@ -45,7 +47,7 @@ def state(user):
     return (
         user.is_superuser,
         user.is_staff,
-        sorted(user.groups.values_list("name", flat=True)),
+        sorted(roles.keys_of(user)),
         sorted(user.user_permissions.values_list("codename", flat=True)),
     )
 
@@ -127,7 +129,8 @@ def test_security_admin_assigns_a_role_to_someone_else(security_admin, lead_staf
 
     assert response.status_code == 302
     assert state(lead_staff)[2] == [roles.COORDINATOR]
-    assert AuditEvent.objects.filter(kind="role_changed", username="secadmin", detail="加入角色：协调人").exists()
+    record = AuditEvent.objects.get(kind="role_changed", username="secadmin", object_repr="kewei")
+    assert record.detail == "角色：无 → 协调人" and record.actor_role == "安全管理员"
 
 
 @pytest.mark.parametrize("second", [roles.AUDITOR, roles.SECURITY_ADMIN])
@@ -289,7 +292,7 @@ def test_the_first_security_admin_is_appointed_on_the_command_line(plan):
         AuditEvent.objects.filter(kind="role_changed", object_repr="zhang")
         .order_by("pk")
         .values_list("username", "detail")
-    ) == [("命令行", "加入角色：安全管理员"), ("命令行", "后台权限：否 → 是")]
+    ) == [("命令行", "角色：无 → 安全管理员"), ("命令行", "后台权限：否 → 是")]
 
 
 def test_grant_role_on_the_command_line_keeps_the_roles_apart(plan):
@@ -319,3 +322,145 @@ def test_a_database_granted_before_the_separation_loses_the_old_account_rights(p
     for name in (roles.COORDINATOR, roles.ADMIN, roles.SECURITY_ADMIN):
         held = {f"{p.content_type.app_label}.{p.codename}" for p in group(name).permissions.all()}
         assert held == set(roles.PERMISSIONS[name]), name
+
+
+# The release probe's attacks, tried again
+
+
+def test_a_direct_permission_cannot_open_the_audit_trail_to_the_admin(security_admin, system_admin, client_for):
+    """A 安全管理员 posting security.view_audit_trail into the 管理员's direct permissions."""
+    url = reverse("admin:auth_user_change", args=[system_admin.pk])
+    trail = Permission.objects.get(codename="view_audit_trail")
+
+    page = client_for(security_admin).get(url).content.decode()
+    client_for(security_admin).post(url, change_form(system_admin, user_permissions=[trail.pk]))
+
+    assert 'name="user_permissions"' not in page
+    assert state(system_admin)[3] == []
+    assert client_for(system_admin).get(reverse("security:audit")).status_code == 403
+
+
+@pytest.mark.parametrize("inside_a_request", [True, False], ids=["in-a-request", "from-the-shell"])
+def test_direct_permissions_are_refused_on_the_model(security_admin, system_admin, inside_a_request):
+    trail = Permission.objects.get(codename="view_audit_trail")
+    with acting_as(security_admin) if inside_a_request else contextlib.nullcontext():
+        with refused(DutyViolation, match="只能通过角色授予"):
+            system_admin.user_permissions.add(trail)
+        with refused(DutyViolation, match="只能通过角色授予"):
+            trail.user_set.add(system_admin)
+    assert state(system_admin)[3] == []
+
+
+def test_the_trail_opens_through_the_auditor_role_only(system_admin, client_for):
+    """A permission that reached an account around the rules (a row written behind
+    the application's back) still does not open the trail."""
+    trail = Permission.objects.get(codename="view_audit_trail")
+    User.user_permissions.through.objects.create(user=system_admin, permission=trail)
+    assert User.objects.get(pk=system_admin.pk).has_perm(roles.READ_AUDIT_TRAIL)
+
+    assert client_for(system_admin).get(reverse("security:audit")).status_code == 403
+
+
+def test_a_renamed_auditor_role_still_cannot_go_to_the_admin(superuser, security_admin, system_admin, client_for):
+    """The superuser renames 审计员; the role is still the auditor's, by its key."""
+    auditors = group(roles.AUDITOR)
+    client_for(superuser).post(reverse("admin:auth_group_change", args=[auditors.pk]), {"name": "查阅员"})
+    assert Group.objects.get(pk=auditors.pk).name == "查阅员"
+
+    response = client_for(security_admin).post(
+        reverse("admin:auth_user_change", args=[system_admin.pk]),
+        change_form(system_admin, groups=[group(roles.ADMIN).pk, auditors.pk]),
+    )
+
+    assert "不能由同一账号兼任" in response.content.decode()
+    assert state(system_admin)[2] == [roles.ADMIN]
+    record = AuditEvent.objects.get(kind="role_changed", object_repr="查阅员")
+    assert record.detail == "名称：审计员 → 查阅员" and record.actor_role == "应急超级用户"
+
+
+def test_the_auditor_combines_with_no_other_role(security_admin, auditor, client_for):
+    response = client_for(security_admin).post(
+        reverse("admin:auth_user_change", args=[auditor.pk]),
+        change_form(auditor, groups=[group(roles.AUDITOR).pk, group(roles.COORDINATOR).pk]),
+    )
+
+    assert "审计员不能兼任其他角色（协调人）" in response.content.decode()
+    assert state(auditor)[2] == [roles.AUDITOR]
+    with refused(DutyViolation, match="审计员不能兼任其他角色"):
+        auditor.groups.add(group(roles.VIEWER))
+
+
+@pytest.mark.parametrize("business", [roles.COORDINATOR, roles.VIEWER])
+@pytest.mark.parametrize("separated", [roles.ADMIN, roles.SECURITY_ADMIN])
+def test_an_administrator_holds_no_business_role(plan, separated, business):
+    user = make_user("both", groups=[separated])
+    with refused(DutyViolation, match="不能兼任业务角色"):
+        user.groups.add(group(business))
+
+
+@pytest.mark.parametrize("member", ["system_admin", "security_admin", "auditor", "superuser"])
+def test_no_administrator_or_auditor_is_a_units_staff(member, system_admin, client_for, request):
+    """The 管理员 adds a 单位联络员 membership for the 审计员, the 安全管理员 or the superuser."""
+    account = request.getfixturevalue(member)
+    unit = Unit.objects.get(name="区科委")
+
+    response = client_for(system_admin).post(
+        reverse("admin:departments_membership_add"), {"user": account.pk, "unit": unit.pk}
+    )
+
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=account).exists()
+    with refused(DutyViolation, match="不能同时是单位联络员"):
+        Membership.objects.create(user=account, unit=unit)
+
+
+def test_a_unit_staff_member_cannot_be_given_an_administrators_role(security_admin, lead_staff, client_for):
+    response = client_for(security_admin).post(
+        reverse("admin:auth_user_change", args=[lead_staff.pk]), change_form(lead_staff, groups=[group(roles.ADMIN).pk])
+    )
+
+    assert "不能同时是单位联络员" in response.content.decode()
+    assert state(lead_staff)[2] == []
+
+
+def test_nobody_makes_himself_a_units_staff(plan, client_for):
+    """Whoever may add memberships (here a 管理员 whose role is then taken
+    away, as in a database behind the rules) never adds his own."""
+    clerk = make_user("clerk")
+    with acting_as(clerk), refused(DutyViolation, match="不能为自己添加"):
+        Membership.objects.create(user=clerk, unit=Unit.objects.get(name="区科委"))
+
+
+def test_a_liaison_keeps_editing_his_own_phones(lead_staff):
+    membership = Membership.objects.get(user=lead_staff)
+    membership.mobile = "13800000000"
+    with acting_as(lead_staff):
+        membership.save()
+    assert Membership.objects.get(pk=membership.pk).mobile == "13800000000"
+
+
+def test_role_and_membership_changes_say_before_and_after(security_admin, lead_staff, client_for):
+    form = change_form(lead_staff, groups=[group(roles.VIEWER).pk])
+    form["units"] = [str(Unit.objects.get(name="区科委").pk), str(Unit.objects.get(name="区经委").pk)]
+
+    client_for(security_admin).post(reverse("admin:auth_user_change", args=[lead_staff.pk]), form)
+
+    details = set(
+        AuditEvent.objects.filter(object_repr__startswith="kewei", username="secadmin").values_list("detail", flat=True)
+    )
+    assert details == {"角色：无 → 查看", "kewei 加入单位“区经委”；所属单位：区科委 → 区科委、区经委"}
+
+
+@pytest.mark.parametrize("step", ["password", "second-factor"])
+def test_break_glass_requests_turned_back_by_a_login_step_are_recorded_too(superuser, client_for, settings, step):
+    """The probe: requests the password or second-factor step redirected left no record."""
+    if step == "password":
+        policy.require_password_change(superuser)
+    else:
+        settings.TWO_FACTOR_REQUIRED = True
+
+    response = client_for(superuser).get("/admin/auth/user/")
+
+    assert response.status_code == 302
+    record = AuditEvent.objects.get(kind="superuser_action", detail__startswith="GET /admin/auth/user/")
+    assert record.detail.endswith("→ 302") and record.actor_role == "应急超级用户"

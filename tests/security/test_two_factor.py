@@ -1,7 +1,11 @@
-"""Two-factor login: TOTP enrolment with a QR code drawn here and a manual key,
-recovery codes, a code at every login, resets by a 安全管理员 only, every
-step audited; the seed_demo accounts are exempt only with DEBUG on."""
+"""Two-factor login: TOTP enrolment with a QR code drawn here and a manual key
+(a fresh one per enrolment session), recovery codes, a code at every login
+with messages that say what happened, per-role configuration by the roles'
+keys, resets by a 安全管理员 only, every step audited; the seed_demo
+accounts are exempt only with DEBUG on. Resets of the accounts that hold the
+keys (two people) are tests/security/test_key_resets.py."""
 
+import base64
 import io
 import re
 import time
@@ -38,17 +42,24 @@ def code_for(device, offset=0):
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
 
 
+def key_on_page(page):
+    """The key the set-up page shows to type by hand, in groups of four."""
+    groups = re.findall(r'<span class="otp-group">([A-Z2-7]{1,4})</span>', page)
+    assert groups, "no key on the page"
+    return base64.b32decode("".join(groups))
+
+
+def code_from_key(key, offset=0):
+    return f"{totp(key, step=30, t0=0, digits=6, drift=offset):06d}"
+
+
 def enrol(client, user):
     """Log in, scan (read the key from the page), confirm with a real code; returns the recovery codes."""
     assert is_logged_in(log_in(client, user.username))
-    page = client.get(SETUP).content.decode()
-    key = re.search(r'<code class="otp-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    import base64
-
-    assert base64.b32decode(key) == device.bin_key
-    response = client.post(SETUP, {"token": code_for(device)})
+    key = key_on_page(client.get(SETUP).content.decode())
+    response = client.post(SETUP, {"token": code_from_key(key)})
     assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=user, confirmed=True).bin_key == key
     page = client.get(SETUP).content.decode()
     return re.findall(r"<li><code>(\d{8})</code></li>", page)
 
@@ -77,22 +88,47 @@ def test_the_daily_loop_pages_wait_for_the_coordinators_second_factor(plan, coor
     assert response.status_code == 302 and response["Location"].startswith(SETUP)
 
 
-def test_unit_staffs_todo_and_messages_need_no_second_factor_unless_configured(plan, lead_staff, settings):
+@pytest.mark.parametrize("role", [roles.VIEWER, None], ids=["viewer", "unit-staff"])
+def test_viewers_and_unit_staff_need_two_factors_by_default(plan, role):
+    """等保 level 3 asks two factors of ordinary users too: the default covers every role and the unit staff."""
+    user = make_user("person", units=[] if role else ["区科委"], groups=[role] if role else [])
+    client = Client()
+    assert is_logged_in(log_in(client, user.username))
+
+    for path in ["/", "/notifications/", reverse("tasks:plan")]:
+        assert client.get(path)["Location"].startswith(SETUP), path
+
+
+def test_two_factors_are_configured_per_role(plan, lead_staff, viewer, coordinator, settings):
+    settings.TWO_FACTOR_ROLES = [roles.COORDINATOR]
+    pages = {}
+    for user in (lead_staff, viewer, coordinator):
+        client = Client()
+        log_in(client, user.username)
+        pages[user.username] = client.get(reverse("tasks:plan")).status_code
+    assert pages == {"kewei": 200, "leader": 200, "coordinator": 302}
+
+    settings.TWO_FACTOR_ROLES = [roles.COORDINATOR, roles.UNIT_STAFF]
     client = Client()
     log_in(client, "kewei")
-    assert [client.get(path).status_code for path in ["/", "/notifications/"]] == [200, 200]
+    assert client.get("/")["Location"].startswith(SETUP)
 
+    settings.TWO_FACTOR_ROLES = []
     settings.TWO_FACTOR_FOR_EVERYONE = True
+    client = Client()
+    log_in(client, "leader")
     assert client.get("/")["Location"].startswith(SETUP)
 
 
-def test_unit_staff_need_no_second_factor_unless_configured(plan, lead_staff, settings):
+def test_a_renamed_role_still_needs_its_second_factor(plan, coordinator):
+    """The rule reads the role's key: the superuser renaming 协调人 changes nothing."""
+    group = roles.group(roles.COORDINATOR)
+    group.name = "协调人（临时）"
+    group.save()
     client = Client()
-    log_in(client, "kewei")
-    assert client.get(reverse("tasks:plan")).status_code == 200
+    log_in(client, "coordinator")
 
-    settings.TWO_FACTOR_FOR_EVERYONE = True
-    assert client.get(reverse("tasks:plan"))["Location"].startswith(SETUP)
+    assert client.get(reverse("tasks:review"))["Location"].startswith(SETUP)
 
 
 def test_enrolment_shows_a_locally_drawn_qr_code_and_the_manual_key(plan, coordinator):
@@ -103,7 +139,55 @@ def test_enrolment_shows_a_locally_drawn_qr_code_and_the_manual_key(plan, coordi
 
     assert '<svg class="qr"' in page and "<path" in page
     assert "http" not in page.split('<svg class="qr"', 1)[1].split("</svg>", 1)[0].replace("http://www.w3.org", "")
-    assert re.search(r'<code class="otp-key">[A-Z2-7 ]{20,}</code>', page)
+    # 32 characters in 8 groups of four, each kept on one line by the page's style.
+    assert len(key_on_page(page)) == 20
+    assert len(re.findall(r'<span class="otp-group">[A-Z2-7]{4}</span>', page)) == 8
+
+
+def test_each_enrolment_session_gets_its_own_key(plan, coordinator):
+    """The key is not kept on the account until confirmed: two sessions never share it."""
+    first, second = Client(), Client()
+    log_in(first, "coordinator")
+    log_in(second, "coordinator")
+
+    key = key_on_page(first.get(SETUP).content.decode())
+    assert key_on_page(first.get(SETUP).content.decode()) == key  # the same session, the same key
+    other = key_on_page(second.get(SETUP).content.decode())
+
+    assert other != key
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()
+    # The other session's code does not confirm this session's enrolment.
+    assert "验证码不正确" in first.post(SETUP, {"token": code_from_key(other)}).content.decode()
+    assert first.post(SETUP, {"token": code_from_key(key)}).status_code == 302
+    assert TOTPDevice.objects.get(user=coordinator).bin_key == key
+
+
+def test_the_enrolment_code_again_at_the_next_login_is_said_to_be_used(plan, coordinator):
+    enrol(Client(), coordinator)
+    device = TOTPDevice.objects.get(user=coordinator)
+    used = totp(device.bin_key, step=30, t0=0, digits=6, drift=device.last_t - int(time.time()) // 30)
+
+    again = Client()
+    log_in(again, "coordinator")
+    page = again.post(VERIFY, {"token": f"{used:06d}"}).content.decode()
+
+    assert "该验证码已使用，请等待下一个验证码" in page
+
+
+def test_a_valid_code_right_after_a_wrong_one_says_how_long_to_wait(plan, coordinator):
+    enrol(Client(), coordinator)
+    device = TOTPDevice.objects.get(user=coordinator)
+    client = Client()
+    log_in(client, "coordinator")
+    nxt = code_for(device, offset=1)
+
+    wrong = client.post(VERIFY, {"token": "000000" if nxt != "000000" else "111111"})
+    right_away = client.post(VERIFY, {"token": nxt})
+
+    assert "验证码不正确" in wrong.content.decode()
+    assert re.search(r"请 [12] 秒后再试", right_away.content.decode())
+    time.sleep(2.1)
+    assert client.post(VERIFY, {"token": code_for(device, offset=1)}).status_code == 302
 
 
 def test_enrolment_with_a_real_code_then_login_needs_the_code(plan, coordinator):
@@ -195,11 +279,10 @@ def test_nobody_else_resets(plan, person, request, security_admin):
     client.force_login(user)
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    if TOTPDevice.objects.filter(user=user).exists() or person != "lead_staff":
-        device = TOTPDevice.objects.create(user=user, name="x", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    device = TOTPDevice.objects.create(user=user, name="x", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
     assert client.post(reverse("security:two_factor_reset", args=[security_admin.pk])).status_code == 403
     assert TOTPDevice.objects.filter(user=security_admin).exists()

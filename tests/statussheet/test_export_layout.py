@@ -531,7 +531,7 @@ def test_anonymous_visitor_is_sent_to_login(plan, client):
 # --- Queries ---------------------------------------------------------------------
 
 
-EXPORT_QUERIES = 17  # with the 指标 sheet's indicators and their values
+EXPORT_QUERIES = 18  # with the 指标 sheet's indicators and their values, and the audit record's 操作者角色
 
 
 def test_export_query_count_is_pinned_and_flat_as_reports_grow(

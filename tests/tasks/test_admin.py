@@ -181,9 +181,10 @@ def test_measure_5_2_change_page_lists_its_8_assignments_in_document_order(super
 # session and account rows): the per-request session, user, account, group and
 # navigation queries, the changelist's counts and page, the prefetches (aliases and
 # members; assignments) and the filters' choices, and the audit record of the
-# superuser's request (every break-glass action is recorded). None of them depends on the rows.
-UNIT_CHANGELIST_QUERIES = 12
-MEASURE_CHANGELIST_QUERIES = 14
+# superuser's request (every break-glass action is recorded) with the actor's role (one
+# query for the record's 操作者角色). None of them depends on the rows.
+UNIT_CHANGELIST_QUERIES = 13
+MEASURE_CHANGELIST_QUERIES = 15
 
 
 def test_unit_changelist_query_count_is_pinned(warm_superuser_client, django_assert_max_num_queries):

@@ -23,5 +23,5 @@ class Command(BaseCommand):
             write_plan_table(found, path, fmt)
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc}") from exc
-        audit.record(audit.Kind.SHEET_EXPORTED, obj=found, detail=f"任务分工表 {path}")
+        audit.record(audit.Kind.PLAN_EXPORTED, obj=found, detail=f"任务分工表 {path}")
         self.stdout.write(self.style.SUCCESS(f"已导出《{found.title}》的任务分工表：{path}"))

@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             return user
 
         for username, full_name, group, staff in ROLE_ACCOUNTS:
-            account(username, full_name, is_staff=staff).groups.add(Group.objects.get(name=group))
+            account(username, full_name, is_staff=staff).groups.add(roles.group(group))
         units = {u.name: u for u in Unit.objects.filter(name__in=UNIT_ACCOUNTS)}
         for unit_name, username in UNIT_ACCOUNTS.items():
             unit = units.get(unit_name)
