@@ -35,7 +35,7 @@ from security import audit
 
 from . import notifications
 from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
-from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed, current_time
+from .workflow import CONFLICT_MESSAGE, REOPEN_REASON_MESSAGE, Conflict, NotAllowed, current_time
 
 FIELDS = ["value", "source", "note"]
 HUNDRED = Decimal(100)
@@ -372,6 +372,9 @@ def return_for_revision(row, user, version, comment):
 
 
 def reopen(row, user, version, comment=""):
+    """An approved value back to the unit for changes, with the reason the unit reads."""
+    if not comment.strip():
+        raise NotAllowed(REOPEN_REASON_MESSAGE)
     return _review(
         row,
         user,

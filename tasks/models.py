@@ -406,6 +406,15 @@ class Report(models.Model):
         """Whether this is a final evaluation (a FINAL period's report). Needs period loaded."""
         return self.period.kind == Period.Kind.FINAL
 
+    @property
+    def review_comment_label(self):
+        """The coordinator's comment as both sides name it: 评估意见 on an approved final
+        evaluation, 审核意见 on another approved report, 退回意见 on one sent back
+        (returned or reopened). Needs period loaded."""
+        if self.state == self.State.APPROVED:
+            return _("评估意见") if self.is_evaluation else _("审核意见")
+        return _("退回意见")
+
     def field_label(self, name):
         """A field's name as this report's page shows it (主要成效 for 进展情况 in a final evaluation)."""
         if name in self.EVALUATION_LABELS and self.is_evaluation:

@@ -140,20 +140,27 @@ def _send(messages):
 # The events
 
 
-def _reviewed(what, kind, comment):
-    """The title and body of a review decision on `what` (a report, an indicator's value)."""
+def _reviewed(what, kind, comment, approval_label="审核意见"):
+    """The title and body of a review decision on `what` (a report, an indicator's value),
+    the comment under the name the unit's page gives it (`approval_label` for an approval:
+    a final evaluation's is its 评估意见)."""
     titles = {
         Kind.RETURNED: f"{what}被退回，请修改后重新提交",
         Kind.APPROVED: f"{what}已审核通过",
         Kind.REOPENED: f"{what}已被协调人重新打开，请修改后重新提交",
     }
-    label = "退回意见" if kind == Kind.RETURNED else "审核意见"
-    return titles[kind], f"{label}：{comment}" if comment else ""
+    labels = {Kind.RETURNED: "退回意见", Kind.APPROVED: approval_label, Kind.REOPENED: "重新打开原因"}
+    return titles[kind], f"{labels[kind]}：{comment}" if comment else ""
 
 
 def report_reviewed(report, kind, comment=""):
     """The unit's staff hear that `report` was returned, approved or reopened."""
-    title, body = _reviewed(f"{report.measure.code} {report.unit.name} {report.period.name}的填报", kind, comment)
+    title, body = _reviewed(
+        f"{report.measure.code} {report.unit.name} {report.period.name}的填报",
+        kind,
+        comment,
+        approval_label="评估意见" if report.is_evaluation else "审核意见",
+    )
     staff = staff_of([report.unit_id]).get(report.unit_id, [])
     return notify(staff, kind, title=title, body=body, url=report_url(report), report=report)
 

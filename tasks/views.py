@@ -628,7 +628,9 @@ def report_form(request, pk):
             messages.error(request, blocked)
             return redirect(request.get_full_path())
         copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
-        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role))
+        # A draft keeps whatever is filled in; the full checks apply on 提交.
+        submitting = "submit" in request.POST
+        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role), submitting=submitting)
         for message in uploads.refused_uploads(request):
             form.add_error("evidence_files", message)
         if form.is_valid():
@@ -638,7 +640,7 @@ def report_form(request, pk):
                     period,
                     form.cleaned_data,
                     request.user,
-                    submit="submit" in request.POST,
+                    submit=submitting,
                     version=form.cleaned_data["version"],
                     evidence=form.cleaned_data["evidence_files"],
                     copied_from=copied_from,
@@ -651,7 +653,7 @@ def report_form(request, pk):
                 report = Report.objects.filter(measure=measure, unit=obligation.unit, period=period).first()
                 data = request.POST.copy()
                 data["version"] = report.version if report else 0
-                form = form_class(data, instance=Report(role=obligation.role))
+                form = form_class(data, instance=Report(role=obligation.role), submitting=submitting)
                 form.is_valid()
                 conflict = True
             except workflow.NotAllowed as exc:

@@ -108,12 +108,28 @@ def test_reopen_is_refused_for_a_report_that_is_not_approved(plan, measure, coor
     before = snapshot()
 
     response = coordinator_client.post(
-        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": ""}
+        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": "数据口径调整"}
     )
 
     assert response.status_code == 200
     assert "该填报的状态已经改变，无法执行此操作，请刷新页面。" in response.content.decode()
     assert snapshot() == before
+
+
+def test_reopen_without_a_reason_is_refused(plan, measure, coordinator_client, lead_staff, coordinator):
+    report = save(plan, measure, "区科委", lead_staff, submit=True)
+    report = workflow.approve(report, coordinator, report.version)
+    before = snapshot()
+
+    response = coordinator_client.post(
+        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": "  "}
+    )
+
+    assert response.status_code == 200
+    assert workflow.REOPEN_REASON_MESSAGE in response.content.decode()
+    assert snapshot() == before
+    report.refresh_from_db()
+    assert report.state == "approved"
 
 
 def test_html_in_progress_is_escaped_on_the_review_page(plan, measure, url, lead_client, coordinator_client):
@@ -151,7 +167,7 @@ def test_review_queue_query_count_does_not_grow_with_data(
 def review_rows(page):
     """Measure code and unit of each row of the review table, in order."""
     body = page[page.index("<tbody>") : page.index("</tbody>")]
-    return re.findall(r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位">([^<]+?) <span', body, flags=re.DOTALL)
+    return re.findall(r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位"[^>]*><span class="nowrap">([^<]+?)</span>', body, flags=re.DOTALL)
 
 
 @pytest.fixture
