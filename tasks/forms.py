@@ -322,6 +322,19 @@ class FastSelect(forms.Select):
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
 
 
+class ChaseForm(forms.Form):
+    """The coordinator's note to a chased unit (附言), and the confirmation of a repeat."""
+
+    note = forms.CharField(
+        label=_("附言（选填）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写给单位的话，如需补充的内容、联系人和电话；单位会在消息和待办中看到。"),
+    )
+    repeat = forms.BooleanField(required=False)
+
+
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings

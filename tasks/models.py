@@ -502,6 +502,7 @@ class ReminderLog(models.Model):
     recipients = models.TextField(_("收件人"))
     obligation_count = models.PositiveIntegerField(_("事项数"))
     measures = models.TextField(_("催报事项"), blank=True, help_text=_("措施编号，以顿号分隔。"))
+    note = models.TextField(_("附言"), blank=True, help_text=_("协调人催报时写给单位的话，单位在消息和待办中看到。"))
 
     class Meta:
         verbose_name = _("催报记录")

@@ -177,8 +177,8 @@ def indicator_reviewed(row, kind, comment=""):
     return notify(staff, kind, title=title, body=body, url=url)
 
 
-def chased(unit, period, obligation_states, staff):
-    """The unit's staff are chased (催报) for the given overdue obligations."""
+def chased(unit, period, obligation_states, staff, note=""):
+    """The unit's staff are chased (催报) for the given overdue obligations, with the coordinator's note."""
     if timezone.localdate() > period.due_date:
         lines = [f"{period.name}的进展填报已于 {period.due_date:%Y年%m月%d日} 截止，贵单位以下措施尚未提交："]
     else:
@@ -189,6 +189,8 @@ def chased(unit, period, obligation_states, staff):
         measure = s.obligation.measure
         lines.append(f"- {measure.code}（{s.obligation.get_role_display()}）{measure.text[:40]}")
     lines.append("请尽快填写并提交。")
+    if note:
+        lines.append(f"协调人附言：{note}")
     title = f"催报：{unit.name}{period.name}尚有 {len(obligation_states)} 项措施未提交"
     return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=reverse("tasks:home"), period=period)
 

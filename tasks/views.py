@@ -207,6 +207,14 @@ def todo(request):
         progress, rows = _obligation_rows(plan, period, units)
         work = progress.todo(rows)
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+    # The coordinator's last 催报 of each of the user's units in this period, with its note.
+    chases = {}
+    if period is not None:
+        logs = ReminderLog.objects.filter(
+            unit__in=units, period=period, source=ReminderLog.Source.COORDINATOR
+        ).select_related("unit", "sent_by")
+        for log in logs.order_by("sent_at", "pk"):
+            chases[log.unit_id] = log
     return render(
         request,
         "tasks/todo.html",
@@ -216,6 +224,7 @@ def todo(request):
             "units": units,
             "todo": work,
             "unread": unread,
+            "chases": list(chases.values()),
             "takes_reports": period in writable,
             "deadline": period_rules.reporting_deadline(period) if period else None,
             "other_periods": [p for p in writable if p != period],

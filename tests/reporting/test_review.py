@@ -167,7 +167,9 @@ def test_review_queue_query_count_does_not_grow_with_data(
 def review_rows(page):
     """Measure code and unit of each row of the review table, in order."""
     body = page[page.index("<tbody>") : page.index("</tbody>")]
-    return re.findall(r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位"[^>]*><span class="nowrap">([^<]+?)</span>', body, flags=re.DOTALL)
+    return re.findall(
+        r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位"[^>]*><span class="nowrap">([^<]+?)</span>', body, flags=re.DOTALL
+    )
 
 
 @pytest.fixture
