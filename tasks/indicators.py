@@ -387,9 +387,11 @@ def reopen(row, user, version, comment=""):
 
 
 def timeline(indicator):
-    """Every event of the indicator's values, oldest first. One query."""
+    """Every event of the indicator's values, newest first. One query."""
     return list(
-        IndicatorEvent.objects.filter(value__indicator=indicator).select_related("value", "actor").order_by("at", "pk")
+        IndicatorEvent.objects.filter(value__indicator=indicator)
+        .select_related("value", "actor")
+        .order_by("-at", "-pk")
     )
 
 

@@ -797,7 +797,7 @@ def measure_detail(request, pk):
             "evaluated_leads": sum(1 for r in state.evaluations if r is not None and r.is_official),
             "state": state,
             "expected": progress.expected,
-            "events": [(event, workflow.describe_changes(event)) for event in events],
+            "timeline": _timeline_by_period(events),
             "evidence": evidence,
             "can_report": any(
                 o.unit.pk in own_units and not (period and workflow.final_block_reason(o, period))
@@ -808,6 +808,26 @@ def measure_detail(request, pk):
             "overdue": [s for s in state.leads + state.supports if progress.is_overdue(s)] if can_review else [],
         },
     )
+
+
+TIMELINE_SHOWN = 10
+
+
+def _timeline_by_period(events):
+    """A measure's timeline for its page: newest first, one group per period in the
+    order their latest event came, each {period, shown, folded}. The page opens the
+    newest period's first TIMELINE_SHOWN events and folds the rest, so that years of
+    history stay one click away without making the page metres long."""
+    groups = {}
+    for event in events:
+        groups.setdefault(event.report.period_id, []).append((event, workflow.describe_changes(event)))
+    timeline = []
+    for n, items in enumerate(groups.values()):
+        shown = TIMELINE_SHOWN if n == 0 else 0
+        timeline.append(
+            {"period": items[0][0].report.period, "count": len(items), "shown": items[:shown], "folded": items[shown:]}
+        )
+    return timeline
 
 
 @access.non_auditor_login_required
@@ -980,7 +1000,9 @@ def review_report(request, pk):
             "report": report,
             "form": form,
             "evidence": report.evidence.all(),
-            "events": [(e, workflow.describe_changes(e)) for e in report.events.select_related("actor")],
+            "events": [
+                (e, workflow.describe_changes(e)) for e in report.events.select_related("actor").order_by("-at", "-pk")
+            ],
         },
     )
 

@@ -444,11 +444,11 @@ def reopen(report, user, version, comment=""):
 
 
 def timeline(measure):
-    """Every event of the measure's reports, oldest first. One query."""
+    """Every event of the measure's reports, newest first. One query."""
     return list(
         ReportEvent.objects.filter(report__measure=measure)
         .select_related("report__unit", "report__period", "actor")
-        .order_by("at", "pk")
+        .order_by("-at", "-pk")
     )
 
 

@@ -186,6 +186,28 @@ def test_completion_and_percent_must_agree(plan, final, lead_client, url, comple
     assert snapshot() == before
 
 
+def test_a_draft_evaluation_keeps_mostly_done_without_its_reasons(plan, final, lead_client, url, measure):
+    response = lead_client.post(url, form(submit=False, problems="", next_steps=""))
+
+    assert response.status_code == 302
+    report = Report.objects.get(measure=measure, period=final)
+    assert (report.state, report.completion, report.status, report.problems) == ("draft", "mostly", "in_progress", "")
+
+    page = lead_client.post(url, form(version=report.version, problems="", next_steps="")).content.decode()
+    assert "完成情况为“基本完成”时，请填写未完成原因。" in page
+    assert Report.objects.get(pk=report.pk).state == "draft"
+
+
+def test_a_draft_evaluation_may_leave_the_completion_open(plan, final, lead_client, url, measure):
+    response = lead_client.post(url, form(submit=False, completion="", percent="", progress=""))
+
+    assert response.status_code == 302
+    report = Report.objects.get(measure=measure, period=final)
+    assert (report.state, report.completion, report.percent) == ("draft", "", 0)
+    page = lead_client.post(url, form(version=report.version, completion="")).content.decode()
+    assert "请选择完成情况。" in page
+
+
 def test_a_done_evaluation_needs_no_reasons(plan, final, lead_client, url, measure):
     lead_client.post(url, form(completion="done", percent=100, problems="", next_steps=""))
 
