@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Membership
 
+from .indicators import number
 from .models import IndicatorValue, NotificationSettings, Period, Report
 
 
@@ -383,6 +384,12 @@ class IndicatorValueForm(forms.ModelForm):
         fields = ["value", "source", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"source": {"required": _("请填写数据来源（如“区统计局年度统计报表”）。")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A stored 8.00 is shown as people wrote it: 8.
+        if self.initial.get("value") is not None:
+            self.initial["value"] = number(self.initial["value"])
 
     def _post_clean(self):
         # The indicators module saves the value; the indicator and year are the view's.

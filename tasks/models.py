@@ -719,6 +719,11 @@ class IndicatorValue(models.Model):
     def get_absolute_url(self):
         return reverse("tasks:indicator_detail", args=[self.indicator_id])
 
+    @property
+    def review_comment_label(self):
+        """The coordinator's comment as both sides name it (see Report.review_comment_label)."""
+        return _("审核意见") if self.state == self.State.APPROVED else _("退回意见")
+
 
 class IndicatorEvent(models.Model):
     """One entry of an indicator's timeline; never edited once written."""

@@ -36,7 +36,16 @@ from .forms import (
     ReviewForm,
     report_form_class,
 )
-from .models import Evidence, Measure, Notification, Period, ReminderLog, Report, assignments_in_order
+from .models import (
+    Evidence,
+    IndicatorValue,
+    Measure,
+    Notification,
+    Period,
+    ReminderLog,
+    Report,
+    assignments_in_order,
+)
 from .progress import PendingState, PlanProgress, final_evaluation, periods_closing, reporting_over_plan
 from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -207,6 +216,18 @@ def todo(request):
         progress, rows = _obligation_rows(plan, period, units)
         work = progress.todo(rows)
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)[:5]
+    # The unit's indicator values sent back by the coordinator are its 待办 too.
+    returned_values = (
+        list(
+            IndicatorValue.objects.filter(
+                indicator__plan=plan, indicator__unit__in=units, state=IndicatorValue.State.RETURNED
+            )
+            .select_related("indicator__unit")
+            .order_by("indicator__number", "year")
+        )
+        if plan is not None
+        else []
+    )
     # The coordinator's last 催报 of each of the user's units in this period, with its note.
     chases = {}
     if period is not None:
@@ -225,6 +246,9 @@ def todo(request):
             "todo": work,
             "unread": unread,
             "chases": list(chases.values()),
+            "returned_values": returned_values,
+            "returned_count": len(returned_values) + (len(work.returned) if work else 0),
+            "all_in": work is not None and not work.open_count and not returned_values,
             "takes_reports": period in writable,
             "deadline": period_rules.reporting_deadline(period) if period else None,
             "other_periods": [p for p in writable if p != period],
