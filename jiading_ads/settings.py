@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiading_ads.errors.FriendlyNotFoundMiddleware",
+    "jiading_ads.errors.MethodNotAllowedMiddleware",
     "security.middleware.RequestContextMiddleware",
     "security.middleware.SessionSecurityMiddleware",
     "security.two_factor.TwoFactorMiddleware",

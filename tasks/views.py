@@ -939,10 +939,13 @@ def review_queue(request):
 
 
 @access.non_auditor_login_required
-@require_POST
 @access.review_required
 def review_batch(request):
-    """Approve the chosen submitted reports at once, after one confirmation."""
+    """Approve the chosen submitted reports at once, after one confirmation. The
+    address opened directly (a bookmark, a reload) leads back to the list."""
+    if request.method != "POST":
+        messages.info(request, "批量审核：请在列表中勾选已提交的填报，再点击“批量审核通过所选”。")
+        return redirect("tasks:review")
     chosen = [pk for pk in map(to_id, request.POST.getlist("report")) if pk]
     reports = list(
         Report.objects.filter(pk__in=chosen, state=Report.State.SUBMITTED)
