@@ -339,6 +339,22 @@ def test_coordinator_approves_an_evaluation_with_an_assessment(
     assert audited.detail == "主体完成，同意。" and audited.username == "coordinator"
 
 
+def test_coordinator_and_unit_both_call_it_the_assessment(
+    plan, final, lead_staff, coordinator, coordinator_client, lead_client, measure
+):
+    report = evaluate(measure, "区科委", lead_staff, final)
+    report = workflow.approve_evaluation(report, coordinator, report.version, "主体完成，同意。")
+
+    review = coordinator_client.get(f"/review/{report.pk}/").content.decode()
+    form = lead_client.get(f"/measures/{measure.pk}/report/?period={final.pk}").content.decode()
+    todo = lead_client.get("/").content.decode()
+
+    assert "<strong>评估意见：</strong>" in review and 'name="assessment"' not in review
+    assert "协调人评估意见：</strong>主体完成，同意。" in form
+    assert "<strong>评估意见：</strong>主体完成，同意。" in todo
+    assert "审核意见" not in todo
+
+
 def test_an_evaluation_is_not_approved_without_an_assessment(
     plan, final, lead_staff, coordinator, coordinator_client, measure
 ):
@@ -526,3 +542,12 @@ def test_last_quarter_is_not_offered_as_a_start_for_a_final_evaluation(
 
     assert "沿用上期" not in page
     assert "沿用自" not in copied and "四季度推进。" not in copied
+
+
+def test_a_unit_page_says_co_organizers_owe_no_evaluation(plan, final, coordinator_client):
+    kewei = unit("区科委")
+
+    page = coordinator_client.get(f"/units/{kewei.pk}/").content.decode()
+
+    assert "无需填报（终期评估由牵头单位填报）" in page  # 1.(3), which 区科委 co-organizes
+    assert "自起填报" not in page
