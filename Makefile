@@ -16,13 +16,20 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the accessibility tests (tests/browser/test_accessibility.py), from the npm
+# registry into node_modules/ (git-ignored); never served to users. Without npm those tests
+# are skipped, except under CI=true.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found (apt-get install npm): the accessibility tests will be skipped"; fi
+
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_plan
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -36,13 +43,13 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 
 # 50 simulated staff for 60 s against gunicorn on PostgreSQL (needs Debian's postgresql).
-loadtest: $(BIN)/.installed
+loadtest: $(BIN)/.installed node_modules/.installed
 	$(BIN)/pip install --quiet -r requirements-load.txt
 	bash loadtest/run.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var staticfiles
+	rm -rf $(VENV) db.sqlite3 var staticfiles node_modules
 
 # The suite on a throwaway PostgreSQL (needs Debian's postgresql package).
-test-postgres: $(BIN)/.installed
+test-postgres: $(BIN)/.installed node_modules/.installed
 	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest'
