@@ -400,7 +400,7 @@ def test_review_queue_names_an_evaluation_by_its_completion(plan, final, lead_st
 
     page = coordinator_client.get("/review/").content.decode()
 
-    assert '终期评估：<span class="nowrap">已完成</span>' in page
+    assert '终期评估：<span class="nowrap">已完成 100%</span>' in page
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -513,7 +513,7 @@ def test_approving_an_evaluation_tells_the_lead_its_assessment(
 def test_batch_approval_leaves_final_evaluations_out(plan, final, lead_staff, coordinator_client, measure):
     report = evaluate(measure, "区科委", lead_staff, final)
     page = coordinator_client.get("/review/").content.decode()
-    assert '终期评估：<span class="nowrap">基本完成</span>' in page
+    assert '终期评估：<span class="nowrap">基本完成 90%</span>' in page
     assert f'name="report" value="{report.pk}"' not in page
 
     response = coordinator_client.post(
