@@ -240,4 +240,6 @@ def test_list_query_count_is_pinned_and_flat_as_reports_grow(
 
     assert many == few
     assert set(page_codes(response)) == set(codes_owed_by(plan, "江桥镇"))
-    assert "未填报" not in "".join(re.findall(r'<td data-label="状态" class="nowrap">([^<]*)</td>', response.content.decode()))
+    assert "未填报" not in "".join(
+        re.findall(r'<td data-label="状态" class="nowrap">([^<]*)</td>', response.content.decode())
+    )
