@@ -86,6 +86,9 @@ PERMISSIONS = {
         "departments.change_membership",
         "departments.delete_membership",
         "auth.view_user",
+        # What the background worker did (mail sent, refused, retried) and the daily runs' claims.
+        "django_tasks_database.view_dbtaskresult",
+        "tasks.view_dailyrun",
     ],
     # Accounts, roles, lockouts and two-factor resets; no plan data (三员分立, security/duties.py).
     SECURITY_ADMIN: [

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "jiading_ads.taskqueue.TaskQueueConfig",  # django-tasks-db: the queue in the database, its admin in Chinese
     "departments",
     "tasks",
     "security",
@@ -140,6 +142,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# No per-process state decides anything: several app servers answer one office,
+# so sessions, lockouts, rate limits, the mail queue and the daily runs' claims
+# all live in the database. There is deliberately no cache (Django's default
+# would be a per-process memory); something that needs one must share it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # A new password differs from the current one and this many before it.
 PASSWORD_HISTORY_COUNT = int(os.environ.get("PASSWORD_HISTORY_COUNT", "5"))
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,6 +176,8 @@ AXES_VERBOSE = False
 # (security/clientip.py); with 0 the header is ignored.
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
+# Failures and lockouts are rows in the database, so they hold across every app server.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Two-factor login (security/two_factor.py): TOTP for these roles and the
 # break-glass superuser; DJANGO_2FA_EVERYONE=1 asks it of every account.
@@ -211,6 +222,27 @@ STORAGES = {
 # Evidence files live outside the web root and are only served through a
 # view that checks the login; there is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
+# Several app servers share the evidence through an S3-compatible object store
+# (政务云 object stores speak S3) when DJANGO_S3_BUCKET is set: every file goes
+# through Django's storage API (django-storages), private, never overwritten.
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY", ""),
+            "secret_key": os.environ.get("DJANGO_S3_SECRET_KEY", ""),
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            # A folder inside the bucket, when the bucket is shared.
+            "location": os.environ.get("DJANGO_S3_PREFIX", ""),
+            # Most S3-compatible stores other than AWS want bucket names in the path.
+            "addressing_style": os.environ.get("DJANGO_S3_ADDRESSING_STYLE", "path"),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # An uploaded .xlsx is refused before parsing past any of these (uploads.check_xlsx).
 # A 台账 of 400 measures exports to about 2 MB unpacked in 3 sheets of < 2,000 rows.
@@ -271,6 +303,22 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@jiading.gov.cn")
+
+# Slow side effects (mail) are tasks on a queue in the database (Django's
+# tasks API through django-tasks and django-tasks-db): requests only add a
+# row; `manage.py db_worker` on any app server runs them (jiading_ads/mail.py).
+# DJANGO_TASKS_EAGER=1 runs each task at once in the process that queues it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_bool("DJANGO_TASKS_EAGER", False)
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+# A message the mail server refuses is tried again after these many seconds
+# (the last delay repeating), at most MAIL_MAX_ATTEMPTS times in all.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+MAIL_RETRY_DELAYS = [int(s) for s in os.environ.get("MAIL_RETRY_SECONDS", "60,300,1800,7200").split(",")]
 # The tracker's address as users reach it, for links in notification emails
 # (e.g. https://tracker.jiading.gov.cn); without it emails say to log in.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
@@ -301,8 +349,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-        # Failed notification emails are logged here, never raised.
         "tasks": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+        # The task queue: a failed task (a mail the server refused) is logged here too.
+        "django_tasks": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     },
 }
 FILTERS_EMPTY_CHOICE_LABEL = "全部"

@@ -7,10 +7,15 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
 from django.http import Http404
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse_lazy
 from django.utils import timezone
+
+from jiading_ads import mail
 
 from . import audit
 from .clientip import client_ip
@@ -50,7 +55,23 @@ def _too_many(request, email):
     return by_address >= limit or by_email >= limit
 
 
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its email queued for the background worker like
+    every other (jiading_ads/mail.py): a slow mail server never slows the page."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(loader.render_to_string(html_email_template_name, context), "text/html")
+        mail.send([message])
+
+
 class PasswordResetView(OnlyWhenEnabled, auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"

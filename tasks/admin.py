@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Assignment,
+    DailyRun,
     Evidence,
     Indicator,
     IndicatorEvent,
@@ -161,6 +162,14 @@ class ReminderLogAdmin(ReadOnlyAdmin):
     list_filter = ["source", "sent_on", "period"]
     list_select_related = ["unit", "period", "sent_by"]
     search_fields = ["unit__name", "recipients", "measures"]
+
+
+@admin.register(DailyRun)
+class DailyRunAdmin(ReadOnlyAdmin):
+    """Which server ran each day's scheduled job, and whether it finished (tasks/schedule.py)."""
+
+    list_display = ["day", "job", "claimed_by", "started_at", "finished_at"]
+    list_filter = ["job"]
 
 
 @admin.register(Indicator)

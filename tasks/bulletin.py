@@ -6,11 +6,13 @@ percents, measures by state and by light, the on-time reporting rate, the red
 and yellow lists, and the units named for late or returned reports.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from . import documents
+from . import documents, drafting
+from .documents import percent
 from .models import Period, Report
-from .progress import Light, PlanProgress
+from .progress import STATUS_LABELS, YELLOW_GAP, Light, PlanProgress
 
 ISSUER = "嘉定区数字广告业发展联动协调工作机制办公室"
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -92,51 +94,122 @@ def _named_order(named):
     return (-named.count, named.sort_order, named.name)
 
 
-def clip(text, limit=160):
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "……"
-
-
-def _measure_sentence(state):
-    head = f"措施（{state.measure.number}）由{state.measure.printed_leads()}牵头"
-    if state.latest_report is None:
-        return f"{head}，尚未报送进展。"
-    progress = clip(state.lead_text("progress").replace("\n", "；"))
-    return f"{head}，{state.status_label}，完成{state.percent:g}%：{progress}"
-
-
-def _task_paragraph(task, states, percent, expected):
-    statuses = {}
-    for s in states:
-        statuses[s.status_label] = statuses.get(s.status_label, 0) + 1
-    summary = "、".join(f"{label}{n}条" for label, n in statuses.items())
+def _task_paragraph(task, states, task_percent, expected):
+    """(lead, text) of a task in 二: how its measures stand, its two or three most
+    concrete achievements, each measure with several leads counted, what lags and why."""
     lead = f"（{chinese_number(task.number)}）{task.title}。"
-    text = f"本任务共{len(states)}条具体措施，平均完成进度{percent:g}%（序时进度{expected:g}%），其中{summary}。"
-    return lead, text + "".join(_measure_sentence(s) for s in states)
+    if len(states) == 1:
+        text = f"本任务1条措施，{states[0].status_label}，完成进度{percent(task_percent)}。"
+    else:
+        text = f"本任务{len(states)}条措施中，{_status_counts(states)}，平均完成进度{percent(task_percent)}。"
+    achievements = drafting.achievements(states)
+    if achievements:
+        text += drafting.attributed(achievements) + "。"
+    not_reported = []
+    for state in states:
+        if len(state.leads) > 1:
+            counted = drafting.counted_leads(state, drafting.quarterly_standing, drafting.QUARTERLY_ORDER)
+            text += f"措施（{state.measure.number}）由{state.measure.printed_leads()}牵头，{counted}。"
+        elif state.leads and state.leads[0].latest is None:
+            not_reported.append(f"措施（{state.measure.number}）（{state.measure.printed_leads()}牵头）")
+        elif state.leads:
+            text += _lagging_sentence(state, expected)
+    if not_reported:
+        text += f"尚未报送进展的有{'、'.join(not_reported)}。"
+    return lead, text
+
+
+def _status_counts(states):
+    """ "已完成2条、推进中2条、滞后1条", most advanced first."""
+    counts = Counter(s.status_label for s in states)
+    return "、".join(f"{label}{counts[label]}条" for label in drafting.QUARTERLY_ORDER if counts[label])
+
+
+def _lagging_sentence(state, expected):
+    """A measure with one lead that is 滞后 or 未启动, or 10 points or more behind
+    序时进度, with the reasons its lead gives; else nothing."""
+    report = state.leads[0].latest
+    gap = expected - report.percent
+    if report.status == Report.Status.DONE:
+        return ""
+    if report.status == Report.Status.LATE:
+        standing = "进展滞后"
+    elif report.status == Report.Status.NOT_STARTED:
+        standing = "尚未启动"
+    elif gap >= YELLOW_GAP:
+        standing = f"落后序时进度{gap:.1f}个百分点"
+    else:
+        return ""
+    text = f"措施（{state.measure.number}）（{state.measure.printed_leads()}牵头）{standing}，完成{percent(report.percent)}"
+    reasons = drafting.sentences(report.problems, state.measure.text)
+    if reasons:
+        text += "，主要原因是" + "；".join(reasons[:2])
+    return text + "。"
+
+
+def _problems(state):
+    """存在问题 of a measure whole: the lead's text, or each lead's with identical ones said once."""
+    if not any(s.latest for s in state.leads):
+        return "尚未报送进展"
+    if len(state.leads) == 1:
+        return drafting.full_text(state.leads[0].latest.problems) or "—"
+    said = drafting.lead_texts(state, "problems")
+    return drafting.attributed(said) + "。" if said else "—"
 
 
 def _light_rows(states):
+    return [
+        [
+            str(index),
+            f"{state.measure.code} {drafting.topic(state.measure)}",
+            state.measure.printed_leads(),
+            f"{state.status_label}\n{percent(state.percent)}",
+            _problems(state),
+        ]
+        for index, state in enumerate(states, start=1)
+    ]
+
+
+def _next_steps(states):
+    """The task's unfinished measures' next steps, identical ones said once with their units."""
+    said = []
+    for state in states:
+        if state.status != Report.Status.DONE:
+            said.extend(drafting.lead_texts(state, "next_steps"))
+    return drafting.attributed(said)
+
+
+def _detail_rows(states):
+    """The attachment: a row per lead of every measure, its report's texts whole."""
     rows = []
-    for index, state in enumerate(states, start=1):
-        reason = state.lead_text("problems") or ("逾期未报" if not state.latest_report else "")
-        rows.append(
-            [
-                str(index),
-                f"{state.measure.code} {clip(state.measure.text, 40)}",
-                state.measure.printed_leads(),
-                f"{state.status_label}\n{state.percent:g}%",
-                clip(reason, 80) or "—",
-            ]
-        )
+    for state in states:
+        measure = f"{state.measure.code} {drafting.topic(state.measure)}"
+        for index, s in enumerate(state.leads):
+            report = s.latest
+            standing = f"{STATUS_LABELS[report.status]}\n{percent(report.percent)}" if report else drafting.NOT_REPORTED
+            rows.append(
+                [
+                    measure if index == 0 else documents.MERGED,
+                    f"{drafting.unit_name(s)}\n{standing}",
+                    drafting.full_text(report.progress) if report else "—",
+                    (drafting.full_text(report.problems) if report else "") or "—",
+                    (drafting.full_text(report.next_steps) if report else "") or "—",
+                ]
+            )
     return rows
+
+
+ANNEX_TITLE = "各措施推进情况表"
 
 
 def write(bulletin, target):
     """Write the 通报 as .docx to a path or a binary stream."""
     b = bulletin
     doc = documents.new_document(b.title)
-    documents.title(doc, b.title)
-    doc.add_paragraph(f"（{b.period.name} · 截至{b.today:%Y年%m月%d日} · 征求意见稿）", style="公文副标题")
+    documents.title(doc, b.title, keep=(b.period.name, "推进情况的通报"))
+    states = list(b.progress.states.values())
+    note = drafting.labels_note(states)
+    doc.add_paragraph(f"（截至{documents.chinese_date(b.today)} · 征求意见稿{note}）", style="公文副标题")
     doc.add_paragraph("", style="主送")
     doc.add_paragraph("各有关单位：", style="主送")
     documents.paragraph(
@@ -151,29 +224,29 @@ def write(bulletin, target):
     documents.heading(doc, "一、总体情况")
     documents.paragraph(
         doc,
-        f"截至{b.today:%Y年%m月%d日}，方案{len(b.tasks)}项工作任务、{total}条具体措施平均完成进度"
-        f"{b.progress.plan_percent:g}%，序时进度{b.progress.expected:g}%。按状态统计，"
+        f"截至{documents.chinese_date(b.today)}，方案{len(b.tasks)}项工作任务、{total}条具体措施平均完成进度"
+        f"{percent(b.progress.plan_percent)}，序时进度{percent(b.progress.expected)}。按状态统计，"
         + "、".join(f"{label}{n}条" for label, n in statuses.items())
         + f"；按预警灯统计，红灯{lights[Light.RED]}条、黄灯{lights[Light.YELLOW]}条、"
         f"绿灯{lights[Light.GREEN]}条、已完成{lights[Light.DONE]}条。",
     )
     documents.paragraph(
         doc,
-        f"本期（截止日期{b.period.due_date:%Y年%m月%d日}）应报送{r.owed}项，已报送{r.submitted}项，"
-        f"其中按时报送{r.on_time}项，按时报送率{r.on_time_rate:g}%；逾期未报{r.overdue}项，被退回待修改{r.returned}项。",
+        f"本期（截止日期{documents.chinese_date(b.period.due_date)}）应报送{r.owed}项，已报送{r.submitted}项，"
+        f"其中按时报送{r.on_time}项，按时报送率{percent(r.on_time_rate)}；逾期未报{r.overdue}项，被退回待修改{r.returned}项。",
     )
-    share = (lambda n: f"{100 * n / total:.1f}%") if total else (lambda n: "—")
+    share = (lambda n: percent(100 * n / total)) if total else (lambda n: "—")
     documents.table(
         doc,
         ["分类", "项目", "措施数", "占比"],
         [["按状态", label, str(n), share(n)] for label, n in statuses.items()]
         + [["按预警灯", str(light.label), str(lights[light]), share(lights[light])] for light in Light],
-        [34, 50, 36, 36],
+        keep_together=True,
     )
 
     documents.heading(doc, "二、各项任务推进情况")
-    for task, states, percent in b.tasks:
-        lead, text = _task_paragraph(task, states, percent, b.progress.expected)
+    for task, task_states, task_percent in b.tasks:
+        lead, text = _task_paragraph(task, task_states, task_percent, b.progress.expected)
         documents.paragraph(doc, text, lead=lead)
 
     documents.heading(doc, "三、需重点关注的措施")
@@ -183,15 +256,14 @@ def write(bulletin, target):
         f"黄灯措施{len(b.yellow)}条（临近截止未报或落后序时进度10至30个百分点）。",
     )
     header = ["序号", "措施", "牵头单位", "状态/进度", "存在问题"]
-    widths = [14, 56, 30, 26, 30]
     documents.heading(doc, "（一）红灯措施", level=2)
     if b.red:
-        documents.table(doc, header, _light_rows(b.red), widths)
+        documents.table(doc, header, _light_rows(b.red))
     else:
         documents.paragraph(doc, "本期无红灯措施。")
     documents.heading(doc, "（二）黄灯措施", level=2)
     if b.yellow:
-        documents.table(doc, header, _light_rows(b.yellow), widths)
+        documents.table(doc, header, _light_rows(b.yellow))
     else:
         documents.paragraph(doc, "本期无黄灯措施。")
 
@@ -213,30 +285,32 @@ def write(bulletin, target):
             + "。请按审核意见修改后重新提交。",
         )
     if b.late_units or b.returned_units:
-        documents.table(
-            doc,
-            ["单位", "逾期未报", "被退回待修改"],
-            _named_rows(b.late_units, b.returned_units),
-            [50, 52, 54],
-        )
+        documents.table(doc, ["单位", "逾期未报", "被退回待修改"], _named_rows(b.late_units, b.returned_units))
 
     documents.heading(doc, "五、下一步工作")
     upcoming = (
-        f"{b.next_period.name}进展请于{b.next_period.due_date:%Y年%m月%d日}前报送"
+        f"{b.next_period.name}进展请于{documents.chinese_date(b.next_period.due_date)}前报送"
         if b.next_period
         else "请继续按要求报送进展"
     )
     documents.paragraph(
         doc,
         f"请各责任单位对照任务分工，聚焦红灯、黄灯措施，加快推进、补齐短板；{upcoming}。"
-        "牵头单位要会同配合单位加强协同，及时反映存在的问题。",
+        "牵头单位要会同配合单位加强协同，及时反映存在的问题。各项任务下一步重点工作如下。",
     )
-    for state in b.red + b.yellow:
-        plan_text = state.lead_text("next_steps")
-        if plan_text:
-            documents.paragraph(doc, f"措施{state.measure.code}下一步：{clip(plan_text.replace(chr(10), '；'), 120)}")
+    for task, task_states, _ in b.tasks:
+        steps = _next_steps(task_states)
+        if steps:
+            documents.paragraph(doc, steps + "。", lead=f"（{chinese_number(task.number)}）{task.title}。")
 
-    documents.signature(doc, ISSUER, b.today)
+    documents.signature(doc, ISSUER, b.today, annex=ANNEX_TITLE)
+    documents.annex(doc, ANNEX_TITLE)
+    documents.table(
+        doc,
+        ["措施", "牵头单位及进度", "进展情况", "存在问题", "下一步计划"],
+        _detail_rows(states),
+        size=documents.XIAOSI,
+    )
     doc.save(target)
 
 

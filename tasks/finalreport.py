@@ -11,10 +11,11 @@ quarterly state. Layout: tasks/documents.py, as the 通报.
 
 from dataclasses import dataclass
 
-from . import documents
+from . import documents, drafting
 from . import indicators as indicator_rules
-from .bulletin import ISSUER, chinese_number, clip
-from .models import Period, Report
+from .bulletin import ISSUER, chinese_number
+from .documents import percent
+from .models import Indicator, Period, Report
 from .periods import as_of
 from .progress import STATUS_LABELS, PlanProgress, latest_final_period, reporting_over_plan
 
@@ -72,62 +73,91 @@ def collect(plan, today):
     )
 
 
-def _one_line(text, limit=300):
-    """A text on one line, without its closing punctuation (the sentence adds its own)."""
-    return clip(text.replace("\n", "；"), limit).rstrip("。；;. ")
-
-
 def _date(day):
-    return f"{day.year}年{day.month}月{day.day}日"
+    return documents.chinese_date(day)
 
 
-def _evaluation_texts(state, field):
-    """A field of the leads' submitted or approved evaluations; with several leads one per lead ("江桥镇：…")."""
-    reports = [(s.obligation.unit.name, s.current) for s in state.leads if s.owed and s.current is not None]
-    texts = [(name, getattr(r, field)) for name, r in reports if r.is_official and getattr(r, field)]
-    leads = len(state.evaluations)
-    if leads == 1:
-        return [_one_line(text) for _, text in texts]
-    # A measure led by every town (各街镇) has a dozen parts: shorter, so the report stays readable.
-    return [f"{name}：{_one_line(text, 160 if leads <= 4 else 80)}" for name, text in texts]
+EVALUATION_ORDER = [str(label) for _, label in reversed(Report.Completion.choices)]
+NOT_SUBMITTED = "尚未提交评估"
 
 
-def _review_note(state):
-    if state.evaluation_approved:
-        return "已审核"
-    return "待审核"
+def _evaluation_standing(s):
+    """(label, lagging) of a lead in the final evaluation: its 完成情况, or 尚未提交评估."""
+    report = s.current
+    if report is None or not report.is_official or not report.completion:
+        return NOT_SUBMITTED, True
+    return str(Report.Completion(report.completion).label), report.completion != Report.Completion.DONE
 
 
-def _measure_paragraph(report, state):
-    """(lead, text) of one measure: its 完成情况 and results, or that it is not yet evaluated."""
-    measure = state.measure
-    lead = f"措施{measure.code}　"
-    text = f"{clip(measure.text, 60)}（牵头单位：{measure.printed_leads()}）。"
-    if report.completion_label(state) == NOT_EVALUATED:
-        evaluated = sum(1 for r in state.evaluations if r is not None and r.is_official)
-        if report.evaluation is None:
-            text += "尚未开展终期评估。"
-        elif len(state.evaluations) > 1:
-            text += f"尚未完成终期评估（{evaluated}/{len(state.evaluations)}个牵头单位已提交）。"
-        else:
-            text += "尚未完成终期评估。"
-        latest = state.latest_report
-        if latest is not None:
-            text += f"最新进展（{latest.period.name}）：{STATUS_LABELS[latest.status]}，完成{state.percent:g}%。"
-        else:
-            text += "牵头单位尚未报送进展。"
-        return lead, text
-    text += f"完成情况：{report.completion_label(state)}（{_review_note(state)}），完成{state.percent:g}%。"
-    results = _evaluation_texts(state, "progress")
+def _evaluations(state, field):
+    """[Said] of a field of the leads' submitted or approved evaluations, every sentence."""
+    said = []
+    for s in state.leads:
+        report = s.current
+        if s.owed and report is not None and report.is_official:
+            for sentence in drafting.sentences(getattr(report, field), state.measure.text):
+                said.append(drafting.said_by(s, sentence))
+    return said
+
+
+def _by_reason(states, field):
+    """The leads' sentences of `field` over the measures, each said once with the
+    measures that give it: "企业申报不足（措施2.(2)、6.(4)）；…"."""
+    codes = {}
+    for state in states:
+        for said in _evaluations(state, field):
+            found = codes.setdefault(said.text, [])
+            if state.measure.code not in found:
+                found.append(state.measure.code)
+    return "；".join(f"{text}（措施{'、'.join(found)}）" for text, found in codes.items())
+
+
+def _task_paragraph(report, task, states, task_percent):
+    """(lead, text) of a task in 三: its measures by 完成情况, its most concrete results,
+    each measure with several leads counted, what is unfinished and why, and which
+    measures are still to be evaluated."""
+    counts = report.task_counts(states)
+    summary = "、".join(f"{label}{n}条" for label, n in counts.items() if n)
+    if len(states) == 1:
+        text = f"本任务1条措施，{report.completion_label(states[0])}，完成进度{percent(task_percent)}。"
+    else:
+        text = f"本任务{len(states)}条措施中，{summary}，平均完成进度{percent(task_percent)}。"
+    results = drafting.achievements(states)
     if results:
-        text += "主要成效：" + "；".join(results) + "。"
-    shortfall = _evaluation_texts(state, "problems")
-    if shortfall:
-        text += "未完成原因：" + "；".join(shortfall) + "。"
-    assessments = _evaluation_texts(state, "assessment")
-    if assessments:
-        text += "评估意见：" + "；".join(assessments) + "。"
-    return lead, text
+        text += drafting.attributed(results) + "。"
+    waiting = []
+    for state in states:
+        measure = state.measure
+        label = report.completion_label(state)
+        if len(state.leads) > 1:
+            if report.evaluation is not None:
+                counted = drafting.counted_leads(state, _evaluation_standing, [*EVALUATION_ORDER, NOT_SUBMITTED])
+            else:  # before the final evaluation: how the towns stood in their latest reports
+                counted = drafting.counted_leads(state, drafting.quarterly_standing, drafting.QUARTERLY_ORDER)
+            text += f"措施（{measure.number}）由{measure.printed_leads()}牵头，{counted}。"
+        elif label in UNFINISHED:
+            text += f"措施（{measure.number}）（{measure.printed_leads()}牵头）{label}，完成{percent(state.percent)}"
+            reasons = [said.text for said in _evaluations(state, "problems")]
+            text += ("，未完成原因是" + "；".join(reasons[:2]) if reasons else "") + "。"
+        elif label == NOT_EVALUATED:
+            waiting.append(f"措施（{measure.number}）（{measure.printed_leads()}牵头）")
+    if waiting and report.evaluation is not None:
+        text += f"尚未完成终期评估的有{'、'.join(waiting)}。"
+    return f"（{chinese_number(task.number)}）{task.title}。", text
+
+
+def _target(e):
+    """The indicator's target in the document's own style (one percent format, no spaces)."""
+    i = e.indicator
+    if i.target_value is None:
+        return f"{i.goal_text or i.name}（目标值待设定）"
+    value = indicator_rules.number(i.target_value)
+    if i.target_kind == Indicator.TargetKind.ABSOLUTE:
+        return f"{i.target_year}年达到{value}{i.measure_unit}"
+    if i.target_kind == Indicator.TargetKind.OVER_BASELINE:
+        reach = f"，即{indicator_rules.number(e.threshold)}{i.measure_unit}" if e.threshold is not None else ""
+        return f"{i.target_year}年较{i.baseline_year}年增长{percent(i.target_value)}{reach}"
+    return f"{i.baseline_year + 1}—{i.target_year}年每年增长不低于{percent(i.target_value)}"
 
 
 def _indicator_rows(report):
@@ -136,9 +166,9 @@ def _indicator_rows(report):
         i = e.indicator
         baseline = "—"
         if e.baseline is not None:
-            baseline = f"{i.baseline_year}年 {indicator_rules.number(e.baseline)} {i.measure_unit}"
-        latest = f"{e.latest[0]}年 {indicator_rules.number(e.latest[1])} {i.measure_unit}" if e.latest else "尚无审核值"
-        rows.append([f"{i.number}. {i.name}", baseline, e.target_text, latest, str(e.status_label)])
+            baseline = f"{i.baseline_year}年{indicator_rules.number(e.baseline)}{i.measure_unit}"
+        latest = f"{e.latest[0]}年{indicator_rules.number(e.latest[1])}{i.measure_unit}" if e.latest else "尚无审核值"
+        rows.append([f"{i.number}. {i.name}", baseline, _target(e), latest, str(e.status_label)])
     return rows
 
 
@@ -149,15 +179,49 @@ def _indicator_paragraph(e):
     for year in years:
         text = f"{year}年{indicator_rules.number(e.values[year])}{i.measure_unit}"
         if year in e.growth:
-            text += f"（增长{e.growth[year]:.1f}%）"
+            text += f"（增长{percent(e.growth[year])}）"
         parts.append(text)
     values = "、".join(parts) if parts else "尚无审核通过的实际值"
     pending = [str(year) for year in sorted(e.pending) if e.pending[year].state == Report.State.SUBMITTED]
     tail = f"；{'、'.join(pending)}年数值待审核" if pending else ""
     return (
         f"（{chinese_number(i.number)}）{i.name}。",
-        f"目标：{e.target_text}。实际：{values}{tail}。评估：{e.status_label}。",
+        f"目标：{_target(e)}。实际：{values}{tail}。评估：{e.status_label}。",
     )
+
+
+def _detail_rows(report, states):
+    """The attachment: a row per lead of every measure, its evaluation's texts whole
+    (a lead yet to evaluate: its latest quarterly state)."""
+    rows = []
+    for state in states:
+        measure = f"{state.measure.code} {drafting.topic(state.measure)}"
+        for index, s in enumerate(state.leads):
+            evaluation = s.current if report.evaluation is not None else None
+            if evaluation is not None and evaluation.is_official and evaluation.completion:
+                review = "已审核" if evaluation.state == Report.State.APPROVED else "待审核"
+                standing = f"{Report.Completion(evaluation.completion).label}\n{percent(evaluation.percent)}\n{review}"
+                texts = [evaluation.progress, evaluation.problems, evaluation.assessment]
+            else:
+                latest = s.latest
+                standing = NOT_EVALUATED
+                quarterly = ""
+                if latest is not None:
+                    quarterly = (
+                        f"（{latest.period.name}：{STATUS_LABELS[latest.status]}，完成{percent(latest.percent)}）"
+                    )
+                texts = [quarterly, "", ""]
+            rows.append(
+                [
+                    measure if index == 0 else documents.MERGED,
+                    f"{drafting.unit_name(s)}\n{standing}",
+                    *((drafting.full_text(t) or "—") for t in texts),
+                ]
+            )
+    return rows
+
+
+ANNEX_TITLE = "各措施完成情况表"
 
 
 def write(report, target):
@@ -165,10 +229,11 @@ def write(report, target):
     r = report
     plan = r.plan
     doc = documents.new_document(r.title)
-    documents.title(doc, r.title)
-    doc.add_paragraph(f"（截至{_date(r.today)} · 征求意见稿）", style="公文副标题")
-    doc.add_paragraph("", style="主送")
+    documents.title(doc, r.title, keep=("终期评估报告",))
     states = [s for _, task_states, _ in r.tasks for s in task_states]
+    note = drafting.labels_note(states)
+    doc.add_paragraph(f"（截至{_date(r.today)} · 征求意见稿{note}）", style="公文副标题")
+    doc.add_paragraph("", style="主送")
     documents.paragraph(
         doc,
         f"按照《{plan.title}》（{plan.doc_number}）的要求，方案实施期为{_date(plan.start_date)}至"
@@ -208,26 +273,19 @@ def write(report, target):
     documents.paragraph(
         doc,
         f"方案实施期间共{len(r.reporting.periods)}个填报周期已过截止日期，各单位应报送{t.owed}项，已报送{t.submitted}项，"
-        f"其中按时报送{t.on_time}项，按时报送率{t.on_time_rate:g}%；逾期未报{t.overdue}项。",
+        f"其中按时报送{t.on_time}项，按时报送率{percent(t.on_time_rate)}；逾期未报{t.overdue}项。",
     )
     total = len(states) or 1
     documents.table(
         doc,
         ["完成情况", "措施数", "占比"],
-        [[label, str(n), f"{100 * n / total:.1f}%"] for label, n in counts.items()],
-        [60, 48, 48],
+        [[label, str(n), percent(100 * n / total)] for label, n in counts.items()],
         keep_together=True,
     )
 
     documents.heading(doc, "二、主要目标完成情况")
     if r.indicators:
-        documents.table(
-            doc,
-            ["指标", "基期", "目标", "实际值", "评估"],
-            _indicator_rows(r),
-            [36, 28, 44, 28, 20],
-            keep_together=True,
-        )
+        documents.table(doc, ["指标", "基期", "目标", "实际值", "评估"], _indicator_rows(r), keep_together=True)
         for e in r.indicators:
             lead, text = _indicator_paragraph(e)
             documents.paragraph(doc, text, lead=lead)
@@ -235,17 +293,9 @@ def write(report, target):
         documents.paragraph(doc, "本方案未设定量化目标指标。")
 
     documents.heading(doc, "三、各项任务完成情况")
-    for task, task_states, percent in r.tasks:
-        task_counts = r.task_counts(task_states)
-        summary = "、".join(f"{label}{n}条" for label, n in task_counts.items() if n)
-        documents.paragraph(
-            doc,
-            f"本任务共{len(task_states)}条具体措施，{summary}；平均完成进度{percent:g}%。",
-            lead=f"（{chinese_number(task.number)}）{task.title}。",
-        )
-        for state in task_states:
-            lead, text = _measure_paragraph(r, state)
-            documents.paragraph(doc, text, lead=lead)
+    for task, task_states, task_percent in r.tasks:
+        lead, text = _task_paragraph(r, task, task_states, task_percent)
+        documents.paragraph(doc, text, lead=lead)
 
     documents.heading(doc, "四、各单位报送情况")
     documents.paragraph(
@@ -257,11 +307,10 @@ def write(report, target):
         doc,
         ["单位", "应报送", "已报送", "按时", "逾期未报", "按时报送率"],
         [
-            [u.unit.name, str(u.owed), str(u.submitted), str(u.on_time), str(u.overdue), f"{u.on_time_rate:g}%"]
+            [u.unit.name, str(u.owed), str(u.submitted), str(u.on_time), str(u.overdue), percent(u.on_time_rate)]
             for u in r.reporting.units
         ]
-        + [["合计", str(t.owed), str(t.submitted), str(t.on_time), str(t.overdue), f"{t.on_time_rate:g}%"]],
-        [47, 20, 20, 16, 24, 29],
+        + [["合计", str(t.owed), str(t.submitted), str(t.on_time), str(t.overdue), percent(t.on_time_rate)]],
     )
 
     documents.heading(doc, "五、存在问题")
@@ -271,14 +320,14 @@ def write(report, target):
     if not (unfinished or not_evaluated or missed):
         documents.paragraph(doc, "经评估，各项措施均已完成，主要目标均已达成。")
     for e in missed:
-        documents.paragraph(doc, f"指标“{e.indicator.name}”未达成：目标为{e.target_text}。")
-    for state in unfinished:
-        reasons = _evaluation_texts(state, "problems")
+        documents.paragraph(doc, f"指标“{e.indicator.name}”未达成：目标为{_target(e)}。")
+    if unfinished:
+        reasons = _by_reason(unfinished, "problems")
+        codes = "、".join(s.measure.code for s in unfinished)
         documents.paragraph(
             doc,
-            f"措施{state.measure.code}（{state.measure.printed_leads()}）{r.completion_label(state)}"
-            + ("：" + "；".join(reasons) if reasons else "")
-            + "。",
+            f"{len(unfinished)}条措施基本完成或未完成"
+            + (f"，牵头单位说明的原因主要是：{reasons}。" if reasons else f"：{codes}。"),
         )
     if not_evaluated and r.evaluation is not None:
         documents.paragraph(
@@ -294,29 +343,20 @@ def write(report, target):
         "对基本完成和未完成的措施，牵头单位要会同配合单位明确后续安排和完成时限，纳入常态化工作持续推进；"
         "协调机制办公室将继续跟踪，并在新一轮行动方案中统筹考虑。",
     )
-    for state in unfinished:
-        plans = _evaluation_texts(state, "next_steps")
-        if plans:
-            documents.paragraph(doc, f"措施{state.measure.code}：" + "；".join(plans) + "。")
+    for task, task_states, _ in r.tasks:
+        said = [p for state in task_states if state in unfinished for p in _evaluations(state, "next_steps")]
+        if said:
+            documents.paragraph(
+                doc, drafting.attributed(said) + "。", lead=f"（{chinese_number(task.number)}）{task.title}。"
+            )
 
-    documents.signature(doc, ISSUER, r.today)
-
-    doc.add_page_break()
-    documents.heading(doc, "附表：各措施完成情况一览")
+    documents.signature(doc, ISSUER, r.today, annex=ANNEX_TITLE)
+    documents.annex(doc, ANNEX_TITLE)
     documents.table(
         doc,
-        ["措施", "牵头单位", "完成情况", "审核", "完成进度"],
-        [
-            [
-                f"{s.measure.code} {clip(s.measure.text, 24)}",
-                s.measure.printed_leads(),
-                r.completion_label(s),
-                _review_note(s) if r.completion_label(s) != NOT_EVALUATED else "—",
-                f"{s.percent:g}%",
-            ]
-            for s in states
-        ],
-        [56, 30, 26, 20, 24],
+        ["措施", "牵头单位及完成情况", "主要成效", "未完成原因", "评估意见"],
+        _detail_rows(r, states),
+        size=documents.XIAOSI,
     )
     doc.save(target)
 

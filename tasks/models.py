@@ -523,6 +523,30 @@ class ReminderLog(models.Model):
         )
 
 
+class DailyRun(models.Model):
+    """One day's run of a scheduled job, claimed by the first server whose
+    timer starts it (tasks/schedule.py): however many servers run the job,
+    it runs once a day."""
+
+    class Job(models.TextChoices):
+        SEND_REMINDERS = "send_reminders", _("每日催报（send_reminders）")
+
+    job = models.CharField(_("任务"), max_length=40, choices=Job.choices)
+    day = models.DateField(_("日期"))
+    claimed_by = models.CharField(_("执行者"), max_length=200, help_text=_("服务器名和进程号。"))
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("每日任务运行记录")
+        verbose_name_plural = _("每日任务运行记录")
+        ordering = ["-day", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="daily_run_once_per_job_and_day")]
+
+    def __str__(self):
+        return f"{self.get_job_display()} {self.day:%Y-%m-%d}"
+
+
 class Notification(models.Model):
     """A message in one user's 站内消息; tasks/notifications.py decides who gets which."""
 

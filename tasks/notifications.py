@@ -13,10 +13,12 @@
 
 Every event is one Notification per recipient (active staff of the unit).
 Email goes to each recipient who has an address and has not turned email off
-(NotificationSettings), through the configured EMAIL_BACKEND, after the
-transaction commits: a mail server that fails is logged and never undoes or
-blocks the action. The one exception is send_reminders' daily email, which
-is the reminder itself (tasks/reminders.py sends it and retries it).
+(NotificationSettings): queued once the transaction commits, and sent by the
+background worker through the configured EMAIL_BACKEND (jiading_ads/mail.py),
+so a slow or failing mail server never slows, blocks or undoes the action; the
+worker retries a refused message and the 管理员 sees what failed in admin
+(后台任务). send_reminders' daily email is the reminder itself: it is queued
+with its 催报记录 in one transaction (tasks/reminders.py).
 A history written on purpose (seed_demo's story) tells nobody: suspended().
 """
 
@@ -31,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
+from jiading_ads import mail
 
 from . import obligations
 from .models import Notification, NotificationSettings, Period
@@ -118,23 +121,45 @@ def email_text(title, body, url):
     return "\n".join(lines)
 
 
+_batch = contextvars.ContextVar("notification_mail_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """The emails of every notification inside the block go to the queue as
+    one task when the transaction commits: one connection to the mail server
+    for, say, a 催报 of 29 units, instead of 29. Nothing is queued if the
+    block raises."""
+    messages = []
+    token = _batch.set(messages)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if messages:
+        transaction.on_commit(lambda: _queue(messages))
+
+
 def send_after_commit(users, title, body, url):
-    """Email each user once the current transaction commits; failures are logged, never raised."""
+    """Queue an email to each user once the current transaction commits (the
+    worker sends it); a failure to queue is logged, never raised."""
     messages = [
         EmailMessage(SUBJECT_PREFIX + title, email_text(title, body, url), settings.DEFAULT_FROM_EMAIL, [u.email])
         for u in users
     ]
-    if messages:
-        transaction.on_commit(lambda: _send(messages))
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(messages)
+    elif messages:
+        transaction.on_commit(lambda: _queue(messages))
 
 
-def _send(messages):
-    for message in messages:
-        try:
-            message.send()
-        except Exception:
-            # The action is done and recorded; the notification is in the app.
-            logger.exception("通知邮件发送失败：%s → %s", message.subject, ", ".join(message.to))
+def _queue(messages):
+    try:
+        mail.send(messages)
+    except Exception:
+        # The action is done and recorded; the notification is in the app.
+        logger.exception("通知邮件未能排队发送：%s", messages[0].subject)
 
 
 # The events
@@ -223,16 +248,17 @@ def late_reporting_opened(period, today, *, email=True):
     title = f"{period.name}已开放补报，补报截止日期 {period.late_until:%Y-%m-%d}"
     url = f"{reverse('tasks:home')}?period={period.pk}"
     told = []
-    for unit_id, states in by_unit.items():
-        unit = states[0].obligation.unit
-        codes = "、".join(s.obligation.measure.code for s in states)
-        body = (
-            f"《{period.plan.title}》{period.name}的进展填报已开放补报，至 {period.late_until:%Y-%m-%d}（含）。"
-            f"{unit.name}尚未提交的措施：{codes}。"
-        )
-        told += notify(
-            staff.get(unit_id, []), Kind.LATE_OPENED, title=title, body=body, url=url, period=period, email=email
-        )
+    with batched():
+        for unit_id, states in by_unit.items():
+            unit = states[0].obligation.unit
+            codes = "、".join(s.obligation.measure.code for s in states)
+            body = (
+                f"《{period.plan.title}》{period.name}的进展填报已开放补报，至 {period.late_until:%Y-%m-%d}（含）。"
+                f"{unit.name}尚未提交的措施：{codes}。"
+            )
+            told += notify(
+                staff.get(unit_id, []), Kind.LATE_OPENED, title=title, body=body, url=url, period=period, email=email
+            )
     return told
 
 

@@ -7,6 +7,7 @@
   due within 7 days or overdue (`pending_reminders`, `send`), at most once
   per unit, period and day; it also posts the once-per-period notifications
   (the period is open, the due date is near) — `post_period_notices`.
+  Its emails, like every other, are queued for the background worker.
 
 Either way each chase is a ReminderLog (催报记录) and an audit record.
 Which obligations are outstanding or overdue is decided by tasks/progress.py.
@@ -27,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from departments.models import Unit
+from jiading_ads import mail
 from security import audit
 
 from . import notifications
@@ -121,11 +123,12 @@ def pending_reminders(plan, today):
 
 
 def send(period, reminder, today):
-    """Post the due-soon notification, and email the reminder and log it if
-    anyone takes email; False if another run logged it first.
+    """Post the due-soon notification, and queue the reminder's email and log
+    it if anyone takes email; False if another run logged it first.
 
-    A mail server refusing one unit's message raises after rolling the log
-    and the notification back, so a later run tries that unit again."""
+    The email is queued in the same transaction as its 催报记录: both are kept
+    or neither. The background worker sends it, and retries it if the mail
+    server refuses (jiading_ads/mail.py)."""
     days_left = (period.due_date - today).days
     try:
         with transaction.atomic():
@@ -142,7 +145,7 @@ def send(period, reminder, today):
                 measures=_codes(reminder.states),
             )
             audit.record(audit.Kind.REMINDER_SENT, obj=log, detail=_detail(log))
-            EmailMessage(reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, reminder.recipients).send()
+            mail.send([EmailMessage(reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, reminder.recipients)])
     except IntegrityError:
         return False
     return True

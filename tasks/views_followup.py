@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from departments.models import Membership
 
-from . import access, reminders
+from . import access, notifications, reminders
 from .forms import ChaseForm, ContactForm
 from .models import Period
 from .progress import PlanProgress
@@ -169,7 +169,8 @@ def chase_all(request):
     targets, skipped = _with_staff(overdue)
     title = "一键催报逾期单位"
     if request.method == "POST":
-        with transaction.atomic():
+        # One mail task for every unit chased: one connection to the mail server.
+        with transaction.atomic(), notifications.batched():
             return _post_chase(request, period, targets, title=title, cancel_url=back, back=back)
     return _confirm_chase(request, title=title, targets=targets, skipped=skipped, cancel_url=back)
 

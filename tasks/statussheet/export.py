@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
-from jiading_ads.xlsx import CellStyle, guarded_cell, write_only_sheet
+from jiading_ads.xlsx import CellStyle, guarded_cell, set_row_height, write_only_sheet
 
 from .. import indicators as indicator_rules
 from ..models import Measure, Period, Plan, Report
@@ -170,7 +170,7 @@ class _Sheet:
         # Write-only rows are written at once, so their height is set first:
         # neither Excel nor LibreOffice grows a row to fit wrapped text on opening.
         ws = self.ws
-        ws.row_dimensions[self.row].height = round(height, 1)
+        set_row_height(ws, self.row, height)
         ws.append([guarded_cell(ws, value, cell_styles[index]) for index, value in enumerate(values)])
         return height
 
@@ -252,7 +252,8 @@ def write_status_sheet(scope, target):
 
 
 READING_NOTE = (
-    "本表供阅读：每项措施一行，显示牵头单位{what}的进展，“审核状态”说明所示进展是否已经审核；配合单位只列状态和进度。"
+    "本表供阅读：每项措施一行，显示牵头单位{what}的进展，“审核状态”说明所示进展是否已经审核；"
+    "有多个牵头单位的措施（如各街镇牵头）列出每个单位的状态和进度；配合单位只列状态和进度。"
     "各单位的全部填报内容见“按单位”工作表（每行一个单位的一项填报），填报也请使用该表，本表的修改不会导入。"
 )
 
@@ -276,8 +277,68 @@ def _lines_in_one_cell(texts, width, max_lines):
 
 
 def _lead_text(state, field, width, max_lines):
-    """A field of the lead's report; with several leads, each reporting lead's on a line ("江桥镇：…")."""
+    """A field of the lead's report, for reading; with several leads see _leads_text."""
+    if len(state.leads) > 1:
+        return _leads_text(state, field, width, max_lines)
     return _lines_in_one_cell(state.lead_texts(field), width, max_lines)
+
+
+def _standing(s):
+    """ "推进中 90%" of a lead's shown report, or 未填报."""
+    return f"{STATUS_LABELS[s.latest.status]} {s.latest.percent}%" if s.latest else NOT_REPORTED
+
+
+def _leads_text(state, field, width, max_lines):
+    """A field of a measure with several leads (5.(2), 各街镇), never cut: 进展情况 gives
+    every lead's standing and, when they all fit, its text ("江桥镇（推进中 90%）：…"),
+    else a short line a lead ("江桥镇：推进中 90%"), or with too many for that the leads
+    counted by state and the lagging named; 存在问题 and 下一步计划 give each text once
+    with the leads that wrote it, or name those leads when the texts do not fit."""
+    fits = lambda lines: sum(layout.text_lines(line, width) for line in lines) <= max_lines  # noqa: E731
+    leads = [(s.obligation.unit.name, s) for s in state.leads]
+    if field == "progress":
+        if not any(s.latest for _, s in leads):
+            return f"{len(leads)}个单位均{NOT_REPORTED}：{'、'.join(name for name, _ in leads)}"
+        whole = [
+            f"{name}（{_standing(s)}）：{s.latest.progress}" if s.latest else f"{name}：{NOT_REPORTED}"
+            for name, s in leads
+        ]
+        if fits(whole):
+            return "\n".join(whole)
+        short = [f"{name}：{_standing(s)}" for name, s in leads] + [FULL_TEXTS]
+        if fits(short):
+            return "\n".join(short)
+        return "\n".join(_counted(leads) + [FULL_TEXTS])
+    by_text = {}
+    for name, s in leads:
+        text = getattr(s.latest, field) if s.latest else ""
+        if text:
+            by_text.setdefault(text.strip(), []).append(name)
+    grouped = [f"{'、'.join(names)}：{text}" for text, names in by_text.items()]
+    if fits(grouped):
+        return "\n".join(grouped)
+    wrote = {name for names in by_text.values() for name in names}
+    writers = [name for name, _ in leads if name in wrote]
+    return f"{len(writers)}个单位填写（内容见“按单位”）：{'、'.join(writers)}"
+
+
+FULL_TEXTS = "（各单位填报内容见“按单位”）"
+
+
+def _counted(leads):
+    """The leads counted by state, then the lagging (滞后, 未启动, 未填报) by name."""
+    counts = Counter(STATUS_LABELS[s.latest.status] if s.latest else NOT_REPORTED for _, s in leads)
+    lines = ["、".join(f"{label} {n}" for label, n in counts.items())]
+    for status in (Report.Status.LATE, Report.Status.NOT_STARTED, None):
+        label = STATUS_LABELS[status] if status else NOT_REPORTED
+        names = [
+            f"{name} {s.latest.percent}%" if s.latest else name
+            for name, s in leads
+            if (s.latest.status if s.latest else None) == status
+        ]
+        if names:
+            lines.append(f"{label}：{'、'.join(names)}")
+    return lines
 
 
 def _reporters(state):
@@ -430,15 +491,17 @@ SUMMARY_CHART_ROWS = 14  # rows of MIN_ROW_PT the chart covers
 
 def _write_summary_sheet(workbook, scope, progress, by_unit):
     sheet = _Sheet(workbook, layout.SUMMARY_SHEET, SUMMARY_COLUMNS, layout.PAPER_A3)
-    # No repeated rows: the task table and the unit table have headers of their own.
-    sheet.print_setup(0)
+    # The title on every page; the task table and the unit table have headers of their own.
+    sheet.print_setup(1)
     sheet.banner(title_text(scope, progress.expected) + " · 汇总", "title", layout.TITLE_SIZE)
-    sheet.header()
+    headers = [c.header for c in SUMMARY_COLUMNS]
+    header_height = max(layout.MIN_ROW_PT, layout.row_height(headers, SUMMARY_COLUMNS) + 2)
+    used = sheet.append(headers, {i: "header" for i in range(len(headers))}, height=header_height)
     task_rows = progress.task_rows()
     first_task_row = sheet.row + 1
     for task, task_states, percent in task_rows:
         lights = [s.light.value for s in task_states]
-        sheet.append(
+        used += sheet.append(
             [
                 task.heading,
                 len(task_states),
@@ -450,7 +513,7 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
             ]
         )
     last_task_row = sheet.row
-    sheet.append([], height=layout.MIN_ROW_PT)
+    used += sheet.append([], height=layout.MIN_ROW_PT)
     if task_rows:
         chart = BarChart()
         chart.type = "bar"
@@ -480,20 +543,29 @@ def _write_summary_sheet(workbook, scope, progress, by_unit):
         chart.width = sum(layout.column_points(c.width) for c in SUMMARY_COLUMNS) / 72 * 2.54
         sheet.ws.add_chart(chart, f"A{sheet.row + 1}")
         for _ in range(SUMMARY_CHART_ROWS):
-            sheet.append([], height=layout.MIN_ROW_PT)
-    _write_unit_summary(sheet, by_unit)
+            used += sheet.append([], height=layout.MIN_ROW_PT)
+    _write_unit_summary(sheet, by_unit, used)
 
 
-def _write_unit_summary(sheet, by_unit):
-    """The unit table from a new page, its header repeated on every page it runs onto."""
+UNIT_TABLE_START_ROWS = 5  # unit rows that must fit below the task table for the unit table to start there
+
+
+def _write_unit_summary(sheet, by_unit, used):
+    """The unit table below the task table when its header and a few rows fit there,
+    else from a new page; its header repeated on every page it runs onto. `used`:
+    sheet points of the page already taken below the repeated title."""
     columns = [
         Column(h, c.width, c.style)
         for h, c in zip(UNIT_SUMMARY_HEADERS, SUMMARY_COLUMNS[: len(UNIT_SUMMARY_HEADERS)], strict=True)
     ]
-    sheet.page_break()
-    capacity = layout.page_height(sheet.paper, sheet.scale) * PAGE_FILL
+    capacity = sheet.capacity()
     header_height = layout.row_height(UNIT_SUMMARY_HEADERS, columns)
-    used = capacity  # start with a header
+    if used + header_height + UNIT_TABLE_START_ROWS * layout.MIN_ROW_PT <= capacity:
+        used += sheet.append([], height=layout.MIN_ROW_PT)
+    else:
+        sheet.page_break()
+        used = 0.0
+    starting = True  # the table starts with its header
     for summary in by_unit:
         values = [
             summary.unit.name,
@@ -504,10 +576,12 @@ def _write_unit_summary(sheet, by_unit):
             summary.percent / 100,
         ]
         height = layout.row_height(values, columns)
-        if used + height > capacity:
-            if used < capacity:
+        if starting or used + height > capacity:
+            if not starting:
                 sheet.page_break()
-            used = sheet.append(UNIT_SUMMARY_HEADERS, {i: "header" for i in range(6)}, height=header_height)
+                used = 0.0
+            used += sheet.append(UNIT_SUMMARY_HEADERS, {i: "header" for i in range(6)}, height=header_height)
+            starting = False
         used += sheet.append(values, {2: "center", 5: "percent"}, height=height)
 
 

@@ -2,18 +2,19 @@ import io
 import json
 import tarfile
 import time
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from jiading_ads.filestore import all_files
 
 # Rebuilt by migrate, or worthless after a restore.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes"]
 
 
 class Command(BaseCommand):
-    help = "备份全部数据（方案、填报及其记录、用户、审计日志）和佐证材料文件到一个 .tar.gz 文件。"
+    help = "备份全部数据（方案、填报及其记录、用户、审计日志）和佐证材料文件（本地磁盘或对象存储）到一个 .tar.gz 文件。"
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="备份文件，如 backup-2026-11-27.tar.gz")
@@ -28,17 +29,26 @@ class Command(BaseCommand):
             stdout=data,
         )
         payload = data.getvalue().encode("utf-8")
-        media = Path(settings.MEDIA_ROOT)
         manifest = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "format": 1}
+        files = 0
         try:
             with tarfile.open(path, "w:gz") as archive:
                 _add_bytes(archive, "manifest.json", json.dumps(manifest).encode())
                 _add_bytes(archive, "data.json", payload)
-                if media.exists():
-                    archive.add(media, arcname="media")
+                # The evidence files wherever they are kept (local disk or object
+                # store), read through the storage API, under media/.
+                for name in sorted(all_files(default_storage)):
+                    info = tarfile.TarInfo(f"media/{name}")
+                    info.size = default_storage.size(name)
+                    info.mtime = int(time.time())
+                    with default_storage.open(name, "rb") as handle:
+                        archive.addfile(info, handle)
+                    files += 1
         except OSError as exc:
             raise CommandError(f"无法写入备份文件 {path}：{exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"已备份到 {path}（数据 {len(payload) // 1024} KB）"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已备份到 {path}（数据 {len(payload) // 1024} KB，佐证材料文件 {files} 个）")
+        )
 
 
 def _add_bytes(archive, name, content):

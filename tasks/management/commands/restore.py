@@ -1,18 +1,18 @@
-import shutil
 import tarfile
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from jiading_ads.filestore import all_files, put
 from security import audit
 
 
 class Command(BaseCommand):
-    help = "从 backup 命令生成的文件恢复：清空当前数据库后载入备份的数据和佐证材料文件。"
+    help = "从 backup 命令生成的文件恢复：清空当前数据库和佐证材料文件（本地磁盘或对象存储）后载入备份的数据和文件。"
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -33,10 +33,12 @@ class Command(BaseCommand):
             with transaction.atomic(), audit.suspended():
                 call_command("flush", interactive=False, verbosity=0)
                 call_command("loaddata", str(data), verbosity=0)
+            # The files as the backup had them, through the storage API: the
+            # current ones go, the backup's come back under their own names.
+            for name in list(all_files(default_storage)):
+                default_storage.delete(name)
             media = Path(tmp) / "media"
-            target = Path(settings.MEDIA_ROOT)
-            if media.exists():
-                if target.exists():
-                    shutil.rmtree(target)
-                shutil.copytree(media, target)
-        self.stdout.write(self.style.SUCCESS(f"已从 {path} 恢复。"))
+            files = sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+            for file in files:
+                put(default_storage, file.relative_to(media).as_posix(), file)
+        self.stdout.write(self.style.SUCCESS(f"已从 {path} 恢复（佐证材料文件 {len(files)} 个）。"))

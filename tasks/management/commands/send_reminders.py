@@ -1,27 +1,41 @@
-import smtplib
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tasks.models import Plan
+from tasks import schedule
+from tasks.models import DailyRun, Plan
 from tasks.reminders import pending_reminders, post_period_notices, send
 
 
 class Command(BaseCommand):
     help = (
-        "每日运行：向 7 天内到期或已逾期未提交的单位联络员发送催报邮件和站内消息（同一天重复运行不会重复发送），"
-        "并在填报周期开放时通知各单位联络员（每人每期一次）。"
+        "每日运行：向 7 天内到期或已逾期未提交的单位联络员发送催报邮件和站内消息（邮件由后台任务发出），"
+        "并在填报周期开放时通知各单位联络员（每人每期一次）。多台服务器同时运行时，每天只有一台执行。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="只列出将要发送的邮件，不发送")
 
     def handle(self, dry_run=False, **options):
+        today = timezone.localdate()
+        if dry_run:
+            return self.run_today(today, dry_run=True)
+        with schedule.once_a_day(DailyRun.Job.SEND_REMINDERS, today) as run:
+            if run is None:
+                other = schedule.claimed_run(DailyRun.Job.SEND_REMINDERS, today)
+                started = timezone.localtime(other.started_at) if other else None
+                self.stdout.write(
+                    f"今天（{today:%Y-%m-%d}）的催报已由 {other.claimed_by if other else '另一台服务器'}"
+                    + (f" 于 {started:%H:%M:%S} 开始运行" if started else "")
+                    + "，本次不再运行。"
+                )
+                return
+            self.run_today(today)
+
+    def run_today(self, today, dry_run=False):
         plan = Plan.objects.default()
         if plan is None:
             self.stdout.write("尚未载入行动方案，没有需要催报的事项。")
             return
-        today = timezone.localdate()
         period, reminders = pending_reminders(plan, today)
         if period is None:
             self.stdout.write("没有开放的填报周期，没有需要催报的事项。")
@@ -36,15 +50,7 @@ class Command(BaseCommand):
         told = post_period_notices(plan, today)
         if told:
             self.stdout.write(f"已通知 {told} 位联络员：{period.name}进展填报已开放。")
-        sent, failed = 0, []
-        for reminder in reminders:
-            try:
-                if send(period, reminder, today):
-                    sent += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                # One unit's bad address must not stop the others' reminders.
-                failed.append(reminder.unit.name)
-                self.stderr.write(self.style.ERROR(f"发给{reminder.unit.name}的催报邮件发送失败：{exc}"))
-        self.stdout.write(self.style.SUCCESS(f"已向 {sent} 个单位发送催报邮件（{period.name}）。"))
-        if failed:
-            raise CommandError(f"{len(failed)} 个单位的催报邮件未发出：{'、'.join(failed)}；下次运行会重试。")
+        sent = sum(1 for reminder in reminders if send(period, reminder, today))
+        self.stdout.write(
+            self.style.SUCCESS(f"已向 {sent} 个单位发送催报邮件（{period.name}），由后台任务投递，失败时自动重试。")
+        )

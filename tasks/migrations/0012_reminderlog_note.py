@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0010_daily_loop_notifications_reminders_withdraw'),
+        ('tasks', '0011_daily_run_claim'),
     ]
 
     operations = [
