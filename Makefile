@@ -16,6 +16,13 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the accessibility tests (tests/browser/test_accessibility.py), from the npm
+# registry into node_modules/ (git-ignored); never served to users. Without npm those tests
+# are skipped, except under CI=true.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found (apt-get install npm): the accessibility tests will be skipped"; fi
+
 # The background worker (mail) runs beside the development server and stops with it.
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -25,7 +32,7 @@ run: $(BIN)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed-dev
+test: $(BIN)/.installed-dev node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -51,8 +58,8 @@ cluster-test: $(BIN)/.installed-dev
 	bash cluster/run.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var staticfiles
+	rm -rf $(VENV) db.sqlite3 var staticfiles node_modules
 
 # The suite on a throwaway PostgreSQL (needs Debian's postgresql package).
-test-postgres: $(BIN)/.installed-dev
+test-postgres: $(BIN)/.installed-dev node_modules/.installed
 	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest'

@@ -1,6 +1,7 @@
 """Error pages: the 500 handler (a Chinese error page, and 503 while the
-database is away), the Chinese 404 page in debug mode, and the 400 page for
-query values that code we do not own chokes on.
+database is away), the Chinese 404 page in debug mode, the 405 page for a
+form's address opened as a page, and the 400 page for query values that code
+we do not own chokes on.
 
 Django calls handler500 inside the `except` block of the failed request, so
 sys.exc_info() tells a database outage from a bug. Neither page touches the
@@ -59,6 +60,23 @@ class FriendlyNotFoundMiddleware:
     def _page(self, request, exception):
         response = page_not_found(request, exception)
         response.friendly = True
+        return response
+
+
+class MethodNotAllowedMiddleware:
+    """A Chinese page for a 405: a form's address opened as a page (a bookmark, a
+    reload after logging in) gets Django's empty 405, which Chromium shows as its
+    English "This page isn't working". Status and Allow header are kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            page = HttpResponse(loader.render_to_string("405.html", request=request), status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
         return response
 
 

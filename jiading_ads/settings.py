@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiading_ads.errors.FriendlyNotFoundMiddleware",
+    "jiading_ads.errors.MethodNotAllowedMiddleware",
     "security.middleware.RequestContextMiddleware",
     # Before the password and second-factor steps, whose redirects it records too.
     "security.middleware.BreakGlassAuditMiddleware",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Membership
 from jiading_ads import text, uploads
 
+from .indicators import number
 from .models import IndicatorValue, NotificationSettings, Period, Report
 
 
@@ -87,7 +88,12 @@ def version_field():
 
 
 class ReportForm(TextWithoutControlCharacters, forms.ModelForm):
-    """A report's fields and their rules, for the report page and the 台账 import alike."""
+    """A report's fields and their rules, for the report page and the 台账 import alike.
+
+    `submitting=False` (保存草稿) keeps whatever is filled in: nothing is required and
+    nothing is asked for because of another answer (the reasons of a 基本完成); only
+    what could never be stored is refused (a percent outside 0–100, text over the
+    limits, 已完成 below 100%). The full checks apply when the report is submitted."""
 
     TEXT_FIELDS = ["progress", "problems", "next_steps"]
 
@@ -131,19 +137,38 @@ class ReportForm(TextWithoutControlCharacters, forms.ModelForm):
             "progress": {"required": _("请填写进展情况。")},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, submitting=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.submitting = submitting
         for name in self.TEXT_FIELDS:
             field = self.fields[name]
             field.max_length = REPORT_TEXT_MAX
             field.validators.append(validators.MaxLengthValidator(REPORT_TEXT_MAX))
             field.widget.attrs["maxlength"] = str(REPORT_TEXT_MAX)
+        self.required_on_submit = {name for name, field in self.fields.items() if field.required}
+        if not submitting:
+            for name in self.required_on_submit - {"version"}:
+                self.fields[name].required = False
 
     def clean(self):
         cleaned = super().clean()
+        self._fill_draft_defaults(cleaned)
         if cleaned.get("status") == Report.Status.DONE and cleaned.get("percent") not in (None, 100):
             self.add_error("percent", _("状态为“已完成”时，完成进度应为 100%。"))
         return cleaned
+
+    def _fill_draft_defaults(self, cleaned):
+        """A draft's empty answers as the report stores them (no status yet: 未启动;
+        no percent: 0, or 100 for 已完成; no text: empty)."""
+        if self.submitting:
+            return
+        for name in self.TEXT_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = ""
+        if not cleaned.get("status") and "status" not in self.errors:
+            cleaned["status"] = Report.Status.NOT_STARTED
+        if cleaned.get("percent") is None and "percent" not in self.errors:
+            cleaned["percent"] = 100 if cleaned.get("status") == Report.Status.DONE else 0
 
     def _post_clean(self):
         # The workflow saves the report; skip the model's own checks of the
@@ -180,7 +205,8 @@ class EvaluationForm(ReportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         completion = self.fields["completion"]
-        completion.required = True
+        completion.required = self.submitting
+        self.required_on_submit.add("completion")
         completion.choices = [("", "请选择"), *Report.Completion.choices[::-1]]
 
     def clean(self):
@@ -188,8 +214,16 @@ class EvaluationForm(ReportForm):
         completion, percent = cleaned.get("completion"), cleaned.get("percent")
         if completion:
             cleaned["status"] = Report.COMPLETION_STATUS[completion]
-        if completion == Report.Completion.DONE and percent not in (None, 100):
+        if not self.submitting:
+            # A draft keeps a half-done evaluation (基本完成 without its reasons yet).
+            cleaned.setdefault("completion", "")
+            if completion == Report.Completion.DONE and percent is None:
+                cleaned["percent"] = 100
+        if completion == Report.Completion.DONE and cleaned.get("percent") not in (None, 100):
             self.add_error("percent", _("完成情况为“已完成”时，完成进度应为 100%。"))
+        if not self.submitting:
+            self._fill_draft_defaults(cleaned)
+            return cleaned
         if completion and completion != Report.Completion.DONE:
             if percent == 100:
                 self.add_error("percent", _("完成进度为 100% 时，完成情况请选择“已完成”。"))
@@ -310,6 +344,19 @@ class FastSelect(forms.Select):
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
 
 
+class ChaseForm(TextWithoutControlCharacters, forms.Form):
+    """The coordinator's note to a chased unit (附言), and the confirmation of a repeat."""
+
+    note = forms.CharField(
+        label=_("附言（选填）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写给单位的话，如需补充的内容、联系人和电话；单位会在消息和待办中看到。"),
+    )
+    repeat = forms.BooleanField(required=False)
+
+
 class NotificationSettingsForm(TextWithoutControlCharacters, forms.ModelForm):
     class Meta:
         model = NotificationSettings
@@ -358,6 +405,12 @@ class IndicatorValueForm(TextWithoutControlCharacters, forms.ModelForm):
         fields = ["value", "source", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"source": {"required": _("请填写数据来源（如“区统计局年度统计报表”）。")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A stored 8.00 is shown as people wrote it: 8.
+        if self.initial.get("value") is not None:
+            self.initial["value"] = number(self.initial["value"])
 
     def _post_clean(self):
         # The indicators module saves the value; the indicator and year are the view's.

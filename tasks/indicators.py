@@ -35,7 +35,7 @@ from security import audit
 
 from . import notifications
 from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
-from .workflow import CONFLICT_MESSAGE, Conflict, NotAllowed, current_time
+from .workflow import CONFLICT_MESSAGE, REOPEN_REASON_MESSAGE, Conflict, NotAllowed, current_time
 
 FIELDS = ["value", "source", "note"]
 HUNDRED = Decimal(100)
@@ -166,6 +166,10 @@ def evaluations(plan):
 
 # Small enough that its 13–14 px text stays legible when a phone scales it down.
 CHART = {"width": 420, "height": 240, "left": 52, "right": 28, "top": 40, "bottom": 36}
+# The first and last years stand this far inside the axes, and their value labels
+# are set to the inside of their points, so that no value label touches the
+# y-axis labels or runs off the right edge ("3 2", "12500" over "15000").
+CHART_INSET = 14
 NICE_STEPS = [Decimal(m) for m in ("1", "1.2", "1.6", "2", "2.4", "3", "4", "6", "8", "10")]
 
 
@@ -192,10 +196,26 @@ def chart(evaluation):
     c = CHART
     inner_w = c["width"] - c["left"] - c["right"]
     inner_h = c["height"] - c["top"] - c["bottom"]
-    step = inner_w / max(len(years) - 1, 1)
+    step = (inner_w - 2 * CHART_INSET) / max(len(years) - 1, 1)
 
     def x(year):
-        return round(c["left"] + (year - years[0]) * step, 1)
+        return round(c["left"] + CHART_INSET + (year - years[0]) * step, 1)
+
+    def value_label(year, value):
+        anchor, dx = "middle", 0
+        if year == years[0] and len(years) > 1:
+            anchor, dx = "start", -4
+        elif year == years[-1] and len(years) > 1:
+            anchor, dx = "end", 4
+        return {
+            "x": x(year),
+            "y": y(value),
+            "label_x": round(x(year) + dx, 1),
+            "label_y": round(y(value) - 11, 1),
+            "anchor": anchor,
+            "label": number(value),
+            "year": year,
+        }
 
     def y(value):
         return round(c["top"] + inner_h * (1 - float(value / top_value)), 1)
@@ -209,9 +229,7 @@ def chart(evaluation):
         "right_x": c["width"] - c["right"],
         "years": [{"year": year, "x": x(year)} for year in years],
         "ticks": [{"y": y(t), "label": number(t)} for t in ticks],
-        "actual": [
-            {"x": x(yr), "y": y(v), "label_y": round(y(v) - 11, 1), "label": number(v), "year": yr} for yr, v in actual
-        ],
+        "actual": [value_label(yr, v) for yr, v in actual],
         "actual_points": " ".join(f"{x(yr)},{y(v)}" for yr, v in actual),
         "target": [
             {"x": round(x(yr) - 5, 1), "y": round(y(v) - 5, 1), "label": number(round(v, 2))} for yr, v in target
@@ -381,6 +399,9 @@ def return_for_revision(row, user, version, comment):
 
 
 def reopen(row, user, version, comment=""):
+    """An approved value back to the unit for changes, with the reason the unit reads."""
+    if not comment.strip():
+        raise NotAllowed(REOPEN_REASON_MESSAGE)
     return _review(
         row,
         user,
@@ -393,9 +414,11 @@ def reopen(row, user, version, comment=""):
 
 
 def timeline(indicator):
-    """Every event of the indicator's values, oldest first. One query."""
+    """Every event of the indicator's values, newest first. One query."""
     return list(
-        IndicatorEvent.objects.filter(value__indicator=indicator).select_related("value", "actor").order_by("at", "pk")
+        IndicatorEvent.objects.filter(value__indicator=indicator)
+        .select_related("value", "actor")
+        .order_by("-at", "-pk")
     )
 
 

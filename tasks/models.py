@@ -406,6 +406,15 @@ class Report(models.Model):
         """Whether this is a final evaluation (a FINAL period's report). Needs period loaded."""
         return self.period.kind == Period.Kind.FINAL
 
+    @property
+    def review_comment_label(self):
+        """The coordinator's comment as both sides name it: 评估意见 on an approved final
+        evaluation, 审核意见 on another approved report, 退回意见 on one sent back
+        (returned or reopened). Needs period loaded."""
+        if self.state == self.State.APPROVED:
+            return _("评估意见") if self.is_evaluation else _("审核意见")
+        return _("退回意见")
+
     def field_label(self, name):
         """A field's name as this report's page shows it (主要成效 for 进展情况 in a final evaluation)."""
         if name in self.EVALUATION_LABELS and self.is_evaluation:
@@ -493,6 +502,7 @@ class ReminderLog(models.Model):
     recipients = models.TextField(_("收件人"))
     obligation_count = models.PositiveIntegerField(_("事项数"))
     measures = models.TextField(_("催报事项"), blank=True, help_text=_("措施编号，以顿号分隔。"))
+    note = models.TextField(_("附言"), blank=True, help_text=_("协调人催报时写给单位的话，单位在消息和待办中看到。"))
 
     class Meta:
         verbose_name = _("催报记录")
@@ -737,6 +747,11 @@ class IndicatorValue(models.Model):
 
     def get_absolute_url(self):
         return reverse("tasks:indicator_detail", args=[self.indicator_id])
+
+    @property
+    def review_comment_label(self):
+        """The coordinator's comment as both sides name it (see Report.review_comment_label)."""
+        return _("审核意见") if self.state == self.State.APPROVED else _("退回意见")
 
 
 class IndicatorEvent(models.Model):

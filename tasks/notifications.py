@@ -182,22 +182,28 @@ def _queue(messages):
 # The events
 
 
-def _reviewed(what, kind, comment):
-    """The title and body of a review decision on `what` (a report, an indicator's value)."""
+def _reviewed(what, kind, comment, approval_label="审核意见"):
+    """The title and body of a review decision on `what` (a report, an indicator's value),
+    the comment under the name the unit's page gives it (`approval_label` for an approval:
+    a final evaluation's is its 评估意见)."""
     titles = {
         Kind.RETURNED: f"{what}被退回，请修改后重新提交",
         Kind.APPROVED: f"{what}已审核通过",
         Kind.REOPENED: f"{what}已被协调人重新打开，请修改后重新提交",
     }
-    label = "退回意见" if kind == Kind.RETURNED else "审核意见"
-    return titles[kind], f"{label}：{comment}" if comment else ""
+    labels = {Kind.RETURNED: "退回意见", Kind.APPROVED: approval_label, Kind.REOPENED: "重新打开原因"}
+    return titles[kind], f"{labels[kind]}：{comment}" if comment else ""
 
 
 def report_reviewed(report, kind, comment=""):
     """The unit's staff hear that `report` was returned, approved or reopened."""
     plan = report.period.plan
-    what = about(plan, f"{report.measure.code} {report.unit.name} {report.period.name}的填报")
-    title, body = _reviewed(what, kind, comment)
+    title, body = _reviewed(
+        about(plan, f"{report.measure.code} {report.unit.name} {report.period.name}的填报"),
+        kind,
+        comment,
+        approval_label="评估意见" if report.is_evaluation else "审核意见",
+    )
     staff = staff_of([report.unit_id]).get(report.unit_id, [])
     return notify(staff, kind, title=title, body=body, url=report_url(report), plan=plan, report=report)
 
@@ -214,8 +220,8 @@ def indicator_reviewed(row, kind, comment=""):
     return notify(staff, kind, title=title, body=body, url=url, plan=indicator.plan)
 
 
-def chased(unit, period, obligation_states, staff):
-    """The unit's staff are chased (催报) for the given overdue obligations."""
+def chased(unit, period, obligation_states, staff, note=""):
+    """The unit's staff are chased (催报) for the given overdue obligations, with the coordinator's note."""
     if timezone.localdate() > period.due_date:
         lines = [f"{period.name}的进展填报已于 {period.due_date:%Y年%m月%d日} 截止，贵单位以下措施尚未提交："]
     else:
@@ -226,6 +232,8 @@ def chased(unit, period, obligation_states, staff):
         measure = s.obligation.measure
         lines.append(f"- {measure.code}（{s.obligation.get_role_display()}）{measure.text[:40]}")
     lines.append("请尽快填写并提交。")
+    if note:
+        lines.append(f"协调人附言：{note}")
     plan = period.plan
     title = about(plan, f"催报：{unit.name}{period.name}尚有 {len(obligation_states)} 项措施未提交")
     return notify(staff, Kind.CHASED, title=title, body="\n".join(lines), url=todo_url(plan), plan=plan, period=period)

@@ -11,8 +11,15 @@
 
 Either way each chase is a ReminderLog (催报记录) and an audit record.
 Which obligations are outstanding or overdue is decided by tasks/progress.py.
+
+A coordinator's chase may carry a note (附言) the unit reads. A unit chased by
+a coordinator within the last REPEAT_HOURS is chased again only when the
+coordinator confirms it after seeing the last chase (AlreadyChased); and
+a unit is chased by coordinators at most CHASES_PER_UNIT_PER_DAY times a
+day (ChaseLimit), so a burst of requests sends no burst of identical messages.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +27,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from departments.models import Unit
 from jiading_ads import mail
 from security import audit
 
@@ -28,9 +36,26 @@ from . import periods as period_rules
 from .models import Period, Plan, ReminderLog
 from .progress import DUE_SOON_DAYS, PlanProgress
 
+REPEAT_HOURS = 24
+CHASES_PER_UNIT_PER_DAY = 3
+NOTE_MAX_LENGTH = 500
+
 
 class NoStaff(Exception):
     """The unit has no active staff account: nobody to chase."""
+
+
+class AlreadyChased(Exception):
+    """The unit was chased by a coordinator within REPEAT_HOURS; `last` is that ReminderLog.
+    Chasing again needs the coordinator's confirmation (repeat=True)."""
+
+    def __init__(self, last):
+        super().__init__(f"{last.unit.name}在 {timezone.localtime(last.sent_at):%Y-%m-%d %H:%M} 已催报过。")
+        self.last = last
+
+
+class ChaseLimit(Exception):
+    """The unit was chased CHASES_PER_UNIT_PER_DAY times today; str() is the Chinese message."""
 
 
 @dataclass
@@ -149,21 +174,72 @@ def post_period_notices(plan, today):
     return len(notifications.period_opened(period))
 
 
-def chase(period, unit, obligation_states, user, today=None):
+def recent_chases(unit_ids, now=None):
+    """{unit id: its latest coordinator's ReminderLog of the last REPEAT_HOURS} (sent_by loaded). One query."""
+    since = (now or timezone.now()) - datetime.timedelta(hours=REPEAT_HOURS)
+    latest = {}
+    logs = ReminderLog.objects.filter(
+        unit_id__in=list(unit_ids), source=ReminderLog.Source.COORDINATOR, sent_at__gte=since
+    ).select_related("unit", "sent_by")
+    for log in logs.order_by("sent_at", "pk"):
+        latest[log.unit_id] = log
+    return latest
+
+
+def chases_today(unit_ids, today):
+    """{unit id: how many times coordinators chased it on `today`}. One query."""
+    counts = {}
+    for unit_id in ReminderLog.objects.filter(
+        unit_id__in=list(unit_ids), source=ReminderLog.Source.COORDINATOR, sent_on=today
+    ).values_list("unit_id", flat=True):
+        counts[unit_id] = counts.get(unit_id, 0) + 1
+    return counts
+
+
+def limit_reached(unit, today, count=None):
+    """Why `unit` cannot be chased by a coordinator again today, or None; `count`, when
+    known (chases_today), saves the query."""
+    if count is None:
+        count = chases_today([unit.pk], today).get(unit.pk, 0)
+    if count >= CHASES_PER_UNIT_PER_DAY:
+        return (
+            f"{unit.name}今天已被催报 {count} 次，已达每日上限（{CHASES_PER_UNIT_PER_DAY} 次），本次未发送；"
+            "如确有急事，请电话联系该单位联络员。"
+        )
+    return None
+
+
+def chase(period, unit, obligation_states, user, today=None, *, note="", repeat=False):
     """The coordinator chases `unit` for the given overdue obligations: a
-    notification and an email to each of its staff, a ReminderLog and an
-    audit record. Raises NoStaff when the unit has no active staff account."""
+    notification (with the coordinator's `note`) and an email to each of its
+    staff, a ReminderLog and an audit record.
+
+    Raises NoStaff when the unit has no active staff account, ChaseLimit when it
+    was chased CHASES_PER_UNIT_PER_DAY times today, and AlreadyChased when a
+    coordinator chased it within REPEAT_HOURS and `repeat` is not confirmed."""
     staff = notifications.staff_of([unit.pk]).get(unit.pk, [])
     if not staff:
         raise NoStaff(f"{unit.name}没有可接收催报的联络员账号，请先在后台为其添加联络员。")
     emailed = {u.pk for u in notifications.email_recipients(staff)}
+    today = today or timezone.localdate()
+    note = note.strip()[:NOTE_MAX_LENGTH]
     with transaction.atomic():
+        # Chases of one unit one at a time (the row lock on PostgreSQL, the write
+        # transaction on SQLite), so that simultaneous requests see each other.
+        list(Unit.objects.select_for_update().filter(pk=unit.pk).values_list("pk", flat=True))
+        reason = limit_reached(unit, today)
+        if reason:
+            raise ChaseLimit(reason)
+        last = recent_chases([unit.pk]).get(unit.pk)
+        if last is not None and not repeat:
+            raise AlreadyChased(last)
         log = ReminderLog.objects.create(
             unit=unit,
             period=period,
             source=ReminderLog.Source.COORDINATOR,
-            sent_on=today or timezone.localdate(),
+            sent_on=today,
             sent_by=user,
+            note=note,
             recipients="、".join(
                 f"{u.get_full_name() or u.username}（{u.email if u.pk in emailed else '仅站内消息'}）" for u in staff
             ),
@@ -171,7 +247,7 @@ def chase(period, unit, obligation_states, user, today=None):
             measures=_codes(obligation_states),
         )
         audit.record(audit.Kind.REMINDER_SENT, user=user, obj=log, detail=_detail(log))
-        notifications.chased(unit, period, obligation_states, staff)
+        notifications.chased(unit, period, obligation_states, staff, note=note)
     return log
 
 
@@ -190,4 +266,8 @@ def _codes(states):
 
 
 def _detail(log):
-    return f"{log.get_source_display()}：{log.unit.name} {log.period.name} {log.obligation_count} 项（{log.measures}）；收件人：{log.recipients}"
+    note = f"；附言：{log.note}" if log.note else ""
+    return (
+        f"{log.get_source_display()}：{log.unit.name} {log.period.name} {log.obligation_count} 项（{log.measures}）"
+        f"；收件人：{log.recipients}{note}"
+    )

@@ -37,7 +37,16 @@ from .forms import (
     ReviewForm,
     report_form_class,
 )
-from .models import Evidence, Measure, Notification, Period, ReminderLog, Report, assignments_in_order
+from .models import (
+    Evidence,
+    IndicatorValue,
+    Measure,
+    Notification,
+    Period,
+    ReminderLog,
+    Report,
+    assignments_in_order,
+)
 from .progress import PendingState, PlanProgress, final_evaluation, periods_closing, reporting_over_plan
 from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from .tables import MeasureStateTable
@@ -207,6 +216,26 @@ def todo(request):
     if plan is not None:
         unread = unread.filter(Q(plan=plan) | Q(plan__isnull=True))
     unread = unread[:5]
+    # The unit's indicator values sent back by the coordinator are its 待办 too.
+    returned_values = (
+        list(
+            IndicatorValue.objects.filter(
+                indicator__plan=plan, indicator__unit__in=units, state=IndicatorValue.State.RETURNED
+            )
+            .select_related("indicator__unit")
+            .order_by("indicator__number", "year")
+        )
+        if plan is not None
+        else []
+    )
+    # The coordinator's last 催报 of each of the user's units in this period, with its note.
+    chases = {}
+    if period is not None:
+        logs = ReminderLog.objects.filter(
+            unit__in=units, period=period, source=ReminderLog.Source.COORDINATOR
+        ).select_related("unit", "sent_by")
+        for log in logs.order_by("sent_at", "pk"):
+            chases[log.unit_id] = log
     return render(
         request,
         "tasks/todo.html",
@@ -216,6 +245,10 @@ def todo(request):
             "units": units,
             "todo": work,
             "unread": unread,
+            "chases": list(chases.values()),
+            "returned_values": returned_values,
+            "returned_count": len(returned_values) + (len(work.returned) if work else 0),
+            "all_in": work is not None and not work.open_count and not returned_values,
             "takes_reports": period in writable,
             "deadline": period_rules.reporting_deadline(period) if period else None,
             "other_periods": [p for p in writable if p != period],
@@ -631,7 +664,9 @@ def report_form(request, pk):
             messages.error(request, blocked)
             return redirect(request.get_full_path())
         copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
-        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role))
+        # A draft keeps whatever is filled in; the full checks apply on 提交.
+        submitting = "submit" in request.POST
+        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role), submitting=submitting)
         for message in uploads.refused_uploads(request):
             form.add_error("evidence_files", message)
         if form.is_valid():
@@ -641,7 +676,7 @@ def report_form(request, pk):
                     period,
                     form.cleaned_data,
                     request.user,
-                    submit="submit" in request.POST,
+                    submit=submitting,
                     version=form.cleaned_data["version"],
                     evidence=form.cleaned_data["evidence_files"],
                     copied_from=copied_from,
@@ -654,7 +689,7 @@ def report_form(request, pk):
                 report = Report.objects.filter(measure=measure, unit=obligation.unit, period=period).first()
                 data = request.POST.copy()
                 data["version"] = report.version if report else 0
-                form = form_class(data, instance=Report(role=obligation.role))
+                form = form_class(data, instance=Report(role=obligation.role), submitting=submitting)
                 form.is_valid()
                 conflict = True
             except workflow.NotAllowed as exc:
@@ -789,7 +824,7 @@ def measure_detail(request, pk):
             "evaluated_leads": state.evaluated_leads,
             "state": state,
             "expected": progress.expected,
-            "events": [(event, workflow.describe_changes(event)) for event in events],
+            "timeline": _timeline_by_period(events),
             "evidence": evidence,
             "can_report": any(
                 o.unit.pk in own_units and not (period and workflow.final_block_reason(o, period))
@@ -800,6 +835,26 @@ def measure_detail(request, pk):
             "overdue": [s for s in state.leads + state.supports if progress.is_overdue(s)] if can_review else [],
         },
     )
+
+
+TIMELINE_SHOWN = 10
+
+
+def _timeline_by_period(events):
+    """A measure's timeline for its page: newest first, one group per period in the
+    order their latest event came, each {period, shown, folded}. The page opens the
+    newest period's first TIMELINE_SHOWN events and folds the rest, so that years of
+    history stay one click away without making the page metres long."""
+    groups = {}
+    for event in events:
+        groups.setdefault(event.report.period_id, []).append((event, workflow.describe_changes(event)))
+    timeline = []
+    for n, items in enumerate(groups.values()):
+        shown = TIMELINE_SHOWN if n == 0 else 0
+        timeline.append(
+            {"period": items[0][0].report.period, "count": len(items), "shown": items[:shown], "folded": items[shown:]}
+        )
+    return timeline
 
 
 @access.non_auditor_login_required
@@ -887,10 +942,13 @@ def review_queue(request):
 
 
 @access.non_auditor_login_required
-@require_POST
 @access.review_required
 def review_batch(request):
-    """Approve the chosen submitted reports at once, after one confirmation."""
+    """Approve the chosen submitted reports at once, after one confirmation. The
+    address opened directly (a bookmark, a reload) leads back to the list."""
+    if request.method != "POST":
+        messages.info(request, "批量审核：请在列表中勾选已提交的填报，再点击“批量审核通过所选”。")
+        return redirect("tasks:review")
     chosen = [pk for pk in map(to_id, request.POST.getlist("report")) if pk]
     reports = list(
         Report.objects.filter(pk__in=chosen, state=Report.State.SUBMITTED)
@@ -972,7 +1030,9 @@ def review_report(request, pk):
             "report": report,
             "form": form,
             "evidence": report.evidence.all(),
-            "events": [(e, workflow.describe_changes(e)) for e in report.events.select_related("actor")],
+            "events": [
+                (e, workflow.describe_changes(e)) for e in report.events.select_related("actor").order_by("-at", "-pk")
+            ],
         },
     )
 

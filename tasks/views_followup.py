@@ -13,46 +13,89 @@ from django.utils import timezone
 from departments.models import Membership
 
 from . import access, notifications, reminders
-from .forms import ContactForm
+from .forms import ChaseForm, ContactForm
 from .models import Period
 from .progress import PlanProgress
 from .views import _get_measure_for_user, _get_unit_for_user, _obligation_rows, _plan_and_period
 
 
-def _confirm_chase(request, *, title, targets, cancel_url, skipped=()):
-    """The confirmation page of a chase: each unit and its overdue measures."""
-    items = [f"{unit.name}：{'、'.join(s.obligation.measure.code for s in states)}" for unit, states in targets]
+def _confirm_chase(request, *, title, targets, cancel_url, skipped=(), form=None):
+    """The confirmation page of a chase: each unit and its overdue measures, the
+    note to add, and the units chased within the last day (with that chase)."""
+    today = timezone.localdate()
+    unit_ids = [unit.pk for unit, _ in targets]
+    recent = reminders.recent_chases(unit_ids)
+    counts = reminders.chases_today(unit_ids, today)
+    limited = [(unit, reminders.limit_reached(unit, today, counts.get(unit.pk, 0))) for unit, _ in targets]
+    limited = [(unit, reason) for unit, reason in limited if reason]
+    limited_ids = {unit.pk for unit, _ in limited}
+    sendable = [(unit, states) for unit, states in targets if unit.pk not in limited_ids]
+    items = [f"{unit.name}：{'、'.join(s.obligation.measure.code for s in states)}" for unit, states in sendable]
     items += [f"{unit.name}：没有联络员账号，无法催报" for unit in skipped]
-    count = sum(len(states) for _, states in targets)
+    count = sum(len(states) for _, states in sendable)
+    single = len(targets) == 1
+    if sendable:
+        question = (
+            f"确定向{sendable[0][0].name}催报（{count} 项逾期未报）吗？"
+            if len(sendable) == 1
+            else f"确定向以下 {len(sendable)} 个单位催报（共 {count} 项逾期未报）吗？"
+        )
+    else:
+        question = "无法催报。"
     return render(
         request,
-        "tasks/confirm.html",
+        "tasks/chase_confirm.html",
         {
             "title": title,
-            "question": f"确定向{targets[0][0].name}催报（{count} 项逾期未报）吗？"
-            if len(targets) == 1
-            else f"确定向以下 {len(targets)} 个单位催报（共 {count} 项逾期未报）吗？",
-            "consequence": "各单位联络员将收到站内消息，开启邮件通知的还会收到邮件；本次催报记入催报记录和审计日志。",
+            "question": question,
             "items": items,
-            "fields": {},
-            "confirm_label": "确认催报",
+            "form": form or ChaseForm(),
+            "sendable": bool(sendable),
+            "single": single,
+            "recent": [recent[unit.pk] for unit, _ in sendable if unit.pk in recent],
+            "limited": [reason for _, reason in limited],
+            "repeat_hours": reminders.REPEAT_HOURS,
+            "limit_per_day": reminders.CHASES_PER_UNIT_PER_DAY,
             "cancel_url": cancel_url,
         },
     )
 
 
-def _chase(request, period, targets):
-    """Chase each (unit, overdue states); a message per outcome."""
-    chased = []
+def _chase(request, period, targets, form):
+    """Chase each (unit, overdue states) with the form's note; a message per outcome.
+    Returns the units refused because they were chased within the last day and the
+    repeat was not confirmed."""
+    chased, unconfirmed = [], []
+    note, repeat = form.cleaned_data["note"], form.cleaned_data["repeat"]
     for unit, states in targets:
         try:
-            reminders.chase(period, unit, states, request.user)
-        except reminders.NoStaff as exc:
+            reminders.chase(period, unit, states, request.user, note=note, repeat=repeat)
+        except (reminders.NoStaff, reminders.ChaseLimit) as exc:
             messages.error(request, str(exc))
+        except reminders.AlreadyChased:
+            unconfirmed.append(unit)
         else:
             chased.append(unit.name)
     if chased:
         messages.success(request, f"已催报：{'、'.join(chased)}（{period.name}）。")
+    return unconfirmed
+
+
+def _post_chase(request, period, targets, *, title, cancel_url, back):
+    """POST of a chase: send it, or ask again when a unit was chased within the last
+    day and the repeat was not confirmed (the last chase is shown)."""
+    form = ChaseForm(request.POST)
+    if not form.is_valid():
+        return _confirm_chase(request, title=title, targets=targets, cancel_url=cancel_url, form=form)
+    unconfirmed = _chase(request, period, targets, form)
+    if unconfirmed and len(targets) == 1:
+        return _confirm_chase(request, title=title, targets=targets, cancel_url=cancel_url, form=form)
+    if unconfirmed:
+        messages.warning(
+            request,
+            f"{'、'.join(u.name for u in unconfirmed)} {reminders.REPEAT_HOURS} 小时内已催报过，本次未再催报。",
+        )
+    return redirect(back)
 
 
 def _nothing_overdue(request, period, back):
@@ -83,11 +126,11 @@ def chase_unit(request, pk):
         overdue = [s for s in rows if progress.is_overdue(s)]
     if not overdue:
         return _nothing_overdue(request, period, back)
+    title = f"催报：{unit.name}"
     if request.method == "POST":
-        _chase(request, period, [(unit, overdue)])
-        return redirect(back)
+        return _post_chase(request, period, [(unit, overdue)], title=title, cancel_url=back, back=back)
     targets, skipped = _with_staff([(unit, overdue)])
-    return _confirm_chase(request, title=f"催报：{unit.name}", targets=targets, skipped=skipped, cancel_url=back)
+    return _confirm_chase(request, title=title, targets=targets, skipped=skipped, cancel_url=back)
 
 
 @access.non_auditor_login_required
@@ -106,31 +149,30 @@ def chase_obligation(request, pk):
     if not progress.is_overdue(found):
         return _nothing_overdue(request, progress.period, back)
     unit = found.obligation.unit
+    title = f"催报：{measure.code} {unit.name}"
     if request.method == "POST":
-        _chase(request, progress.period, [(unit, [found])])
-        return redirect(back)
+        return _post_chase(request, progress.period, [(unit, [found])], title=title, cancel_url=back, back=back)
     targets, skipped = _with_staff([(unit, [found])])
-    return _confirm_chase(
-        request, title=f"催报：{measure.code} {unit.name}", targets=targets, skipped=skipped, cancel_url=back
-    )
+    return _confirm_chase(request, title=title, targets=targets, skipped=skipped, cancel_url=back)
 
 
 @access.non_auditor_login_required
 @access.review_required
 def chase_all(request):
-    """催报 every unit with overdue obligations in the current period, at once."""
+    """催报 every unit with overdue obligations in the current period, at once. Units
+    chased within the last day are left out unless the coordinator ticks them in."""
     plan, period = _plan_and_period(request)
     back = reverse("tasks:dashboard")
     overdue = PlanProgress(plan, period).overdue_by_unit() if plan is not None and period is not None else []
     if not overdue:
         return _nothing_overdue(request, period, back)
     targets, skipped = _with_staff(overdue)
+    title = "一键催报逾期单位"
     if request.method == "POST":
         # One mail task for every unit chased: one connection to the mail server.
         with transaction.atomic(), notifications.batched():
-            _chase(request, period, targets)
-        return redirect(back)
-    return _confirm_chase(request, title="一键催报逾期单位", targets=targets, skipped=skipped, cancel_url=back)
+            return _post_chase(request, period, targets, title=title, cancel_url=back, back=back)
+    return _confirm_chase(request, title=title, targets=targets, skipped=skipped, cancel_url=back)
 
 
 class BaseContactFormSet(BaseModelFormSet):

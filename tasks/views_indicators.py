@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiading_ads import uploads
@@ -53,18 +54,37 @@ def _get_indicator_evidence_for_user(request, pk):
     return evidence
 
 
+def _entry(evaluation, today):
+    """What the responsible unit can enter on an indicator's card: [(year, row)] for
+    each year up to this one without a value (row None) or with a draft or a returned one."""
+    years = [y for y in evaluation.indicator.years if y <= today.year]
+    return [
+        (year, evaluation.pending.get(year))
+        for year in years
+        if year not in evaluation.values
+        and (year not in evaluation.pending or evaluation.pending[year].state != Report.State.SUBMITTED)
+    ]
+
+
 @access.non_auditor_login_required
 def indicator_list(request):
     plan = _selected_plan(request)
+    own_units = {u.pk for u in access.user_units(request.user)}
+    today = timezone.localdate()
     rows = []
     pending = []
     if plan is not None:
-        rows = [(e, rules.chart(e)) for e in rules.evaluations(plan)]
+        rows = [
+            (e, rules.chart(e), _entry(e, today) if e.indicator.unit_id in own_units else [])
+            for e in rules.evaluations(plan)
+        ]
         if access.can_review(request.user):
             pending = [
-                (e.indicator, row) for e, _ in rows for row in e.pending.values() if row.state == Report.State.SUBMITTED
+                (e.indicator, row)
+                for e, _, _ in rows
+                for row in e.pending.values()
+                if row.state == Report.State.SUBMITTED
             ]
-    own_units = {u.pk for u in access.user_units(request.user)}
     return render(
         request,
         "tasks/indicator_list.html",

@@ -110,18 +110,19 @@ def short_name(name, limit=NAME_LENGTH):
     return path.stem[: limit - len(suffix) - 1] + "…" + suffix
 
 
-def final_block_reason(obligation, period, data=None):
+def final_block_reason(obligation, period, data=None, *, submit=True):
     """Why the obligation cannot write into a final-evaluation period, or None.
     Only those who owe it (leads: obligations.Obligation.owes) evaluate, and an
-    evaluation always has its 完成情况 (`data`, when given, is what is to be saved:
-    a 台账 import or a quarterly form brings none)."""
+    evaluation is written on its own form (`data`, when given, is what is to be
+    saved: a 台账 import or a quarterly form brings no 完成情况 field) and
+    submitted with its 完成情况 (a draft may leave it empty)."""
     if period.kind != Period.Kind.FINAL:
         return None
     if not obligation.owes(period):
         if not obligation.is_lead:
             return "终期评估由牵头单位填报，配合单位无需填报。"
         return f"本单位自 {obligation.owed_from:%Y-%m-%d} 起承担该措施，不参加“{period.name}”。"
-    if data is not None and not data.get("completion"):
+    if data is not None and ("completion" not in data or (submit and not data["completion"])):
         return "终期评估须逐项填写完成情况、主要成效、未完成原因和后续安排，请在系统的终期评估表中填写。"
     return None
 
@@ -151,14 +152,14 @@ def save_report(
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
     now = current_time()
-    reason = final_block_reason(obligation, period, data)
+    reason = final_block_reason(obligation, period, data, submit=submit)
     if reason:
         raise NotAllowed(reason)
     names = EVALUATION_FIELDS if period.kind == Period.Kind.FINAL else REPORT_FIELDS
     # PostgreSQL cannot store NUL characters; forms refuse them, imports and
     # other callers get them dropped.
     values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in names}
-    if "completion" in values:
+    if values.get("completion"):
         values["status"] = Report.COMPLETION_STATUS[values["completion"]]
     state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     with transaction.atomic():
@@ -416,8 +417,13 @@ def return_for_revision(report, user, version, comment):
     )
 
 
+REOPEN_REASON_MESSAGE = "重新打开时必须填写原因，说明需要修改的内容；单位会在消息和填报页看到。"
+
+
 def reopen(report, user, version, comment=""):
-    """An approved report back to the unit for changes."""
+    """An approved report back to the unit for changes, with the reason the unit reads."""
+    if not comment.strip():
+        raise NotAllowed(REOPEN_REASON_MESSAGE)
     return _review(
         report,
         user,
@@ -430,11 +436,11 @@ def reopen(report, user, version, comment=""):
 
 
 def timeline(measure):
-    """Every event of the measure's reports, oldest first. One query."""
+    """Every event of the measure's reports, newest first. One query."""
     return list(
         ReportEvent.objects.filter(report__measure=measure)
         .select_related("report__unit", "report__period", "actor")
-        .order_by("at", "pk")
+        .order_by("-at", "-pk")
     )
 
 

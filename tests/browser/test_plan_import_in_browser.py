@@ -4,6 +4,7 @@ the page from the admin's plan list, maps the two unknown unit names, confirms."
 import pytest
 
 from tasks.models import Plan
+from tests.browser.accessibility import axe_problems, layout_problems
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD
 from tests.plantable.conftest import make_plan_admin
@@ -40,6 +41,7 @@ def test_admin_loads_a_plan_from_its_word_table(page, live_server, admin_user, m
     upload(page, live_server, mailed_table)
     assert "还有 2 个问题需要处理" in page.content()
     screenshot(page, "plan-import-preview")
+    assert axe_problems(page) == []  # the decisions' fields are labelled
 
     page.select_option("select[name=decision-0-action]", "create")
     page.select_option("select[name=decision-0-kind]", "government")
@@ -49,6 +51,7 @@ def test_admin_loads_a_plan_from_its_word_table(page, live_server, admin_user, m
     page.wait_for_load_state()
     assert "没有需要处理的问题，可以导入" in page.content()
     screenshot(page, "plan-import-decided")
+    assert axe_problems(page) == []
 
     page.click("button[value=confirm]")
     page.wait_for_load_state()
@@ -69,3 +72,4 @@ def test_plan_import_preview_fits_a_phone(page, live_server, admin_user, mailed_
     upload(page, live_server, mailed_table)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "plan-import-phone")
+    assert axe_problems(page) == [] and layout_problems(page) == []

@@ -8,6 +8,7 @@ import pytest
 
 from tasks.models import Period, Report
 from tasks.statussheet import SheetScope, write_status_sheet
+from tests.browser.accessibility import axe_problems, layout_problems
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, make_user, measure_by_code
 from tests.statussheet.helpers import LibreOffice, measure_codes, report, require_libreoffice, type_in
@@ -71,6 +72,7 @@ def test_coordinator_uploads_a_filled_sheet_and_sees_the_preview(page, live_serv
     assert "完成进度" in preview.inner_text()
     assert Report.objects.count() == 0
     screenshot(page, "import-preview")
+    assert axe_problems(page) == []  # the preview's table of changes, for every reader
 
     page.click("button[value=apply]")
     page.wait_for_load_state()
@@ -148,8 +150,10 @@ def test_a_town_sends_its_sheet_back_through_libreoffice_unchanged_then_with_thr
     preview = upload_in_browser(page, live_server, edited)
     text = preview.inner_text()
     screenshot(page, "import-three-edits")
+    assert axe_problems(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "import-three-edits-390")
+    assert axe_problems(page) == [] and layout_problems(page) == []
 
     assert "将更新 3 条填报，0 行有错误" in text
     assert "下一步计划" in preview.locator("#missing-columns").inner_text()

@@ -1,5 +1,6 @@
 """/indicators/ and its pages: who reads, who enters, who reviews; the chart; the dashboard panel."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -284,3 +285,69 @@ def test_unit_staff_of_another_plan_unit_sees_no_entry_link(client_for, business
         form_url(businesses, 2021)
         in other_market_staff.get(reverse("tasks:indicator_detail", args=[businesses.pk])).content.decode()
     )
+
+
+# --- what the responsible unit sees to do --------------------------------------------------------
+
+
+def test_the_list_offers_the_responsible_unit_each_year_to_enter(
+    client_for, businesses, market_staff, coordinator, clock
+):
+    clock(datetime.date(2024, 2, 1))
+    for year in (2020, 2021):
+        row = indicators.save_value(businesses, year, data(), market_staff, submit=True, version=0)
+        indicators.approve(row, coordinator, row.version)
+    indicators.save_value(businesses, 2022, data(), market_staff, submit=False, version=0)
+    submitted = indicators.save_value(businesses, 2023, data(), market_staff, submit=True, version=0)
+
+    body = client_for(market_staff).get("/indicators/").content.decode()
+    card = body[body.index(f'id="indicator-{businesses.pk}"') :]
+    card = card[: card.index("</section>")]
+    assert f'href="{form_url(businesses, 2022)}">继续填报 2022 年（草稿）</a>' in card
+    assert f'href="{form_url(businesses, 2024)}">填报 2024 年实际值</a>' in card
+    for done in (2020, 2021, 2025):  # approved, approved, not yet this year
+        assert form_url(businesses, done) not in card
+    assert form_url(businesses, submitted.year) not in card  # waiting for review
+    assert "填报 2024 年实际值" not in client_for(coordinator).get("/indicators/").content.decode()
+
+
+def test_values_show_without_needless_decimals(client_for, businesses, market_staff, coordinator):
+    row = indicators.save_value(businesses, 2021, data("8"), market_staff, submit=True, version=0)
+    indicators.approve(row, coordinator, row.version)
+    pending = indicators.save_value(businesses, 2022, data("116.90"), market_staff, submit=True, version=0)
+
+    detail = client_for(market_staff).get(reverse("tasks:indicator_detail", args=[businesses.pk])).content.decode()
+    assert '<td data-label="实际值">8 户</td>' in detail
+    assert '<td data-label="实际值">116.9 户</td>' in detail
+    assert ".00 户" not in detail and "116.90" not in detail
+    returned = indicators.return_for_revision(pending, coordinator, pending.version, "请核对")
+    form = client_for(market_staff).get(form_url(businesses, returned.year)).content.decode()
+    assert 'value="116.9"' in form
+
+
+def test_a_returned_value_is_among_the_units_todo_cards(client_for, businesses, market_staff, coordinator):
+    row = indicators.save_value(businesses, 2022, data("1180"), market_staff, submit=True, version=0)
+    indicators.return_for_revision(row, coordinator, row.version, "请附统计报表")
+
+    todo = client_for(market_staff).get("/").content.decode()
+
+    assert "被退回，需修改后重新提交（" in todo
+    card = todo[todo.index('<a class="ob-code" href="/indicators/') :]
+    card = card[: card.index("</article>")]
+    assert "全区广告经营主体：2022年实际值 1180 户" in card
+    assert "<strong>退回意见：</strong>请附统计报表" in card
+    assert f'href="{form_url(businesses, 2022)}">修改并重新提交</a>' in card
+
+
+def test_reopening_a_value_needs_a_reason(client_for, businesses, market_staff, coordinator):
+    row = indicators.save_value(businesses, 2022, data(), market_staff, submit=True, version=0)
+    row = indicators.approve(row, coordinator, row.version)
+    url = reverse("tasks:indicator_review", args=[row.pk])
+
+    response = client_for(coordinator).post(
+        url, {"version": row.version, "action": "reopen", "comment": ""}, follow=True
+    )
+
+    assert "重新打开时必须填写原因" in response.content.decode()
+    assert IndicatorValue.objects.get(pk=row.pk).state == Report.State.APPROVED
+    assert "重新打开原因（必填）" in response.content.decode()

@@ -209,7 +209,7 @@ def test_the_responsible_units_staff_are_told_of_a_return_an_approval_and_a_reop
         (
             "reopened",
             "嘉府发〔2023〕2号 · 指标“全区广告经营主体”2023年的实际值已被协调人重新打开，请修改后重新提交",
-            "审核意见：统计局已更正数据。",
+            "重新打开原因：统计局已更正数据。",
             form,
         ),
     ]

@@ -1,6 +1,7 @@
 """Production error pages: Chinese, no traceback, 503 while the database is away."""
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import OperationalError, connection
 from django.test import Client
@@ -116,3 +117,24 @@ def test_another_units_pages_are_a_chinese_403_in_debug_mode_and_recorded(
     record = AuditEvent.objects.get(kind=AuditEvent.Kind.PERMISSION_DENIED)
     assert (record.username, record.result) == ("tiyuju", "denied")
     assert record.detail.startswith(f"GET {url}：")
+
+
+@pytest.mark.parametrize("path", ["/accounts/logout/", "/plans/select/", "/notifications/read-all/"])
+def test_a_form_address_opened_as_a_page_is_a_chinese_405(client_for, lead_staff, path):
+    response = client_for(lead_staff).get(path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    body = response.content.decode()
+    assert "请通过页面上的按钮操作" in body
+    assert "返回首页" in body
+
+
+def test_the_favicon_is_the_static_icon(client, plan):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/static/favicon.ico"
+    assert "max-age=86400" in response["Cache-Control"]
+    with open(finders.find("favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from departments import roles
 from security.models import AuditEvent
+from tasks import reminders
 from tasks.models import Notification, NotificationSettings, ReminderLog
 from tests.conftest import make_user, measure_by_code
 
@@ -223,3 +224,87 @@ def test_an_admin_role_member_may_read_chase_records(plan, client_for):
     admin_role.save()
 
     assert client_for(admin_role).get(reverse("admin:tasks_reminderlog_changelist")).status_code == 200
+
+
+def test_a_chase_carries_the_coordinators_note_to_the_unit(plan, kewei, coordinator_client, lead_client, lead_staff):
+    coordinator_client.post(f"/units/{kewei.pk}/chase/", {"note": "请本周五前补报，联系人：王科长 59990000"})
+
+    [log] = ReminderLog.objects.all()
+    assert log.note == "请本周五前补报，联系人：王科长 59990000"
+    [notice] = Notification.objects.filter(user=lead_staff)
+    assert notice.body.endswith("协调人附言：请本周五前补报，联系人：王科长 59990000")
+    [record] = chase_records()
+    assert record.detail.endswith("；附言：请本周五前补报，联系人：王科长 59990000")
+    todo = lead_client.get("/").content.decode()
+    assert "<h2>协调人催报</h2>" in todo
+    assert "<strong>附言：</strong>请本周五前补报，联系人：王科长 59990000" in todo
+    unit_page = coordinator_client.get(f"/units/{kewei.pk}/").content.decode()
+    assert '<td data-label="附言" class="wrap">请本周五前补报，联系人：王科长 59990000</td>' in unit_page
+
+
+def test_a_second_chase_within_a_day_asks_again_and_shows_the_last_one(
+    plan, kewei, coordinator_client, lead_staff, clock
+):
+    clock(D(2024, 3, 20))  # 10:00, time running on
+    coordinator_client.post(f"/units/{kewei.pk}/chase/", {"note": "请尽快补报"})
+
+    confirm = coordinator_client.get(f"/units/{kewei.pk}/chase/").content.decode()
+    assert "该单位 24 小时内已催报过" in confirm
+    assert "区科委：2024-03-20 10:00 由coordinator催报 7 项（1.(1)、" in confirm
+    assert "附言：“请尽快补报”" in confirm
+    assert "仍要再次催报" in confirm
+
+    # A POST without the confirmation (a double click, a second tab) sends nothing and asks.
+    response = coordinator_client.post(f"/units/{kewei.pk}/chase/", {"note": "请尽快补报"})
+    assert response.status_code == 200
+    assert "仍要再次催报" in response.content.decode()
+    assert ReminderLog.objects.count() == 1
+    assert Notification.objects.filter(user=lead_staff, kind="chased").count() == 1
+
+    response = coordinator_client.post(f"/units/{kewei.pk}/chase/", {"note": "第二次提醒", "repeat": "on"})
+    assert response.status_code == 302
+    assert list(ReminderLog.objects.order_by("pk").values_list("note", flat=True)) == ["请尽快补报", "第二次提醒"]
+
+
+def test_a_chase_days_later_needs_no_confirmation(plan, kewei, client_for, coordinator, lead_staff, clock):
+    clock(D(2024, 3, 20))
+    client_for(coordinator).post(f"/units/{kewei.pk}/chase/")
+    clock(D(2024, 3, 22))
+    browser = client_for(coordinator)  # the session of two days ago has expired
+
+    confirm = browser.get(f"/units/{kewei.pk}/chase/").content.decode()
+    assert "确认催报" in confirm and "已催报过" not in confirm
+    browser.post(f"/units/{kewei.pk}/chase/")
+    assert ReminderLog.objects.count() == 2
+
+
+def test_a_burst_of_chases_is_held_to_the_daily_limit(plan, kewei, coordinator_client, lead_staff):
+    for _ in range(15):
+        coordinator_client.post(f"/units/{kewei.pk}/chase/", {"repeat": "on"})
+
+    assert ReminderLog.objects.count() == reminders.CHASES_PER_UNIT_PER_DAY == 3
+    assert Notification.objects.filter(user=lead_staff, kind="chased").count() == 3
+    response = coordinator_client.post(f"/units/{kewei.pk}/chase/", {"repeat": "on"}, follow=True)
+    assert "区科委今天已被催报 3 次，已达每日上限（3 次），本次未发送" in response.content.decode()
+    confirm = coordinator_client.get(f"/units/{kewei.pk}/chase/").content.decode()
+    assert "确认催报" not in confirm and "仍要再次催报" not in confirm
+
+
+def test_chasing_everyone_leaves_out_units_chased_today_unless_ticked(
+    plan, kewei, coordinator_client, lead_staff, town_staff, co_organizer
+):
+    coordinator_client.post(f"/units/{kewei.pk}/chase/", {"note": "先催区科委"})
+
+    confirm = coordinator_client.get("/chase/").content.decode()
+    assert "以下单位 24 小时内已催报过" in confirm
+    assert 'name="repeat" id="id_repeat"' in confirm
+    response = coordinator_client.post("/chase/", {"note": "统一催报"}, follow=True)
+
+    assert "区科委 24 小时内已催报过，本次未再催报。" in response.content.decode()
+    assert sorted(ReminderLog.objects.values_list("unit__name", "note")) == [
+        ("区委网信办", "统一催报"),
+        ("区科委", "先催区科委"),
+        ("江桥镇", "统一催报"),
+    ]
+    coordinator_client.post("/chase/", {"repeat": "on"})
+    assert ReminderLog.objects.filter(unit=kewei).count() == 2

@@ -186,6 +186,28 @@ def test_completion_and_percent_must_agree(plan, final, lead_client, url, comple
     assert snapshot() == before
 
 
+def test_a_draft_evaluation_keeps_mostly_done_without_its_reasons(plan, final, lead_client, url, measure):
+    response = lead_client.post(url, form(submit=False, problems="", next_steps=""))
+
+    assert response.status_code == 302
+    report = Report.objects.get(measure=measure, period=final)
+    assert (report.state, report.completion, report.status, report.problems) == ("draft", "mostly", "in_progress", "")
+
+    page = lead_client.post(url, form(version=report.version, problems="", next_steps="")).content.decode()
+    assert "完成情况为“基本完成”时，请填写未完成原因。" in page
+    assert Report.objects.get(pk=report.pk).state == "draft"
+
+
+def test_a_draft_evaluation_may_leave_the_completion_open(plan, final, lead_client, url, measure):
+    response = lead_client.post(url, form(submit=False, completion="", percent="", progress=""))
+
+    assert response.status_code == 302
+    report = Report.objects.get(measure=measure, period=final)
+    assert (report.state, report.completion, report.percent) == ("draft", "", 0)
+    page = lead_client.post(url, form(version=report.version, completion="")).content.decode()
+    assert "请选择完成情况。" in page
+
+
 def test_a_done_evaluation_needs_no_reasons(plan, final, lead_client, url, measure):
     lead_client.post(url, form(completion="done", percent=100, problems="", next_steps=""))
 
@@ -317,6 +339,22 @@ def test_coordinator_approves_an_evaluation_with_an_assessment(
     assert audited.detail == "主体完成，同意。" and audited.username == "coordinator"
 
 
+def test_coordinator_and_unit_both_call_it_the_assessment(
+    plan, final, lead_staff, coordinator, coordinator_client, lead_client, measure
+):
+    report = evaluate(measure, "区科委", lead_staff, final)
+    report = workflow.approve_evaluation(report, coordinator, report.version, "主体完成，同意。")
+
+    review = coordinator_client.get(f"/review/{report.pk}/").content.decode()
+    form = lead_client.get(f"/measures/{measure.pk}/report/?period={final.pk}").content.decode()
+    todo = lead_client.get("/").content.decode()
+
+    assert "<strong>评估意见：</strong>" in review and 'name="assessment"' not in review
+    assert "协调人评估意见：</strong>主体完成，同意。" in form
+    assert "<strong>评估意见：</strong>主体完成，同意。" in todo
+    assert "审核意见" not in todo
+
+
 def test_an_evaluation_is_not_approved_without_an_assessment(
     plan, final, lead_staff, coordinator, coordinator_client, measure
 ):
@@ -362,7 +400,7 @@ def test_review_queue_names_an_evaluation_by_its_completion(plan, final, lead_st
 
     page = coordinator_client.get("/review/").content.decode()
 
-    assert "终期评估：已完成" in page
+    assert '终期评估：<span class="nowrap">已完成 100%</span>' in page
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -475,7 +513,7 @@ def test_approving_an_evaluation_tells_the_lead_its_assessment(
 def test_batch_approval_leaves_final_evaluations_out(plan, final, lead_staff, coordinator_client, measure):
     report = evaluate(measure, "区科委", lead_staff, final)
     page = coordinator_client.get("/review/").content.decode()
-    assert "终期评估：基本完成" in page
+    assert '终期评估：<span class="nowrap">基本完成 90%</span>' in page
     assert f'name="report" value="{report.pk}"' not in page
 
     response = coordinator_client.post(
@@ -504,3 +542,12 @@ def test_last_quarter_is_not_offered_as_a_start_for_a_final_evaluation(
 
     assert "沿用上期" not in page
     assert "沿用自" not in copied and "四季度推进。" not in copied
+
+
+def test_a_unit_page_says_co_organizers_owe_no_evaluation(plan, final, coordinator_client):
+    kewei = unit("区科委")
+
+    page = coordinator_client.get(f"/units/{kewei.pk}/").content.decode()
+
+    assert "无需填报（终期评估由牵头单位填报）" in page  # 1.(3), which 区科委 co-organizes
+    assert "自起填报" not in page

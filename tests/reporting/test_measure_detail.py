@@ -25,9 +25,26 @@ def test_timeline_on_the_measure_page_shows_every_step(plan, measure, lead_clien
     page = lead_client.get(f"/measures/{measure.pk}/").content.decode()
 
     timeline = page[page.index('class="timeline"') :]
-    assert [m for m in re.findall(r"<strong>(.+?)</strong>", timeline)] == ["提交", "退回", "重新提交"]
+    assert [m for m in re.findall(r"<strong>(.+?)</strong>", timeline)] == ["重新提交", "退回", "提交"]  # newest first
     assert "意见：进度偏低，请说明原因。" in timeline
     assert "完成进度（%）：<del>30</del> → 45" in timeline
+
+
+def test_a_long_timeline_opens_on_the_newest_period_and_folds_the_rest(plan, measure, lead_client, lead_staff):
+    save(plan, measure, "区科委", lead_staff, period_name="2023年第四季度", submit=True, progress="上季度")
+    for n in range(12):
+        save(plan, measure, "区科委", lead_staff, submit=False, percent=n, progress=f"草稿{n}")
+
+    page = lead_client.get(f"/measures/{measure.pk}/").content.decode()
+
+    timeline = page[page.index("<h2>填报记录") :]
+    newest, older = timeline.split('<details class="timeline-more"><summary>本周期更早的 2 条记录</summary>')
+    assert '<h3>2024年第一季度 <span class="muted small">共 12 条</span></h3>' in newest
+    assert newest.count('<li class="event') == 10
+    assert "→ 草稿11</li>" in newest and "→ 草稿2</li>" in newest and "→ 草稿1</li>" not in newest
+    assert "→ 草稿1</li>" in older
+    assert '<details class="timeline-more"><summary>2023年第四季度 · 1 条记录</summary>' in older
+    assert older.index("草稿0<") < older.index("上季度")
 
 
 def test_html_in_progress_is_escaped_on_the_measure_page(plan, measure, url, lead_client):

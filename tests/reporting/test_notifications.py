@@ -61,7 +61,7 @@ def test_an_approval_and_a_reopening_tell_the_unit(submitted, lead_staff, coordi
     workflow.reopen(approved, coordinator, approved.version, "请按最新数据更新。")
 
     kinds = [(n.kind, n.body) for n in Notification.objects.filter(user=lead_staff).order_by("pk")]
-    assert kinds == [("approved", "审核意见：内容翔实。"), ("reopened", "审核意见：请按最新数据更新。")]
+    assert kinds == [("approved", "审核意见：内容翔实。"), ("reopened", "重新打开原因：请按最新数据更新。")]
 
 
 def test_inactive_staff_are_not_told(submitted, lead_staff, coordinator):

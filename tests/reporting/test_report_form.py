@@ -49,6 +49,54 @@ def test_invalid_report_is_refused_with_a_chinese_message(plan, url, lead_client
     assert snapshot() == before
 
 
+def test_a_draft_keeps_whatever_is_filled_in(plan, measure, url, lead_client):
+    response = lead_client.post(url, form_data(version=0, submit=False, percent="", progress="", status="late"))
+
+    assert response.status_code == 302
+    report = kewei_report(plan, measure)
+    assert (report.state, report.status, report.percent, report.progress) == ("draft", "late", 0, "")
+
+
+def test_submitting_the_half_done_draft_asks_for_what_is_missing(plan, measure, url, lead_client):
+    lead_client.post(url, form_data(version=0, submit=False, percent="", progress=""))
+    draft = kewei_report(plan, measure)
+
+    page = lead_client.post(url, form_data(version=draft.version, submit=True, percent="", progress="")).content
+    page = page.decode()
+
+    assert "请填写完成进度。" in page and "请填写进展情况。" in page
+    assert kewei_report(plan, measure).state == "draft"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"percent": "101"}, "完成进度应在 0 到 100 之间。"),
+        ({"status": "done", "percent": "90"}, "状态为“已完成”时，完成进度应为 100%。"),
+        ({"progress": "长" * 5001}, "5000"),
+    ],
+    ids=["over-100", "done-not-100", "too-long"],
+)
+def test_a_draft_is_still_refused_what_could_never_be_stored(plan, url, lead_client, overrides, message):
+    before = snapshot()
+
+    response = lead_client.post(url, form_data(version=0, submit=False, **overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert snapshot() == before
+
+
+def test_the_form_marks_what_submitting_needs(plan, url, lead_client):
+    page = lead_client.get(url).content.decode()
+
+    assert (
+        '进展情况 <span class="error" aria-hidden="true">*</span><span class="visually-hidden">（提交时必填）</span>'
+        in page
+    )
+    assert "保存草稿时可以先不填" in page
+
+
 def test_done_at_100_percent_is_accepted(plan, measure, url, lead_client):
     response = lead_client.post(url, form_data(version=0, submit=True, status="done", percent="100"))
 

@@ -108,12 +108,28 @@ def test_reopen_is_refused_for_a_report_that_is_not_approved(plan, measure, coor
     before = snapshot()
 
     response = coordinator_client.post(
-        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": ""}
+        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": "数据口径调整"}
     )
 
     assert response.status_code == 200
     assert "该填报的状态已经改变，无法执行此操作，请刷新页面。" in response.content.decode()
     assert snapshot() == before
+
+
+def test_reopen_without_a_reason_is_refused(plan, measure, coordinator_client, lead_staff, coordinator):
+    report = save(plan, measure, "区科委", lead_staff, submit=True)
+    report = workflow.approve(report, coordinator, report.version)
+    before = snapshot()
+
+    response = coordinator_client.post(
+        f"/review/{report.pk}/", {"action": "reopen", "version": report.version, "comment": "  "}
+    )
+
+    assert response.status_code == 200
+    assert workflow.REOPEN_REASON_MESSAGE in response.content.decode()
+    assert snapshot() == before
+    report.refresh_from_db()
+    assert report.state == "approved"
 
 
 def test_html_in_progress_is_escaped_on_the_review_page(plan, measure, url, lead_client, coordinator_client):
@@ -151,7 +167,9 @@ def test_review_queue_query_count_does_not_grow_with_data(
 def review_rows(page):
     """Measure code and unit of each row of the review table, in order."""
     body = page[page.index("<tbody>") : page.index("</tbody>")]
-    return re.findall(r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位">([^<]+?) <span', body, flags=re.DOTALL)
+    return re.findall(
+        r'>(\d+\.\(\d+\))</a>.*?<td data-label="单位"[^>]*><span class="nowrap">([^<]+?)</span>', body, flags=re.DOTALL
+    )
 
 
 @pytest.fixture
@@ -292,3 +310,49 @@ def test_the_unit_sees_the_approval_comment_on_its_form(plan, reviewed, lead_cli
     page = lead_client.get(f"/measures/{approved.measure_id}/report/").content.decode()
 
     assert "协调人审核意见：</strong>很好。" in page
+
+
+# --- the review page by state ---------------------------------------------------------------
+
+
+def test_an_approved_report_offers_only_a_reopen_with_a_reason(
+    plan, measure, lead_staff, coordinator, coordinator_client
+):
+    report = save(plan, measure, "区科委", lead_staff, submit=True)
+    report = workflow.approve(report, coordinator, report.version, "内容翔实。")
+
+    page = coordinator_client.get(f"/review/{report.pk}/").content.decode()
+
+    assert "<strong>审核意见：</strong>" in page and "内容翔实。" in page
+    assert page.count("<textarea") == 1
+    assert "重新打开原因（必填）" in page
+    assert 'value="approve"' not in page and 'value="return"' not in page
+    assert "该填报目前不需要审核" not in page
+
+
+def test_a_reopened_report_shows_its_reason_and_nothing_to_fill_in(
+    plan, measure, lead_staff, coordinator, coordinator_client, lead_client
+):
+    report = save(plan, measure, "区科委", lead_staff, submit=True)
+    report = workflow.approve(report, coordinator, report.version)
+    report = workflow.reopen(report, coordinator, report.version, "请按新口径更新数据。")
+
+    page = coordinator_client.get(f"/review/{report.pk}/").content.decode()
+
+    assert "<textarea" not in page
+    assert "已退回单位修改，单位重新提交后再审核。" in page
+    assert "<strong>退回意见：</strong>" in page and "请按新口径更新数据。" in page
+    assert "该填报目前不需要审核" not in page
+    form = lead_client.get(f"/measures/{measure.pk}/report/").content.decode()
+    assert "协调人退回意见：</strong>请按新口径更新数据。" in form
+    todo = lead_client.get("/").content.decode()
+    assert "<strong>退回意见：</strong>请按新口径更新数据。" in todo
+    [notice] = Notification.objects.filter(user=lead_staff, kind="reopened")
+    assert notice.body == "重新打开原因：请按新口径更新数据。"
+
+
+def test_the_batch_address_opened_directly_leads_back_to_the_list(coordinator_client):
+    response = coordinator_client.get("/review/batch/", follow=True)
+
+    assert response.redirect_chain == [("/review/", 302)]
+    assert "请在列表中勾选已提交的填报" in response.content.decode()

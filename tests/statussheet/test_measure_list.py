@@ -57,7 +57,7 @@ def test_row_shows_the_lead_state(plan, as_coordinator, lead_staff, current_peri
     body = as_coordinator.get(URL).content.decode()
     row = body[body.index(">1.(1)</a>") : body.index(">1.(2)</a>")]
 
-    assert '<td data-label="状态">推进中</td>' in row
+    assert '<td data-label="状态" class="nowrap">推进中</td>' in row
     assert "40.0%" in row
     assert '<span class="light green">绿灯</span>' in row
 
@@ -240,4 +240,6 @@ def test_list_query_count_is_pinned_and_flat_as_reports_grow(
 
     assert many == few
     assert set(page_codes(response)) == set(codes_owed_by(plan, "江桥镇"))
-    assert "未填报" not in "".join(re.findall(r'<td data-label="状态">([^<]*)</td>', response.content.decode()))
+    assert "未填报" not in "".join(
+        re.findall(r'<td data-label="状态" class="nowrap">([^<]*)</td>', response.content.decode())
+    )

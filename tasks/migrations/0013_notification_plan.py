@@ -22,7 +22,7 @@ def fill_plan(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0011_daily_run_claim"),
+        ("tasks", "0012_reminderlog_note"),
     ]
 
     operations = [
