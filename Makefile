@@ -12,8 +12,14 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The test tools and the linter (requirements-dev.txt), for `make test`, `make lint` and CI.
 $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The benchmark's and the load tests' tools (requirements-load.txt).
+$(BIN)/.installed-load: $(BIN)/.installed requirements-load.txt
+	$(BIN)/pip install --quiet -r requirements-load.txt
 	touch $@
 
 # axe-core for the accessibility tests (tests/browser/test_accessibility.py), from the npm
@@ -42,19 +48,17 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff format --check .
 
 # Pages, export and peers at 1x and 10x synthetic scale; writes bench/results.json.
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed-load
 	$(BIN)/python bench/run.py
 
 # 50 simulated staff for 90 s against gunicorn on PostgreSQL (needs Debian's postgresql); exits 1 on any
 # failed request or a p95 over 300 ms once all are logged in.
-loadtest: $(BIN)/.installed
-	$(BIN)/pip install --quiet -r requirements-load.txt
+loadtest: $(BIN)/.installed-load
 	bash loadtest/run.sh
 
 # Two app servers behind nginx on one PostgreSQL and one S3 object store, a
 # worker on each, a slow mail server (needs Debian's nginx and postgresql).
-cluster-test: $(BIN)/.installed-dev
-	$(BIN)/pip install --quiet -r requirements-load.txt
+cluster-test: $(BIN)/.installed-dev $(BIN)/.installed-load
 	bash cluster/run.sh
 
 clean:
