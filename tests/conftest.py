@@ -243,10 +243,28 @@ def travel(day):
         yield
 
 
+# Parallel runs (pytest-xdist, `make test`)
+
+# Packages whose tests share something costly set up once per package (tests/demo:
+# the seeded demo history), run together on one worker under `--dist loadgroup`
+# instead of each worker setting it up again.
+ONE_WORKER_PACKAGES = {"demo": "seeded-demo"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        package = item.path.parent.name if item.path.parent.parent.name == "tests" else None
+        if package in ONE_WORKER_PACKAGES:
+            item.add_marker(pytest.mark.xdist_group(ONE_WORKER_PACKAGES[package]))
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """No persistent connections in tests: the live server's threads would
-    otherwise keep the PostgreSQL test database open at teardown."""
+    otherwise keep the PostgreSQL test database open at teardown. Keeps
+    pytest-django's own work here (the parallel suffix): each xdist worker
+    its own test database (test_jiading_gw0, _gw1…)."""
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

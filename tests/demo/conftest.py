@@ -1,4 +1,4 @@
-"""seed_demo's history, written once for the package (it takes seconds) on 2026-11-20.
+"""seed_demo's accounts and history, written once for the package (it takes seconds) on 2026-11-20.
 
 The bundled plan is committed once; the seeded history is kept in a transaction
 opened around the whole package and rolled back at its end, and each test runs
@@ -39,7 +39,10 @@ def seeded(_committed_plan, django_db_blocker):
             with (
                 travel(DAY),
                 override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+                pytest.MonkeyPatch.context() as environment,
             ):
+                # The demo password as `make run` sets it: the default (tests/demo/test_demo_accounts.py logs in with it).
+                environment.delenv("DEMO_PASSWORD", raising=False)
                 from django.core.management import call_command
 
                 started = time.monotonic()

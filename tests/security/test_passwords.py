@@ -2,7 +2,6 @@
 first login and after an admin reset, and a maximum password age."""
 
 import datetime
-import io
 import re
 
 import pytest
@@ -10,13 +9,11 @@ import time_machine
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from security.models import AccountSecurity
 from security.validators import ComplexityValidator
-from tasks.management.commands.seed_demo import DEFAULT_PASSWORD as DEMO_PASSWORD
 from tests.conftest import PASSWORD, make_user
 
 from .helpers import NEW_PASSWORD, change_password, is_logged_in, log_in
@@ -208,17 +205,6 @@ def test_admin_reset_forces_a_change_again(client, superuser_client, lead_staff)
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change")
     assert FORCED_CHANGE_MESSAGE in other.get(response["Location"]).content.decode()
-
-
-def test_seed_demo_accounts_need_no_change_at_first_login(client, plan, settings, monkeypatch):
-    settings.DEBUG = True
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
-
-    assert is_logged_in(log_in(client, "kewei", DEMO_PASSWORD))
-    response = client.get(reverse("tasks:plan"))
-    assert response.status_code == 200
-    assert AccountSecurity.objects.get(user__username="kewei").must_change_password is False
 
 
 # Password age

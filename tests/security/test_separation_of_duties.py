@@ -272,15 +272,6 @@ def test_every_request_of_the_superuser_is_recorded(superuser, client_for):
     assert details == ["GET /admin/ → 200", "GET /admin/auth/user/?q=kewei → 200", "GET /audit/ → 403"]
 
 
-def test_demo_accounts_hold_one_separated_role_each(plan, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
-
-    holders = {name: list(group(name).user_set.values_list("username", flat=True)) for name in roles.SEPARATED}
-    assert holders == {roles.ADMIN: ["admin"], roles.SECURITY_ADMIN: ["secadmin"], roles.AUDITOR: ["auditor"]}
-    assert not User.objects.filter(is_superuser=True).exists()
-
-
 def test_the_first_security_admin_is_appointed_on_the_command_line(plan):
     make_user("zhang")
 

@@ -1,19 +1,18 @@
 """Two-factor login: TOTP enrolment with a QR code drawn here and a manual key
 (a fresh one per enrolment session), recovery codes, a code at every login
 with messages that say what happened, per-role configuration by the roles'
-keys, resets by a 安全管理员 only, every step audited; the seed_demo
-accounts are exempt only with DEBUG on. Resets of the accounts that hold the
-keys (two people) are tests/security/test_key_resets.py."""
+keys, resets by a 安全管理员 only, every step audited. Resets of the accounts
+that hold the keys (two people) are tests/security/test_key_resets.py; that the
+seed_demo accounts are exempt only with DEBUG on is tests/demo/test_demo_accounts.py
+(on the demo package's one seed)."""
 
 import base64
-import io
 import re
 import time
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
@@ -292,18 +291,6 @@ def test_devices_are_not_editable_in_admin(plan, superuser):
     from django.contrib import admin
 
     assert not admin.site.is_registered(TOTPDevice)
-
-
-def test_demo_accounts_are_exempt_with_debug_on(plan, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
-    client = Client()
-    assert is_logged_in(log_in(client, "coordinator", "Jiading-2023"))
-    assert client.get(reverse("tasks:plan")).status_code == 200
-
-    # The same account on a production system must enrol.
-    settings.DEBUG = False
-    assert client.get(reverse("tasks:plan"))["Location"].startswith(SETUP)
 
 
 def test_the_exemption_cannot_be_set_without_debug(plan, coordinator, settings):
