@@ -38,9 +38,13 @@ run: $(BIN)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite in TEST_WORKERS processes (pytest-xdist), each with its own test database
+# (test_<name>_gw0, _gw1… on PostgreSQL), S3 server and live server on free ports.
+TEST_WORKERS ?= 2
+
 test: $(BIN)/.installed-dev node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # ruff as configured in pyproject.toml: the lint rules, then the formatting.
 lint: $(BIN)/.installed-dev
@@ -66,4 +70,4 @@ clean:
 
 # The suite on a throwaway PostgreSQL (needs Debian's postgresql package).
 test-postgres: $(BIN)/.installed-dev node_modules/.installed
-	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest'
+	bash -c 'source .ci/postgres.sh && start_postgres "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && trap stop_postgres EXIT && DATABASE_URL="$$PG_URL" $(BIN)/pytest -n $(TEST_WORKERS)'
