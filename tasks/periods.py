@@ -9,7 +9,7 @@ import datetime
 import chinese_calendar
 from django.conf import settings
 
-from .models import Period, current_of
+from tasks.models import Period, current_of
 
 DUE_AFTER_DAYS = 10
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views, views_followup, views_indicators, views_notifications
+from tasks import views
+from tasks.followup import notification_views as views_notifications
+from tasks.followup import views as views_followup
+from tasks.indicators import views as views_indicators
 
 app_name = "tasks"
 

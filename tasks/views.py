@@ -21,23 +21,16 @@ from departments.models import Unit
 from jiading_ads import uploads, xlsx
 from jiading_ads.params import configure_table, to_id
 from security import audit
-
-from . import access, bulletin, demo, documents, finalreport, notifications, plantable, statussheet, workflow
-from . import indicators as indicator_rules
-from . import obligations as obligation_rules
-from . import periods as period_rules
-from .filters import MeasureFilter, ReviewFilter
-from .forms import (
-    DueDateForm,
-    EvaluationReviewForm,
-    ImportForm,
-    LateReportingForm,
-    PeriodForm,
-    PlanTableForm,
-    ReviewForm,
-    report_form_class,
-)
-from .models import (
+from tasks import access
+from tasks import obligations as obligation_rules
+from tasks import periods as period_rules
+from tasks.demo import history as demo
+from tasks.documents import bulletin, finalreport, statussheet
+from tasks.documents import house as documents
+from tasks.documents.statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
+from tasks.followup import notifications
+from tasks.indicators import values as indicator_rules
+from tasks.models import (
     Evidence,
     IndicatorValue,
     Measure,
@@ -47,9 +40,21 @@ from .models import (
     Report,
     assignments_in_order,
 )
-from .progress import PendingState, PlanProgress, final_evaluation, periods_closing, reporting_over_plan
-from .statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
-from .tables import MeasureStateTable
+from tasks.plans import plantable
+from tasks.progress.rollup import PendingState, PlanProgress, final_evaluation, periods_closing, reporting_over_plan
+from tasks.progress.tables import MeasureStateTable
+from tasks.reporting import workflow
+from tasks.reporting.filters import MeasureFilter, ReviewFilter
+from tasks.reporting.forms import (
+    DueDateForm,
+    EvaluationReviewForm,
+    ImportForm,
+    LateReportingForm,
+    PeriodForm,
+    PlanTableForm,
+    ReviewForm,
+    report_form_class,
+)
 
 PLAN_SESSION_KEY = "selected_plan"
 

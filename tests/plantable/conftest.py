@@ -13,8 +13,8 @@ import pytest
 
 from departments import roles
 from departments.models import Unit, UnitAlias
-from tasks import plantable
 from tasks.models import Assignment, Indicator, Measure, Period, Plan, Task
+from tasks.plans import plantable
 from tests.conftest import make_user, package_plan_fixtures
 
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()

@@ -21,7 +21,7 @@ from docx.shared import Cm
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from tasks.planfile import DEFAULT_PLAN_FILE
+from tasks.plans.planfile import DEFAULT_PLAN_FILE
 
 BUNDLED_NOTE = "备注：责任单位中排名第一的是牵头单位，其中 5. (2) 各街镇各自牵头。"
 HEADER = ("工作任务", "具体措施", "责任单位")

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from tasks import plantable
 from tasks.models import Assignment, Period, Plan
-from tasks.planfile import NOTICE_FIELDS
-from tasks.progress import PlanProgress
+from tasks.plans import plantable
+from tasks.plans.planfile import NOTICE_FIELDS
+from tasks.progress.rollup import PlanProgress
 from tests.tasks.seed import SEED_PATH
 
 from .conftest import NEW_DOC, build, load, resave, signature, snapshot

@@ -15,10 +15,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from tasks import plantable
+from tasks.followup.reminders import pending_reminders
 from tasks.models import Assignment, Notification, Period, Plan
-from tasks.progress import Light, PlanProgress, reporting_over_plan
-from tasks.reminders import pending_reminders
+from tasks.plans import plantable
+from tasks.progress.rollup import Light, PlanProgress, reporting_over_plan
 from tests.conftest import make_user
 from tests.outputs import dashboard, measures_page
 

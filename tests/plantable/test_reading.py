@@ -3,8 +3,8 @@
 import openpyxl
 import pytest
 
-from tasks import plantable
-from tasks.plantable import clean_text, parse_note, split_measure, split_task, split_units
+from tasks.plans import plantable
+from tasks.plans.plantable import clean_text, parse_note, split_measure, split_task, split_units
 
 from .tables import BUNDLED_NOTE, HEADER, Row, bundled_rows, write_docx, write_xlsx
 

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from docx.oxml.ns import qn
 
-from tasks import planexport, statussheet
+from tasks.documents import statussheet
 from tasks.models import Period
+from tasks.plans import planexport
 
 from .conftest import load, resave, signature
 

@@ -5,9 +5,9 @@ not know, which the admin maps, keeps as an alias or creates."""
 import pytest
 
 from departments.models import Unit, UnitAlias
-from tasks import plantable
 from tasks.models import Plan
-from tasks.plantable import Action, Decision, Severity
+from tasks.plans import plantable
+from tasks.plans.plantable import Action, Decision, Severity
 
 from .conftest import NEW_DOC, build, load, snapshot
 from .tables import SECOND_NOTE, SECOND_ROWS, SECOND_UNKNOWN, Row, write_docx, write_xlsx

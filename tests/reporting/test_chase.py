@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from departments import roles
 from security.models import AuditEvent
-from tasks import reminders
+from tasks.followup import reminders
 from tasks.models import Notification, NotificationSettings, ReminderLog
 from tests.conftest import make_user, measure_by_code
 

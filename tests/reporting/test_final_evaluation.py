@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from security.models import AuditEvent
-from tasks import obligations, periods, workflow
+from tasks import obligations, periods
+from tasks.documents.statussheet import SheetScope
 from tasks.models import Notification, Period, Report, ReportEvent
-from tasks.progress import PlanProgress
-from tasks.statussheet import SheetScope
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import final_period, obligation, unit
 from tests.statussheet.helpers import export_bytes, read_back, type_in, xlsx_bytes

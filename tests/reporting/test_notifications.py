@@ -10,8 +10,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
 from security.models import AuditEvent
-from tasks import notifications, workflow
+from tasks.followup import notifications
 from tasks.models import Assignment, Notification, NotificationSettings, Period, Report
+from tasks.reporting import workflow
 from tests.conftest import make_user
 from tests.helpers import FINAL_PERIOD_FORM
 

@@ -15,7 +15,7 @@ import re
 import openpyxl
 import pytest
 
-from tasks import bulletin
+from tasks.documents import bulletin
 from tasks.models import Assignment
 from tests.conftest import measure_by_code
 from tests.helpers import unit

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from tasks.models import Report
-from tasks.progress import Light, PlanProgress, expected_percent, light_for
+from tasks.progress.rollup import Light, PlanProgress, expected_percent, light_for
 from tests.conftest import measure_by_code
 from tests.tasks.plan_facts import TWELVE_JIEZHEN
 

@@ -9,9 +9,10 @@ from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.utils import timezone
 
-from tasks import obligations, workflow
+from tasks import obligations
+from tasks.followup.reminders import pending_reminders
 from tasks.models import DailyRun, ReminderLog, Report
-from tasks.reminders import pending_reminders
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import period, put_report, save, unit

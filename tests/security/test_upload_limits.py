@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from jiading_ads.uploads import UploadRefused, check_xlsx
 from security.models import AuditEvent
-from tasks import plantable
 from tasks.models import Indicator, IndicatorValue, Report
+from tasks.plans import plantable
 from tests.conftest import make_user, measure_by_code
 
 WORKBOOK = (

@@ -12,8 +12,8 @@ import django
 
 django.setup()
 
-from tasks import plantable  # noqa: E402
-from tasks.statussheet import importing  # noqa: E402
+from tasks.documents.statussheet import importing  # noqa: E402
+from tasks.plans import plantable  # noqa: E402
 
 
 def peak_mb():

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from security import audit
-from tasks import plantable
-from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
+from tasks.plans import plantable
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 
 TABLE_SUFFIXES = {".docx", ".xlsx", ".xlsm", ".doc", ".xls", ".wps", ".et"}
 

@@ -38,9 +38,10 @@ from openpyxl.utils import get_column_letter
 
 from departments.models import Unit, UnitAlias
 from jiading_ads import uploads
-
-from . import notifications, periods, planfile
-from .models import Assignment, Plan
+from tasks import periods
+from tasks.followup import notifications
+from tasks.models import Assignment, Plan
+from tasks.plans import planfile
 
 DEFAULT_ISSUER = "上海市嘉定区人民政府"
 

@@ -31,9 +31,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import judgement
-from . import obligations as obligation_rules
-from .models import Measure, Period, Report
+from tasks import obligations as obligation_rules
+from tasks.models import Measure, Period, Report
+from tasks.progress import judgement
 
 RED_GAP = 30
 YELLOW_GAP = 10

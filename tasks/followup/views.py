@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership
-
-from . import access, notifications, reminders
-from .forms import ChaseForm, ContactForm
-from .models import Period
-from .progress import PlanProgress
-from .views import _get_measure_for_user, _get_unit_for_user, _obligation_rows, _plan_and_period
+from tasks import access
+from tasks.followup import notifications, reminders
+from tasks.models import Period
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting.forms import ChaseForm, ContactForm
+from tasks.views import _get_measure_for_user, _get_unit_for_user, _obligation_rows, _plan_and_period
 
 
 def _confirm_chase(request, *, title, targets, cancel_url, skipped=(), form=None):

@@ -9,10 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from security import audit
-
-from . import access
-from .forms import NotificationSettingsForm
-from .models import Notification, NotificationSettings
+from tasks import access
+from tasks.models import Notification, NotificationSettings
+from tasks.reporting.forms import NotificationSettingsForm
 
 
 def _get_notification_for_user(request, pk):

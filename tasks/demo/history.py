@@ -30,12 +30,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from security import audit
-
-from . import indicators as indicator_rules
-from . import notifications, workflow
-from . import obligations as obligation_rules
-from . import periods as period_rules
-from .models import Indicator, IndicatorEvent, IndicatorValue, Measure, Period, Report, ReportEvent
+from tasks import obligations as obligation_rules
+from tasks import periods as period_rules
+from tasks.followup import notifications
+from tasks.indicators import values as indicator_rules
+from tasks.models import Indicator, IndicatorEvent, IndicatorValue, Measure, Period, Report, ReportEvent
+from tasks.reporting import workflow
 
 DEMO_MARK = "【演示数据】"
 FINAL_PERIOD_NAME = "终期评估"

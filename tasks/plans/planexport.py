@@ -21,9 +21,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from jiading_ads.text import clean_text
-
-from .models import Measure
-from .plantable import HEADER_LABELS, leads_by_rule, parse_note
+from tasks.models import Measure
+from tasks.plans.plantable import HEADER_LABELS, leads_by_rule, parse_note
 
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
 WORD_WIDTHS = (Cm(3.4), Cm(9.6), Cm(4.0))  # 17 cm: A4 less 2 cm margins

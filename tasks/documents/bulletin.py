@@ -9,10 +9,11 @@ and yellow lists, and the units named for late or returned reports.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import documents, drafting
-from .documents import percent
-from .models import Period, Report
-from .progress import STATUS_LABELS, YELLOW_GAP, Light, PlanProgress
+from tasks.documents import drafting
+from tasks.documents import house as documents
+from tasks.documents.house import percent
+from tasks.models import Period, Report
+from tasks.progress.rollup import STATUS_LABELS, YELLOW_GAP, Light, PlanProgress
 
 ISSUER = "嘉定区数字广告业发展联动协调工作机制办公室"
 CHINESE_NUMBERS = "一二三四五六七八九十"

@@ -30,11 +30,10 @@ from django.utils import timezone
 from departments.models import Unit
 from jiading_ads import mail
 from security import audit
-
-from . import notifications
-from . import periods as period_rules
-from .models import Period, Plan, ReminderLog
-from .progress import DUE_SOON_DAYS, PlanProgress
+from tasks import periods as period_rules
+from tasks.followup import notifications
+from tasks.models import Period, Plan, ReminderLog
+from tasks.progress.rollup import DUE_SOON_DAYS, PlanProgress
 
 REPEAT_HOURS = 24
 CHASES_PER_UNIT_PER_DAY = 3

@@ -11,12 +11,13 @@ quarterly state. Layout: tasks/documents.py, as the 通报.
 
 from dataclasses import dataclass
 
-from . import documents, drafting
-from . import indicators as indicator_rules
-from .bulletin import ISSUER, chinese_number
-from .documents import percent
-from .models import Indicator, Period, Report
-from .progress import STATUS_LABELS, PlanProgress, latest_final_period, reporting_over_plan
+from tasks.documents import drafting
+from tasks.documents import house as documents
+from tasks.documents.bulletin import ISSUER, chinese_number
+from tasks.documents.house import percent
+from tasks.indicators import values as indicator_rules
+from tasks.models import Indicator, Period, Report
+from tasks.progress.rollup import STATUS_LABELS, PlanProgress, latest_final_period, reporting_over_plan
 
 NOT_EVALUATED = "未评估"
 UNFINISHED = (str(Report.Completion.MOSTLY.label), str(Report.Completion.NOT_DONE.label))

@@ -18,7 +18,7 @@ import socket
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import DailyRun
+from tasks.models import DailyRun
 
 STALE_AFTER = datetime.timedelta(hours=1)
 

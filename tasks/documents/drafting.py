@@ -20,10 +20,9 @@ import re
 from dataclasses import dataclass
 
 from departments.models import Unit
-
-from .documents import percent
-from .models import Report
-from .progress import STATUS_LABELS
+from tasks.documents.house import percent
+from tasks.models import Report
+from tasks.progress.rollup import STATUS_LABELS
 
 NOT_REPORTED = "未填报"  # as MeasureState.status_label says it
 LABEL = re.compile(r"^\s*【([^】]{1,12})】")

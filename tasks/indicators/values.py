@@ -32,10 +32,9 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from security import audit
-
-from . import notifications
-from .models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
-from .workflow import CONFLICT_MESSAGE, REOPEN_REASON_MESSAGE, Conflict, NotAllowed, current_time
+from tasks.followup import notifications
+from tasks.models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
+from tasks.reporting.workflow import CONFLICT_MESSAGE, REOPEN_REASON_MESSAGE, Conflict, NotAllowed, current_time
 
 FIELDS = ["value", "source", "note"]
 HUNDRED = Decimal(100)

@@ -28,9 +28,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from security import audit
-
-from . import judgement, notifications, periods
-from .models import Evidence, Notification, Period, Report, ReportEvent
+from tasks import periods
+from tasks.followup import notifications
+from tasks.models import Evidence, Notification, Period, Report, ReportEvent
+from tasks.progress import judgement
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
 EVALUATION_FIELDS = [*REPORT_FIELDS, "completion"]

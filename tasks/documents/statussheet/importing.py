@@ -20,13 +20,19 @@ from openpyxl.utils import get_column_letter
 
 from departments.models import Unit
 from jiading_ads import text, uploads
-
-from .. import obligations as obligation_rules
-from .. import workflow
-from ..forms import ReportForm
-from ..models import Measure, Period, Report
-from . import layout
-from .layout import EDITABLE, FILL_IN_SHEET, KEY_HEADER, REQUIRED_HEADERS, STATUS_LABELS, RowKey
+from tasks import obligations as obligation_rules
+from tasks.documents.statussheet import layout
+from tasks.documents.statussheet.layout import (
+    EDITABLE,
+    FILL_IN_SHEET,
+    KEY_HEADER,
+    REQUIRED_HEADERS,
+    STATUS_LABELS,
+    RowKey,
+)
+from tasks.models import Measure, Period, Report
+from tasks.reporting import workflow
+from tasks.reporting.forms import ReportForm
 
 STATUS_BY_LABEL = {str(label): value for value, label in Report.Status.choices}
 FIELD_HEADERS = {name: header for header, name in EDITABLE.items()}

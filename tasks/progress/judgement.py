@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import Period, Report, current_of
+from tasks.models import Period, Report, current_of
 
 DUE_SOON_DAYS = 7
 

@@ -35,10 +35,9 @@ from django.utils import timezone
 
 from departments.models import Membership
 from jiading_ads import mail
-
-from . import obligations
-from .models import Assignment, Notification, NotificationSettings, Period
-from .progress import PlanProgress
+from tasks import obligations
+from tasks.models import Assignment, Notification, NotificationSettings, Period
+from tasks.progress.rollup import PlanProgress
 
 logger = logging.getLogger(__name__)
 

@@ -25,13 +25,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
 from jiading_ads.xlsx import CellStyle, guarded_cell, set_row_height, write_only_sheet
-
-from .. import indicators as indicator_rules
-from .. import periods as period_rules
-from ..models import Measure, Period, Plan, Report
-from ..progress import PlanProgress
-from . import layout
-from .layout import (
+from tasks import periods as period_rules
+from tasks.documents.statussheet import layout
+from tasks.documents.statussheet.layout import (
     FILL_IN_COLUMNS,
     LIGHT_LABELS,
     NOT_REPORTED,
@@ -43,6 +39,9 @@ from .layout import (
     UNIT_SUMMARY_HEADERS,
     Column,
 )
+from tasks.indicators import values as indicator_rules
+from tasks.models import Measure, Period, Plan, Report
+from tasks.progress.rollup import PlanProgress
 
 # Pages are filled to this share of their height: the programs that print
 # measure text a little differently from layout.text_lines.

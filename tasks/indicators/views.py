@@ -10,13 +10,12 @@ from django.views.decorators.http import require_POST
 
 from jiading_ads import uploads
 from security import audit
-
-from . import access
-from . import indicators as rules
-from .forms import IndicatorValueForm, ReviewForm
-from .models import Indicator, IndicatorEvidence, IndicatorValue, Report
-from .views import _selected_plan
-from .workflow import Conflict, WorkflowError
+from tasks import access
+from tasks.indicators import values as rules
+from tasks.models import Indicator, IndicatorEvidence, IndicatorValue, Report
+from tasks.reporting.forms import IndicatorValueForm, ReviewForm
+from tasks.reporting.workflow import Conflict, WorkflowError
+from tasks.views import _selected_plan
 
 
 def _get_indicator(request, pk):

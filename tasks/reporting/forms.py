@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Membership
 from jiading_ads import text, uploads
-
-from .indicators import number
-from .models import IndicatorValue, NotificationSettings, Period, Report
+from tasks.indicators.values import number
+from tasks.models import IndicatorValue, NotificationSettings, Period, Report
 
 
 class MultipleFileInput(forms.ClearableFileInput):

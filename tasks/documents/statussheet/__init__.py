@@ -6,8 +6,14 @@
 - importing.py: the 按单位 sheet back in, checked, previewed, applied.
 """
 
-from .export import SheetScope, ascii_filename, build_workbook, export_filename, write_status_sheet
-from .importing import ImportPreview, RowChange, UploadError, apply_changes, read_upload
+from tasks.documents.statussheet.export import (
+    SheetScope,
+    ascii_filename,
+    build_workbook,
+    export_filename,
+    write_status_sheet,
+)
+from tasks.documents.statussheet.importing import ImportPreview, RowChange, UploadError, apply_changes, read_upload
 
 __all__ = [
     "ImportPreview",

@@ -18,10 +18,9 @@ from django.db import transaction
 
 from departments.models import DISTRICT_KINDS, CollectiveMembership, Unit, UnitAlias, check_collective_members
 from security import tracking
-
-from .models import Assignment, Indicator, Measure, Plan, Task
-from .obligations import default_owed_from
-from .periods import ensure_quarterly_periods
+from tasks.models import Assignment, Indicator, Measure, Plan, Task
+from tasks.obligations import default_owed_from
+from tasks.periods import ensure_quarterly_periods
 
 DEFAULT_PLAN_FILE = Path(settings.BASE_DIR) / "fixtures" / "jiading_ads_2023.yaml"
 

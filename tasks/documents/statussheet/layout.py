@@ -18,9 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils.indexed_list import IndexedList
 
 from jiading_ads.xlsx import clean_text
-
-from ..models import Assignment, Report
-from ..progress import STATUS_LABELS, ChoiceLabels, Light
+from tasks.models import Assignment, Report
+from tasks.progress.rollup import STATUS_LABELS, ChoiceLabels, Light
 
 READING_SHEET = "台账"
 FILL_IN_SHEET = "按单位"
