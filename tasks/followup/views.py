@@ -14,9 +14,9 @@ from departments.models import Membership
 from tasks import access
 from tasks.followup import notifications, reminders
 from tasks.models import Period
+from tasks.pages import get_measure_for_user, get_unit_for_user, obligation_rows, plan_and_period
 from tasks.progress.rollup import PlanProgress
 from tasks.reporting.forms import ChaseForm, ContactForm
-from tasks.views import _get_measure_for_user, _get_unit_for_user, _obligation_rows, _plan_and_period
 
 
 def _confirm_chase(request, *, title, targets, cancel_url, skipped=(), form=None):
@@ -117,12 +117,12 @@ def _with_staff(targets):
 @access.review_required
 def chase_unit(request, pk):
     """催报 one unit: all its overdue obligations of the current period."""
-    unit = _get_unit_for_user(request, pk)
-    plan, period = _plan_and_period(request)
+    unit = get_unit_for_user(request, pk)
+    plan, period = plan_and_period(request)
     back = reverse("tasks:unit_detail", args=[unit.pk])
     overdue = []
     if plan is not None and period is not None:
-        progress, rows = _obligation_rows(plan, period, [unit])
+        progress, rows = obligation_rows(plan, period, [unit])
         overdue = [s for s in rows if progress.is_overdue(s)]
     if not overdue:
         return _nothing_overdue(request, period, back)
@@ -137,7 +137,7 @@ def chase_unit(request, pk):
 @access.review_required
 def chase_obligation(request, pk):
     """催报 one obligation: the unit named by ?unit= (or the posted unit) on this measure."""
-    measure = _get_measure_for_user(request, pk)
+    measure = get_measure_for_user(request, pk)
     plan = measure.task.plan
     progress = PlanProgress(plan, Period.objects.current(plan, timezone.localdate()), measures=[measure])
     wanted = request.POST.get("unit") or request.GET.get("unit") or ""
@@ -161,7 +161,7 @@ def chase_obligation(request, pk):
 def chase_all(request):
     """催报 every unit with overdue obligations in the current period, at once. Units
     chased within the last day are left out unless the coordinator ticks them in."""
-    plan, period = _plan_and_period(request)
+    plan, period = plan_and_period(request)
     back = reverse("tasks:dashboard")
     overdue = PlanProgress(plan, period).overdue_by_unit() if plan is not None and period is not None else []
     if not overdue:
@@ -194,7 +194,7 @@ ContactFormSet = modelformset_factory(Membership, form=ContactForm, formset=Base
 @access.non_auditor_login_required
 def unit_contacts(request, pk):
     """The unit's liaison phones, edited by its own staff or an admin; each change is audited."""
-    unit = _get_unit_for_user(request, pk)
+    unit = get_unit_for_user(request, pk)
     if not access.can_edit_contacts(request.user, unit):
         raise PermissionDenied("只有该单位的联络员和管理员可以修改联络方式。")
     memberships = unit.memberships.select_related("user").filter(user__is_active=True).order_by("user__username")

@@ -13,9 +13,9 @@ from security import audit
 from tasks import access
 from tasks.indicators import values as rules
 from tasks.models import Indicator, IndicatorEvidence, IndicatorValue, Report
+from tasks.pages import selected_plan
 from tasks.reporting.forms import IndicatorValueForm, ReviewForm
 from tasks.reporting.workflow import Conflict, WorkflowError
-from tasks.views import _selected_plan
 
 
 def _get_indicator(request, pk):
@@ -67,7 +67,7 @@ def _entry(evaluation, today):
 
 @access.non_auditor_login_required
 def indicator_list(request):
-    plan = _selected_plan(request)
+    plan = selected_plan(request)
     own_units = {u.pk for u in access.user_units(request.user)}
     today = timezone.localdate()
     rows = []
