@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from jiading_ads.text import clean_text
 from tasks.models import Measure
-from tasks.plans.plantable import HEADER_LABELS, leads_by_rule, parse_note
+from tasks.plans.plantable import leads_by_rule
+from tasks.plans.tableread import HEADER_LABELS, parse_note
 
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
 WORD_WIDTHS = (Cm(3.4), Cm(9.6), Cm(4.0))  # 17 cm: A4 less 2 cm margins

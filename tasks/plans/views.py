@@ -11,7 +11,7 @@ from departments.models import Unit
 from jiading_ads import uploads
 from security import audit
 from tasks import access
-from tasks.plans import plantable
+from tasks.plans import plantable, tableread
 from tasks.reporting.forms import PlanTableForm
 
 PLAN_TABLE_SESSION_KEY = "plan_table_import"
@@ -59,8 +59,8 @@ def plan_import(request):
     if action == "preview" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            draft = plantable.read_table(upload, upload.name)
-        except plantable.TableError as exc:
+            draft = tableread.read_table(upload, upload.name)
+        except tableread.TableError as exc:
             form.add_error("file", str(exc))
             audit.record(audit.Kind.PLAN_LOADED, result=audit.Result.FAILURE, detail=f"{upload.name}：{exc}")
             request.session.pop(PLAN_TABLE_SESSION_KEY, None)
@@ -89,7 +89,7 @@ def plan_import(request):
             pending["meta"] = meta.as_data()
             request.session[PLAN_TABLE_SESSION_KEY] = pending
         built = plantable.build_plan(
-            plantable.TableDraft.from_data(pending["draft"]),
+            tableread.TableDraft.from_data(pending["draft"]),
             meta,
             _plan_table_decisions(request.POST),
             note_accepted=request.POST.get("note_accepted") == "1",

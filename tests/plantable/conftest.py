@@ -14,7 +14,7 @@ import pytest
 from departments import roles
 from departments.models import Unit, UnitAlias
 from tasks.models import Assignment, Indicator, Measure, Period, Plan, Task
-from tasks.plans import plantable
+from tasks.plans import plantable, tableread
 from tests.conftest import make_user, package_plan_fixtures
 
 _committed_plan, plan, _fast_password_hasher = package_plan_fixtures()
@@ -56,7 +56,7 @@ def snapshot():
 
 
 def build(path, doc_number=NEW_DOC, title=NEW_TITLE, decisions=None, note_accepted=False, **meta):
-    draft = plantable.read_table(path, os.path.basename(path))
+    draft = tableread.read_table(path, os.path.basename(path))
     return plantable.build_plan(
         draft, plantable.PlanMeta(doc_number, title, **meta), decisions, note_accepted=note_accepted
     )

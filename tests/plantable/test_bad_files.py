@@ -171,21 +171,21 @@ def test_a_real_doc_saved_by_libreoffice_is_refused(plan, tmp_path):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(plan, tmp_path, settings):
-    from tasks.plans import plantable
+    from tasks.plans import tableread
 
-    with pytest.raises(plantable.TableError, match="超过 10 MB"):
-        plantable.read_table(io.BytesIO(b"PK\x03\x04" + b"\0" * (10 * 1024 * 1024 + 10)), "big.xlsx")
+    with pytest.raises(tableread.TableError, match="超过 10 MB"):
+        tableread.read_table(io.BytesIO(b"PK\x03\x04" + b"\0" * (10 * 1024 * 1024 + 10)), "big.xlsx")
 
 
 def test_a_task_merged_down_a_long_word_table_reads_in_linear_time(plan, tmp_path):
     """python-docx looks merged cells up row by row; the reader must not (it took 45 s and overflowed the stack)."""
     import time
 
-    from tasks.plans import plantable
+    from tasks.plans import tableread
 
     path = docx_with_copies(tmp_path / "t.docx", 1900)
     started = time.monotonic()
-    draft = plantable.read_table(path, "t.docx")
+    draft = tableread.read_table(path, "t.docx")
     assert time.monotonic() - started < 10
     assert draft.measure_count == 2
     assert len(draft.problems) == 1900 and "重复" in draft.problems[0].message

@@ -3,8 +3,8 @@
 import openpyxl
 import pytest
 
-from tasks.plans import plantable
-from tasks.plans.plantable import clean_text, parse_note, split_measure, split_task, split_units
+from tasks.plans import tableread
+from tasks.plans.tableread import clean_text, parse_note, split_measure, split_task, split_units
 
 from .tables import BUNDLED_NOTE, HEADER, Row, bundled_rows, write_docx, write_xlsx
 
@@ -163,7 +163,7 @@ def bundled_docx(tmp_path):
 
 
 def test_word_table_split_over_pages_reads_as_one_table(bundled_docx):
-    draft = plantable.read_table(bundled_docx, "任务分工.docx")
+    draft = tableread.read_table(bundled_docx, "任务分工.docx")
     assert [t.number for t in draft.tasks] == list(range(1, 12))
     assert draft.measure_count == 42
     assert draft.problems == []
@@ -172,36 +172,36 @@ def test_word_table_split_over_pages_reads_as_one_table(bundled_docx):
 
 
 def test_word_vertically_merged_task_cells_keep_one_task(bundled_docx):
-    draft = plantable.read_table(bundled_docx, "x.docx")
+    draft = tableread.read_table(bundled_docx, "x.docx")
     assert [len(t.measures) for t in draft.tasks] == [5, 2, 5, 4, 3, 9, 3, 2, 4, 2, 3]
     assert draft.tasks[0].title == "发展数字广告新型业态"
 
 
 def test_word_keeps_gaps_in_measure_numbering(bundled_docx):
-    draft = plantable.read_table(bundled_docx, "x.docx")
+    draft = tableread.read_table(bundled_docx, "x.docx")
     assert [m.number for m in draft.tasks[9].measures] == [1, 3]
 
 
 def test_word_header_in_another_column_order_with_a_note_column(tmp_path):
     path = write_docx(tmp_path / "t.docx", bundled_rows(), order=(2, 0, 1), extra_columns=[("备注", lambda row: "")])
-    ordered = plantable.read_table(write_docx(tmp_path / "o.docx", bundled_rows()), "o.docx")
-    assert measures_of(plantable.read_table(path, "t.docx")) == measures_of(ordered)
+    ordered = tableread.read_table(write_docx(tmp_path / "o.docx", bundled_rows()), "o.docx")
+    assert measures_of(tableread.read_table(path, "t.docx")) == measures_of(ordered)
 
 
 def test_word_header_rows_repeated_inside_a_table_are_skipped(tmp_path):
     path = write_docx(tmp_path / "t.docx", bundled_rows(), split_after=(), repeat_header_rows_within=True)
-    draft = plantable.read_table(path, "t.docx")
+    draft = tableread.read_table(path, "t.docx")
     assert draft.measure_count == 42
     assert draft.problems == []
 
 
 def test_word_unmerged_blank_task_cells_continue_the_task(tmp_path):
     path = write_docx(tmp_path / "t.docx", bundled_rows(), merge_tasks=False)
-    assert plantable.read_table(path, "t.docx").measure_count == 42
+    assert tableread.read_table(path, "t.docx").measure_count == 42
 
 
 def test_word_places_name_table_row_and_column(bundled_docx):
-    draft = plantable.read_table(bundled_docx, "x.docx")
+    draft = tableread.read_table(bundled_docx, "x.docx")
     first = draft.tasks[3].measures[0]  # 4.(1): first row of the second table
     assert first.place == "表 2 第 2 行“具体措施”列"
     assert first.units_place == "表 2 第 2 行“责任单位”列"
@@ -217,7 +217,7 @@ def test_word_tables_before_the_task_table_are_ignored(tmp_path):
     other.cell(0, 1).text = "电话"
     document.element.body.insert(0, other._tbl)
     document.save(path)
-    assert plantable.read_table(path, "t.docx").measure_count == 42
+    assert tableread.read_table(path, "t.docx").measure_count == 42
 
 
 # Excel layouts
@@ -225,7 +225,7 @@ def test_word_tables_before_the_task_table_are_ignored(tmp_path):
 
 def test_excel_title_rows_merged_task_cells_and_note_row_below(tmp_path):
     path = write_xlsx(tmp_path / "t.xlsx", bundled_rows())
-    draft = plantable.read_table(path, "t.xlsx")
+    draft = tableread.read_table(path, "t.xlsx")
     assert draft.measure_count == 42
     assert draft.problems == []
     assert draft.note == clean_text(BUNDLED_NOTE)
@@ -234,15 +234,15 @@ def test_excel_title_rows_merged_task_cells_and_note_row_below(tmp_path):
 
 def test_excel_note_in_a_merged_note_column_and_columns_in_any_order(tmp_path):
     path = write_xlsx(tmp_path / "t.xlsx", bundled_rows(), note_in_column=True, order=(1, 2, 0))
-    draft = plantable.read_table(path, "t.xlsx")
-    reference = plantable.read_table(write_xlsx(tmp_path / "r.xlsx", bundled_rows()), "r.xlsx")
+    draft = tableread.read_table(path, "t.xlsx")
+    reference = tableread.read_table(write_xlsx(tmp_path / "r.xlsx", bundled_rows()), "r.xlsx")
     assert measures_of(draft) == measures_of(reference)
-    assert {m.note for _, m in draft.measures()} == {plantable.clean_text(BUNDLED_NOTE)}
+    assert {m.note for _, m in draft.measures()} == {tableread.clean_text(BUNDLED_NOTE)}
 
 
 def test_excel_table_on_any_sheet(tmp_path):
     path = write_xlsx(tmp_path / "t.xlsx", bundled_rows(), first_sheet="说明")
-    assert plantable.read_table(path, "t.xlsx").measure_count == 42
+    assert tableread.read_table(path, "t.xlsx").measure_count == 42
 
 
 def test_excel_task_merged_across_the_row_is_a_task_heading(tmp_path):
@@ -254,7 +254,7 @@ def test_excel_task_merged_across_the_row_is_a_task_heading(tmp_path):
     sheet.append([None, "（1）完善扶持政策。", "区财政局"])
     sheet.append([None, "（2）推进一网通办。", "区市场局"])
     workbook.save(tmp_path / "t.xlsx")
-    draft = plantable.read_table(tmp_path / "t.xlsx", "t.xlsx")
+    draft = tableread.read_table(tmp_path / "t.xlsx", "t.xlsx")
     assert measures_of(draft) == [
         (1, 1, "完善扶持政策。", ["区财政局"]),
         (1, 2, "推进一网通办。", ["区市场局"]),
@@ -267,7 +267,7 @@ def test_excel_lead_and_co_organizer_columns_instead_of_responsible_units(tmp_pa
     sheet.append(["工作任务", "具体措施", "牵头单位", "配合单位"])
     sheet.append(["1. 任务", "(1) 措施", "区科委", "区教育局、区财政局"])
     workbook.save(tmp_path / "t.xlsx")
-    ((task, measure),) = plantable.read_table(tmp_path / "t.xlsx", "t.xlsx").measures()
+    ((task, measure),) = tableread.read_table(tmp_path / "t.xlsx", "t.xlsx").measures()
     assert [(u.name, u.lead) for u in measure.units] == [("区科委", True), ("区教育局", False), ("区财政局", False)]
 
 
@@ -275,7 +275,7 @@ def test_excel_lead_and_co_organizer_columns_instead_of_responsible_units(tmp_pa
 
 
 def rows_table(tmp_path, rows, note=""):
-    return plantable.read_table(write_xlsx(tmp_path / "t.xlsx", rows, note=note, title_rows=()), "t.xlsx")
+    return tableread.read_table(write_xlsx(tmp_path / "t.xlsx", rows, note=note, title_rows=()), "t.xlsx")
 
 
 def test_duplicate_measure_number_is_an_error_at_its_cell(tmp_path):

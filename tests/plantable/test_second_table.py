@@ -6,8 +6,9 @@ import pytest
 
 from departments.models import Unit, UnitAlias
 from tasks.models import Plan
-from tasks.plans import plantable
-from tasks.plans.plantable import Action, Decision, Severity
+from tasks.plans import plantable, tableread
+from tasks.plans.plantable import Action, Decision
+from tasks.plans.tableread import Severity
 
 from .conftest import NEW_DOC, build, load, snapshot
 from .tables import SECOND_NOTE, SECOND_ROWS, SECOND_UNKNOWN, Row, write_docx, write_xlsx
@@ -88,7 +89,7 @@ def test_decisions_create_the_unit_and_keep_the_alias(plan, second):
     assert UnitAlias.objects.get(name="区经济委员会").unit.name == "区经委"
     assignment = new.tasks.get(number=2).measures.get(number=1).assignments.get(position=2)
     assert (assignment.printed_name, assignment.unit.name) == ("区经济委员会", "区经委")
-    assert new.title == TITLE and new.issuer == plantable.DEFAULT_ISSUER
+    assert new.title == TITLE and new.issuer == tableread.DEFAULT_ISSUER
     assert (new.start_date.isoformat(), new.end_date.isoformat()) == ("2026-01-01", "2027-12-31")
     assert new.periods.count() == 8
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from tasks.plans.plantable import Severity, split_serial
+from tasks.plans.tableread import Severity, split_serial
 
 from .conftest import build, load, signature
 from .tables import bundled_rows, write_docx, write_xlsx

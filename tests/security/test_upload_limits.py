@@ -18,7 +18,7 @@ from django.urls import reverse
 from jiading_ads.uploads import UploadRefused, check_xlsx
 from security.models import AuditEvent
 from tasks.models import Indicator, IndicatorValue, Report
-from tasks.plans import plantable
+from tasks.plans import tableread
 from tests.conftest import make_user, measure_by_code
 
 WORKBOOK = (
@@ -270,7 +270,7 @@ def test_a_task_table_over_the_limit_is_dropped_and_named_on_the_plan_import_pag
 )
 def test_an_excel_task_table_is_held_to_the_workbook_limits_too(workbook, limit):
     """A plan's task table in Excel passes the same checks as an uploaded 台账, before openpyxl reads it."""
-    with pytest.raises(plantable.TableError) as caught:
-        plantable.read_table(workbook, "任务分工.xlsx")
+    with pytest.raises(tableread.TableError) as caught:
+        tableread.read_table(workbook, "任务分工.xlsx")
 
     assert limit in str(caught.value)
