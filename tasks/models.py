@@ -602,10 +602,6 @@ class Notification(models.Model):
     def get_absolute_url(self):
         return reverse("tasks:notification_open", args=[self.pk])
 
-    @property
-    def is_read(self):
-        return self.read_at is not None
-
 
 class NotificationSettings(models.Model):
     """A user's choice of channels; without a row, email is on."""

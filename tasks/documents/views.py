@@ -15,11 +15,11 @@ from tasks import access
 from tasks import periods as period_rules
 from tasks.documents import bulletin, finalreport, statussheet
 from tasks.documents import house as documents
+from tasks.documents.forms import ImportForm
 from tasks.documents.statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from tasks.models import Period
 from tasks.pages import selected_plan
 from tasks.reporting import workflow
-from tasks.reporting.forms import ImportForm
 
 
 def status_sheet_download(scope, what):

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from security import audit
 from tasks import access
+from tasks.followup.forms import NotificationSettingsForm
 from tasks.models import Notification, NotificationSettings
-from tasks.reporting.forms import NotificationSettingsForm
 
 
 def _get_notification_for_user(request, pk):

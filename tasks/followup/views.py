@@ -13,10 +13,10 @@ from django.utils import timezone
 from departments.models import Membership
 from tasks import access
 from tasks.followup import notifications, reminders
+from tasks.followup.forms import ChaseForm, ContactForm
 from tasks.models import Period
 from tasks.pages import get_measure_for_user, get_unit_for_user, obligation_rows, plan_and_period
 from tasks.progress.rollup import PlanProgress
-from tasks.reporting.forms import ChaseForm, ContactForm
 
 
 def _confirm_chase(request, *, title, targets, cancel_url, skipped=(), form=None):

@@ -12,9 +12,10 @@ from jiading_ads import uploads
 from security import audit
 from tasks import access
 from tasks.indicators import values as rules
+from tasks.indicators.forms import IndicatorValueForm
 from tasks.models import Indicator, IndicatorEvidence, IndicatorValue, Report
 from tasks.pages import selected_plan
-from tasks.reporting.forms import IndicatorValueForm, ReviewForm
+from tasks.reporting.forms import ReviewForm
 from tasks.reporting.workflow import Conflict, WorkflowError
 
 

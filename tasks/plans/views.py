@@ -12,7 +12,7 @@ from jiading_ads import uploads
 from security import audit
 from tasks import access
 from tasks.plans import plantable, tableread
-from tasks.reporting.forms import PlanTableForm
+from tasks.plans.forms import PlanTableForm
 
 PLAN_TABLE_SESSION_KEY = "plan_table_import"
 

@@ -3,9 +3,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import CollectiveMembership, Unit
+from tasks.fields import FastSelect
 from tasks.models import Assignment, Measure, Period, Report, Task
 from tasks.progress.rollup import Light
-from tasks.reporting.forms import FastSelect
 
 
 class MeasureFilter(django_filters.FilterSet):
