@@ -1,7 +1,6 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -382,19 +381,6 @@ class Report(models.Model):
 
     def get_absolute_url(self):
         return reverse("tasks:measure_detail", args=[self.measure_id])
-
-    def clean(self):
-        """完成情况 and 评估意见 belong to a final evaluation: only in a FINAL period,
-        and there always with a 完成情况. For any form that saves a Report; the
-        workflow, which writes reports, refuses the same (workflow.final_block_reason)."""
-        super().clean()
-        if self.period_id is None:
-            return
-        final = self.period.kind == Period.Kind.FINAL
-        if not final and (self.completion or self.assessment):
-            raise ValidationError(_("完成情况和评估意见只用于终期评估周期的填报。"))
-        if final and not self.completion:
-            raise ValidationError({"completion": _("终期评估须选择完成情况。")})
 
     @property
     def is_official(self):

@@ -23,7 +23,6 @@ WPS and LibreOffice (via fontconfig) have.
 """
 
 import functools
-import io
 import itertools
 import logging
 import math
@@ -522,9 +521,3 @@ def annex(document, name):
     label.paragraph_format.page_break_before = True
     _kept(document.add_paragraph("", style="主送"))
     title(document, name)
-
-
-def to_bytes(document):
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()

@@ -288,9 +288,13 @@ def late_reporting_opened(period, today, *, email=True):
     return told
 
 
+def _due_when(days_left):
+    return f"已逾期 {-days_left} 天" if days_left < 0 else f"还有 {days_left} 天截止"
+
+
 def due_soon(period, unit, obligation_states, staff, days_left, *, email=True):
     """A unit's staff hear that reports are outstanding close to the due date (once per period)."""
-    when = f"已逾期 {-days_left} 天" if days_left < 0 else f"还有 {days_left} 天截止"
+    when = _due_when(days_left)
     plan = period.plan
     title = about(plan, f"{period.name}进展填报{when}，{unit.name}尚有 {len(obligation_states)} 项未提交")
     codes = "、".join(s.obligation.measure.code for s in obligation_states)
@@ -298,6 +302,24 @@ def due_soon(period, unit, obligation_states, staff, days_left, *, email=True):
     return notify(
         staff, Kind.DUE_SOON, title=title, body=body, url=todo_url(plan), plan=plan, period=period, email=email
     )
+
+
+def due_soon_email(period, unit, obligation_states, days_left):
+    """(subject, body) of the reminder email send_reminders queues beside the
+    due-soon notice: the same words, with every outstanding measure listed."""
+    plan = period.plan
+    when = _due_when(days_left)
+    lines = [
+        f"《{plan.title}》{period.name}的进展填报截止日期为 {period.due_date:%Y年%m月%d日}，{when}。",
+        f"贵单位尚有 {len(obligation_states)} 项措施未提交：",
+        "",
+    ]
+    for state in obligation_states:
+        measure = state.obligation.measure
+        lines.append(f"- {measure.code}（{state.obligation.get_role_display()}）{measure.text[:40]}")
+    lines += ["", "请登录行动方案跟踪系统，在“我的填报”中填写并提交。"]
+    subject = f"【催报】{plan.doc_number} · {period.name}进展填报{when}（{len(obligation_states)} 项）"
+    return subject, email_text(f"{unit.name}：", "\n".join(lines), todo_url(plan))
 
 
 def plan_loaded(plan, *, email=True):

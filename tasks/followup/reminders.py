@@ -102,31 +102,13 @@ def pending_reminders(plan, today):
         if unit_id in already or unit_id not in staff:
             continue
         unit = states[0].obligation.unit
-        when = f"已逾期 {-days_left} 天" if days_left < 0 else f"还有 {days_left} 天截止"
-        lines = [
-            f"{unit.name}：",
-            "",
-            f"《{plan.title}》{period.name}的进展填报截止日期为 {period.due_date:%Y年%m月%d日}，{when}。",
-            f"贵单位尚有 {len(states)} 项措施未提交：",
-            "",
-        ]
-        for state in states:
-            measure = state.obligation.measure
-            lines.append(f"- {measure.code}（{state.obligation.get_role_display()}）{measure.text[:40]}")
-        lines += [
-            "",
-            "请登录行动方案跟踪系统，在“我的填报”中填写并提交。",
-            "",
-            notifications.EMAIL_FOOTER,
-            "",
-            "嘉定区数字广告业发展联动协调工作机制办公室",
-        ]
+        subject, body = notifications.due_soon_email(period, unit, states, days_left)
         reminders.append(
             Reminder(
                 unit=unit,
                 recipients=sorted(u.email for u in notifications.email_recipients(staff[unit_id])),
-                subject=f"【催报】{plan.doc_number} · {period.name}进展填报{when}（{len(states)} 项）",
-                body="\n".join(lines),
+                subject=subject,
+                body=body,
                 count=len(states),
                 states=states,
                 staff=staff[unit_id],
@@ -248,16 +230,6 @@ def chase(period, unit, obligation_states, user, today=None, *, note="", repeat=
         audit.record(audit.Kind.REMINDER_SENT, user=user, obj=log, detail=_detail(log))
         notifications.chased(unit, period, obligation_states, staff, note=note)
     return log
-
-
-def chase_counts(unit_ids, period):
-    """{unit id: how many times it was chased in `period`} (both ways). One query."""
-    counts = {}
-    for unit_id in ReminderLog.objects.filter(unit_id__in=list(unit_ids), period=period).values_list(
-        "unit_id", flat=True
-    ):
-        counts[unit_id] = counts.get(unit_id, 0) + 1
-    return counts
 
 
 def _codes(states):

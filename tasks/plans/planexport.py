@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from jiading_ads.text import clean_text
 from tasks.models import Measure
-from tasks.plans.plantable import leads_by_rule
+from tasks.plans.planfile import leads_by_rule
 from tasks.plans.tableread import HEADER_LABELS, parse_note
 
 BODY_FONT, HEADING_FONT = "宋体", "黑体"

@@ -510,9 +510,29 @@ def _check_names(reader, spec):
             if duplicates:
                 reader.fail(f"{where}中单位“{'、'.join(sorted(duplicates))}”出现了不止一次")
             if measure.each_lead_own_part and not measure.leads_as_marked:
-                for name in measure.leads:
-                    if kinds[resolved[name]] in (Unit.Kind.PARTY, Unit.Kind.GOVERNMENT):
-                        reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
+                ruled = leads_by_rule("each", measure.leads, lambda name: kinds[resolved[name]])
+                if ruled != measure.leads:
+                    name = measure.leads[len(ruled)]
+                    reader.fail(f"{where}标明各街镇各自牵头，但区级部门“{name}”也被列为牵头单位")
+
+
+def leads_by_rule(kind, names, kind_of):
+    """The one rule of who leads a measure, for the task table, the plan file's
+    check and the table written back. The leads a 备注 rule gives among `names`
+    (in order): every unit for "all"; for "each" (各街镇各自牵头) the town-level
+    units listed before the first district department, none if one comes first;
+    else the first.
+    `kind_of(name)` is the unit's kind."""
+    if kind == "all":
+        return list(names)
+    if kind == "each":
+        leads = []
+        for name in names:
+            if kind_of(name) in DISTRICT_KINDS:
+                break
+            leads.append(name)
+        return leads
+    return list(names[:1])
 
 
 def load_plan(spec, *, sync_members=False, today=None, owed_from=None):

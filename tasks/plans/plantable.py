@@ -205,26 +205,6 @@ class BuiltPlan:
         return any(p.about_note for p in self.problems)
 
 
-DISTRICT_KINDS = {Unit.Kind.PARTY, Unit.Kind.GOVERNMENT}
-
-
-def leads_by_rule(kind, names, kind_of):
-    """The leads a 备注 rule gives among `names` (in order): every unit for
-    "all"; for "each" (各街镇各自牵头) the town-level units listed before the
-    first district department, none if one comes first; else the first.
-    `kind_of(name)` is the unit's kind."""
-    if kind == "all":
-        return list(names)
-    if kind == "each":
-        leads = []
-        for name in names:
-            if kind_of(name) in DISTRICT_KINDS:
-                break
-            leads.append(name)
-        return leads
-    return list(names[:1])
-
-
 def suggest_units(name, known, limit=3):
     """The known names closest to `name`: canonical names, best first."""
     spellings = list(known)
@@ -503,7 +483,7 @@ class _Builder:
         """Leads as the 备注 has them, and the rule's kind ("each", "all" or "")."""
         row_rule = self.row_rules.get((task.number, measure.number))
         kind = self.rule.exceptions.get((task.number, measure.number)) or (row_rule.unscoped if row_rule else "")
-        leads = leads_by_rule(kind, names, lambda name: self.resolution.get(name, ("", "", ""))[1])
+        leads = planfile.leads_by_rule(kind, names, lambda name: self.resolution.get(name, ("", "", ""))[1])
         if leads:
             return leads, kind
         self.note_problem(

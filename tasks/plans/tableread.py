@@ -25,14 +25,9 @@ from jiading_ads import uploads
 DEFAULT_ISSUER = "上海市嘉定区人民政府"
 
 # Upload limits: the site's one set (jiading_ads/uploads.py, settings
-# UPLOAD_MAX_*), checked part by part, streamed, before python-docx or
-# openpyxl reads the file. A task table is also at most MAX_ROWS rows (it has
-# a few dozen) and its cells at most MAX_CELL_CHARS characters (a row problem).
-MAX_ROWS = 2000
-MAX_CELL_CHARS = 5000
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
+# UPLOAD_MAX_*), checked part by part, streamed, before python-docx or openpyxl
+# reads the file (rows included); a cell over UPLOAD_MAX_CELL_CHARS that got
+# through is a row problem here rather than a refusal.
 
 
 class Severity:
@@ -391,13 +386,13 @@ def check_limits(data, name):
     if len(data) > settings.UPLOAD_MAX_FILE_BYTES:
         limit = settings.UPLOAD_MAX_FILE_BYTES // (1024 * 1024)
         raise TableError(f"文件超过 {limit} MB，任务分工表不会这么大：请检查是否选错了文件。")
-    if data.startswith(OLE_MAGIC):
+    if data.startswith(uploads.OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise TableError("文件设有打开密码（已加密），无法读取：请在 Word 或 Excel 中取消密码后另存，再上传。")
         raise TableError(
             "这是旧版 Word（.doc）或 Excel（.xls）格式：请在 Word/WPS 中“另存为” .docx（或 Excel 的 .xlsx）后再上传。"
         )
-    if not data.startswith(ZIP_MAGIC):
+    if not data.startswith(uploads.ZIP_MAGIC):
         raise TableError("无法识别的文件格式：请上传 Word（.docx）或 Excel（.xlsx）文件。")
     try:
         kind = uploads.check_office_file(io.BytesIO(data))
@@ -449,18 +444,11 @@ class _Grid:
         return f"{where}“{header}”列" if header else where
 
 
-def _too_many_rows(count):
-    return TableError(f"表格过大：超过 {MAX_ROWS} 行，拒绝读取。任务分工表一般只有几十行，请检查是否选错了文件。")
-
-
 def _word_tables(stream):
     document = docx.Document(stream)
-    grids, note, total = [], None, 0
+    grids, note = [], None
     for block in document.iter_inner_content():
         if hasattr(block, "rows"):
-            total += len(block._tbl.tr_lst)
-            if total > MAX_ROWS:
-                raise _too_many_rows(total)
             grids.append(_Grid(label=f"表 {len(grids) + 1}", rows=_word_rows(block)))
         elif grids and note is None:
             text = block.text.strip()
@@ -496,8 +484,6 @@ def _excel_tables(stream):
     workbook = load_workbook(stream, data_only=True)
     grids = []
     for sheet in workbook.worksheets:
-        if sheet.max_row > MAX_ROWS:
-            raise _too_many_rows(sheet.max_row)
         width = min(sheet.max_column, 40)
         rows = [[cell for cell in row] for row in sheet.iter_rows(max_col=width, values_only=True)]
         # A merged cell holds its value in the top-left cell only: copy it to
@@ -570,9 +556,12 @@ class _GridReader:
                 if not self.draft.note:
                     self.draft.note, self.draft.note_place = filled[0], grid.place(r)
                 continue
-            too_long = next((i for i, v in enumerate(row) if len(v) > MAX_CELL_CHARS), None)
+            too_long = next((i for i, v in enumerate(row) if len(v) > settings.UPLOAD_MAX_CELL_CHARS), None)
             if too_long is not None:
-                self.problem(grid.place(r, too_long, headers.get(too_long, "")), f"单元格超过 {MAX_CELL_CHARS} 个字符")
+                self.problem(
+                    grid.place(r, too_long, headers.get(too_long, "")),
+                    f"单元格超过 {settings.UPLOAD_MAX_CELL_CHARS} 个字符",
+                )
                 continue
             self._read_row(grid, r, columns, headers, cell, row)
 

@@ -124,7 +124,7 @@ def final_block_reason(obligation, period, data=None, *, submit=True):
             return "终期评估由牵头单位填报，配合单位无需填报。"
         return f"本单位自 {obligation.owed_from:%Y-%m-%d} 起承担该措施，不参加“{period.name}”。"
     if data is not None and ("completion" not in data or (submit and not data["completion"])):
-        return "终期评估须逐项填写完成情况、主要成效、未完成原因和后续安排，请在系统的终期评估表中填写。"
+        return "终期评估须逐项填写完成情况、主要成效、未完成原因和后续安排，请牵头单位在系统的终期评估表中填写，不能通过台账或季度填报表导入。"
     return None
 
 

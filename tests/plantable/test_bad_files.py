@@ -75,7 +75,7 @@ def huge_xlsx(path):
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("任务分工")
     sheet.append(list(HEADER))
-    for number in range(1, 2600):
+    for number in range(1, 5100):
         sheet.append([f"{number}. 任务" if number % 50 == 1 else None, f"({number}) 措施", "区科委"])
     workbook.save(path)
     return path
@@ -94,7 +94,7 @@ def docx_with_copies(path, copies):
 
 
 def huge_docx(path):
-    return docx_with_copies(path, 2100)
+    return docx_with_copies(path, 5100)
 
 
 def zip_bomb(path):
@@ -142,8 +142,8 @@ BAD_FILES = {
         "打开密码",
     ),
     "old .doc": ("t.doc", old_word_header, "另存为"),
-    "huge excel table": ("t.xlsx", huge_xlsx, "表格过大"),
-    "huge word table": ("t.docx", huge_docx, "表格过大"),
+    "huge excel table": ("t.xlsx", huge_xlsx, "行数超过上限 5000 行"),
+    "huge word table": ("t.docx", huge_docx, "超过上限"),
     "zip bomb": ("t.xlsx", zip_bomb, "解压后为 40.0 MB，超过单个部件的上限"),
     "oversized document part": ("t.docx", oversized_document_part, "压缩比"),
     "damaged zip": ("t.docx", damaged, "已损坏"),

@@ -30,7 +30,7 @@ from tasks.documents.statussheet.layout import (
     STATUS_LABELS,
     RowKey,
 )
-from tasks.models import Measure, Period, Report
+from tasks.models import Measure, Report
 from tasks.reporting import workflow
 from tasks.reporting.forms import ReportForm
 
@@ -358,10 +358,11 @@ def _validate(row, base, current, period, columns, user_unit_ids, today):
     where = f"措施 {measure.code}（{unit.name}）"
     if user_unit_ids is not None and unit.pk not in user_unit_ids:
         return None, f"{where}：您只能导入本单位的填报，这一行属于“{unit.name}”，请不要修改其他单位的行"
-    if period.kind == Period.Kind.FINAL:
-        # A final evaluation has fields the 台账 does not carry (完成情况; workflow.final_block_reason):
-        # an unchanged 台账 comes back as 0 changes, an edited row is refused.
-        return None, f"{where}：“{period.name}”是终期评估，不能通过台账导入，请牵头单位在系统中逐项填写终期评估"
+    # A final evaluation has fields the 台账 does not carry (完成情况): an unchanged
+    # 台账 comes back as 0 changes, an edited row is refused with the workflow's reason.
+    final_block = workflow.final_block_reason(obligation, period, row.changed)
+    if final_block:
+        return None, f"{where}：{final_block}"
     problems = [problem for _, problem in row.cells.values() if problem]
     if problems:
         return None, f"{where}：" + "；".join(problems)
