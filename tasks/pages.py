@@ -1,12 +1,15 @@
 """What the pages of every subdomain share: the plan a page shows, its current
 period, and the access helpers for measures and units."""
 
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from departments import roles
 from departments.models import Unit
 from jiading_ads.params import to_id
+from security import audit
 from tasks import access
 from tasks import obligations as obligation_rules
 from tasks.models import Measure, Period
@@ -58,5 +61,19 @@ def get_measure_for_user(request, pk):
 
 
 def get_unit_for_user(request, pk):
-    """A unit with its members, aliases and collectives; every plan page reader may see it. 404 if none."""
+    """A unit with its members, aliases and collectives, for every reader of the
+    plan pages (403 for an auditor, whose pages are the audit trail's). 404 if none."""
+    if roles.is_auditor_only(request.user):
+        raise PermissionDenied("审计员只能查看审计日志。")
     return get_object_or_404(Unit.objects.prefetch_related("members", "aliases", "collectives"), pk=pk)
+
+
+def evidence_response(evidence, kind, item):
+    """An evidence file (of a report or an indicator value) as a download, recorded
+    in the audit trail as `kind` on `item`. 404 if the stored file is gone."""
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在。") from None
+    audit.record(kind, obj=item, detail=f"{evidence.original_name}（{evidence.size} 字节）")
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)

@@ -120,6 +120,13 @@ def writable_periods(plan, today):
     return _current_and_writable(_open_periods(plan), today)[1]
 
 
+def chosen_period(writable, wanted):
+    """The period among `writable` (writable_periods) that a page's ?period= names,
+    or None: a page opened for a period that no longer takes reports falls back
+    to its default."""
+    return next((p for p in writable if p.pk == wanted), None) if wanted else None
+
+
 def reporting_period(plan, today):
     """The period a unit reports into by default (the current one if it takes
     reports, else the latest opened for late reporting), or None. One query."""

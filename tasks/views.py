@@ -93,8 +93,7 @@ def todo(request):
     period, work, writable = None, None, []
     if plan is not None:
         current, writable = period_rules.current_and_writable(plan, today)
-        chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
-        period = chosen[0] if chosen else current
+        period = period_rules.chosen_period(writable, to_id(request.GET.get("period"))) or current
         progress, rows = obligation_rows(plan, period, units)
         work = progress.todo(rows)
     # This plan's messages only (and those about no plan): "1.(1)" is in every plan.

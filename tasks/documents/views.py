@@ -13,13 +13,13 @@ from jiading_ads.params import to_id
 from security import audit
 from tasks import access
 from tasks import periods as period_rules
-from tasks.documents import bulletin, finalreport, statussheet
+from tasks.documents import actions, bulletin, finalreport, statussheet
 from tasks.documents import house as documents
 from tasks.documents.forms import ImportForm
 from tasks.documents.statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
 from tasks.models import Period
 from tasks.pages import selected_plan
-from tasks.reporting import workflow
+from tasks.review.engine import WorkflowError
 
 
 def status_sheet_download(scope, what):
@@ -113,12 +113,12 @@ def import_status(request):
             messages.error(request, "没有待导入的内容，或填报周期已变化，请重新上传。")
             return redirect("tasks:import_status")
         try:
-            count = statussheet.apply_changes(pending["changes"], period, request.user, today=timezone.localdate())
-        except workflow.WorkflowError as exc:
-            audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=str(exc))
+            count = actions.do_apply_status_sheet(
+                pending["changes"], period, acting_user=request.user, today=timezone.localdate()
+            )
+        except WorkflowError as exc:
             messages.error(request, f"未导入任何内容：{exc}")
         else:
-            audit.record(audit.Kind.SHEET_IMPORTED, detail=f"导入 {count} 条填报（{period.name}）")
             del request.session[IMPORT_SESSION_KEY]
             messages.success(request, f"已导入 {count} 条填报，并记入各措施的填报记录。")
             return redirect("tasks:measure_list")
@@ -128,12 +128,11 @@ def import_status(request):
         form.add_error("file", message)
     if request.method == "POST" and form.is_valid():
         try:
-            preview = statussheet.read_upload(
-                form.cleaned_data["file"], plan, period, unit_ids, today=timezone.localdate()
+            preview = actions.do_preview_status_sheet(
+                form.cleaned_data["file"], plan, period, unit_ids, acting_user=request.user, today=timezone.localdate()
             )
         except statussheet.UploadError as exc:
             form.add_error("file", str(exc))
-            audit.record(audit.Kind.SHEET_IMPORTED, result=audit.Result.FAILURE, detail=f"文件无法读取：{exc}")
         else:
             if preview.ok:
                 request.session[IMPORT_SESSION_KEY] = {
@@ -142,12 +141,6 @@ def import_status(request):
                 }
             else:
                 request.session.pop(IMPORT_SESSION_KEY, None)
-            if preview.errors:
-                audit.record(
-                    audit.Kind.SHEET_IMPORTED,
-                    result=audit.Result.FAILURE,
-                    detail=f"预览发现 {len(preview.errors)} 行错误，未导入",
-                )
     return render(
         request,
         "tasks/import_status.html",

@@ -38,6 +38,7 @@ from jiading_ads import mail
 from tasks import obligations
 from tasks.models import Assignment, Notification, NotificationSettings, Period
 from tasks.progress.rollup import PlanProgress
+from tasks.review.models import ReviewEvent
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,13 @@ def _queue(messages):
 # The events
 
 
+REVIEW_KINDS = {
+    ReviewEvent.Action.APPROVED: Kind.APPROVED,
+    ReviewEvent.Action.RETURNED: Kind.RETURNED,
+    ReviewEvent.Action.REOPENED: Kind.REOPENED,
+}
+
+
 def _reviewed(what, kind, comment, approval_label="审核意见"):
     """The title and body of a review decision on `what` (a report, an indicator's value),
     the comment under the name the unit's page gives it (`approval_label` for an approval:
@@ -194,8 +202,10 @@ def _reviewed(what, kind, comment, approval_label="审核意见"):
     return titles[kind], f"{labels[kind]}：{comment}" if comment else ""
 
 
-def report_reviewed(report, kind, comment=""):
-    """The unit's staff hear that `report` was returned, approved or reopened."""
+def report_reviewed(report, action, comment=""):
+    """The unit's staff hear that `report` was returned, approved or reopened (the
+    review event's action)."""
+    kind = REVIEW_KINDS[action]
     plan = report.period.plan
     title, body = _reviewed(
         about(plan, f"{report.measure.code} {report.unit.name} {report.period.name}的填报"),
@@ -207,8 +217,10 @@ def report_reviewed(report, kind, comment=""):
     return notify(staff, kind, title=title, body=body, url=report_url(report), plan=plan, report=report)
 
 
-def indicator_reviewed(row, kind, comment=""):
-    """The indicator's unit's staff hear that a yearly value was returned, approved or reopened."""
+def indicator_reviewed(row, action, comment=""):
+    """The indicator's unit's staff hear that a yearly value was returned, approved or
+    reopened (the review event's action)."""
+    kind = REVIEW_KINDS[action]
     indicator = row.indicator
     title, body = _reviewed(about(indicator.plan, f"指标“{indicator.name}”{row.year}年的实际值"), kind, comment)
     if kind == Kind.APPROVED:

@@ -232,6 +232,32 @@ def chase(period, unit, obligation_states, user, today=None, *, note="", repeat=
     return log
 
 
+@dataclass
+class ChaseOutcome:
+    chased: list  # the units chased
+    refused: list  # messages: a unit without staff, or at its daily limit
+    unconfirmed: list  # units chased within REPEAT_HOURS, left out without `repeat`
+
+
+def do_chase_units(period, targets, *, acting_user, note="", repeat=False):
+    """催报 each (unit, overdue obligation states) of `targets` by the coordinator
+    `acting_user`, with one 附言, in one transaction and one mail task (one
+    connection to the mail server). A unit that cannot be chased is left out and
+    said why; the others are chased."""
+    outcome = ChaseOutcome([], [], [])
+    with transaction.atomic(), notifications.batched():
+        for unit, states in targets:
+            try:
+                chase(period, unit, states, acting_user, note=note, repeat=repeat)
+            except (NoStaff, ChaseLimit) as exc:
+                outcome.refused.append(str(exc))
+            except AlreadyChased:
+                outcome.unconfirmed.append(unit)
+            else:
+                outcome.chased.append(unit)
+    return outcome
+
+
 def _codes(states):
     return "、".join(s.obligation.measure.code for s in states)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from departments.models import Membership
 from tasks import access
-from tasks.followup import notifications, reminders
+from tasks.followup import reminders
 from tasks.followup.forms import ChaseForm, ContactForm
 from tasks.models import Period
 from tasks.pages import get_measure_for_user, get_unit_for_user, obligation_rows, plan_and_period
@@ -65,20 +65,18 @@ def _chase(request, period, targets, form):
     """Chase each (unit, overdue states) with the form's note; a message per outcome.
     Returns the units refused because they were chased within the last day and the
     repeat was not confirmed."""
-    chased, unconfirmed = [], []
-    note, repeat = form.cleaned_data["note"], form.cleaned_data["repeat"]
-    for unit, states in targets:
-        try:
-            reminders.chase(period, unit, states, request.user, note=note, repeat=repeat)
-        except (reminders.NoStaff, reminders.ChaseLimit) as exc:
-            messages.error(request, str(exc))
-        except reminders.AlreadyChased:
-            unconfirmed.append(unit)
-        else:
-            chased.append(unit.name)
-    if chased:
-        messages.success(request, f"已催报：{'、'.join(chased)}（{period.name}）。")
-    return unconfirmed
+    outcome = reminders.do_chase_units(
+        period,
+        targets,
+        acting_user=request.user,
+        note=form.cleaned_data["note"],
+        repeat=form.cleaned_data["repeat"],
+    )
+    for message in outcome.refused:
+        messages.error(request, message)
+    if outcome.chased:
+        messages.success(request, f"已催报：{'、'.join(u.name for u in outcome.chased)}（{period.name}）。")
+    return outcome.unconfirmed
 
 
 def _post_chase(request, period, targets, *, title, cancel_url, back):
@@ -169,9 +167,7 @@ def chase_all(request):
     targets, skipped = _with_staff(overdue)
     title = "一键催报逾期单位"
     if request.method == "POST":
-        # One mail task for every unit chased: one connection to the mail server.
-        with transaction.atomic(), notifications.batched():
-            return _post_chase(request, period, targets, title=title, cancel_url=back, back=back)
+        return _post_chase(request, period, targets, title=title, cancel_url=back, back=back)
     return _confirm_chase(request, title=title, targets=targets, skipped=skipped, cancel_url=back)
 
 

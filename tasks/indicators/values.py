@@ -18,23 +18,23 @@ target year, each indicator has one of four statuses:
 - 目标待定: the target (or, for growth targets, the baseline) is not set yet,
   e.g. "若干" and "一批" until an admin sets a number.
 
-Values go through draft → submitted → approved, or back as returned, with a
-version check and a timeline entry for every change, as reports do in
-tasks/workflow.py, and every change is in the audit trail; the unit's staff
-are notified of a return, an approval or a reopening (tasks/notifications.py).
+Values go through draft → submitted → approved, or back as returned, in the
+review engine (tasks/review/engine.py) as reports do, with this module's
+policy: a version check and a timeline entry for every change, every change
+in the audit trail, and the unit's staff told of a return, an approval or a
+reopening (tasks/followup/notifications.py).
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from security import audit
 from tasks.followup import notifications
-from tasks.models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
-from tasks.reporting.workflow import CONFLICT_MESSAGE, REOPEN_REASON_MESSAGE, Conflict, NotAllowed, current_time
+from tasks.models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Report, ReportEvent
+from tasks.review import engine
+from tasks.review.engine import NotAllowed
 
 FIELDS = ["value", "source", "note"]
 HUNDRED = Decimal(100)
@@ -241,22 +241,44 @@ def chart(evaluation):
 # --- entering and reviewing values ---------------------------------------------------------------
 
 
+class IndicatorPolicy(engine.Policy):
+    """An indicator's yearly value in the review engine."""
+
+    model = IndicatorValue
+    event_model = IndicatorEvent
+    evidence_model = IndicatorEvidence
+    parent = "value"
+    noun = "数值"
+    approved_message = "该年度数值已审核通过，不能修改；如需修改，请联系协调人重新打开。"
+    submitted_draft_message = "该年度数值已提交，正在等待审核，不能保存为草稿；如需修改，请等待协调人审核或退回。"
+
+    def reload(self, pk):
+        return IndicatorValue.objects.select_related("indicator").get(pk=pk)
+
+    def plain(self, value):
+        return number(value) if isinstance(value, Decimal) else value
+
+    def saved(self, user, item, existing, action, changes):
+        _audit(user, item, ReportEvent.Action(action).label, changes)
+
+    def reviewed(self, user, item, action, comment):
+        _audit(user, item, ReportEvent.Action(action).label, comment=comment)
+        notifications.indicator_reviewed(item, action, comment)
+
+    def file_kept(self, user, item, evidence):
+        audit.record(
+            audit.Kind.INDICATOR_EVIDENCE_UPLOADED,
+            user=user,
+            obj=item,
+            detail=f"{evidence.original_name}（{evidence.size} 字节）",
+        )
+
+
+VALUES = IndicatorPolicy()
+
+
 def edit_block_reason(row):
-    if row is not None and row.state == Report.State.APPROVED:
-        return "该年度数值已审核通过，不能修改；如需修改，请联系协调人重新打开。"
-    return None
-
-
-def _changes(before, after):
-    return {
-        name: [_plain(before.get(name)), _plain(after[name])]
-        for name in FIELDS
-        if before.get(name) != after[name] and (before or after[name] not in ("", None))
-    }
-
-
-def _plain(value):
-    return number(value) if isinstance(value, Decimal) else value
+    return VALUES.edit_block_reason(row)
 
 
 def _audit(user, row, what, changes=None, comment=""):
@@ -281,144 +303,19 @@ def save_value(indicator, year, data, user, *, submit, version, evidence=()):
     """
     if year not in indicator.years:
         raise NotAllowed(f"{year}年不在该指标的填报年份（{indicator.years[0]}—{indicator.years[-1]}年）之内。")
-    now = current_time()
-    values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in FIELDS}
-    state = Report.State.SUBMITTED if submit else Report.State.DRAFT
-    with transaction.atomic():
-        existing = IndicatorValue.objects.filter(indicator=indicator, year=year).first()
-        reason = edit_block_reason(existing)
-        if reason:
-            raise NotAllowed(reason)
-        if existing is None:
-            if version:
-                raise Conflict(CONFLICT_MESSAGE)
-            try:
-                with transaction.atomic():
-                    row = IndicatorValue.objects.create(
-                        indicator=indicator,
-                        year=year,
-                        state=state,
-                        updated_by=user,
-                        submitted_at=now if submit else None,
-                        **values,
-                    )
-            except IntegrityError:
-                raise Conflict(CONFLICT_MESSAGE) from None
-            changes = _changes({}, values)
-            action = ReportEvent.Action.SUBMITTED if submit else ReportEvent.Action.DRAFT_SAVED
-        else:
-            if existing.version != version:
-                raise Conflict(CONFLICT_MESSAGE)
-            changes = _changes({name: getattr(existing, name) for name in FIELDS}, values)
-            if not submit:
-                action = ReportEvent.Action.DRAFT_SAVED
-            elif existing.state == Report.State.SUBMITTED:
-                action = ReportEvent.Action.EDITED
-            elif existing.state == Report.State.RETURNED:
-                action = ReportEvent.Action.RESUBMITTED
-            else:
-                action = ReportEvent.Action.SUBMITTED
-            updated = IndicatorValue.objects.filter(pk=existing.pk, version=version).update(
-                **values,
-                state=state,
-                version=F("version") + 1,
-                updated_by=user,
-                updated_at=now,
-                submitted_at=now if submit else existing.submitted_at,
-            )
-            if not updated:
-                raise Conflict(CONFLICT_MESSAGE)
-            row = IndicatorValue.objects.select_related("indicator").get(pk=existing.pk)
-        IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, changes=changes)
-        kept = [
-            IndicatorEvidence.objects.create(
-                value=row, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=user
-            )
-            for upload in evidence
-        ]
-        _audit(user, row, ReportEvent.Action(action).label, changes)
-        for item in kept:
-            audit.record(
-                audit.Kind.INDICATOR_EVIDENCE_UPLOADED,
-                user=user,
-                obj=row,
-                detail=f"{item.original_name}（{item.size} 字节）",
-            )
-    return row
+    values = {name: data[name] for name in FIELDS}
+    key = {"indicator": indicator, "year": year}
+    return engine.save(VALUES, key, values, user, submit=submit, version=version, evidence=evidence)
 
 
-_NOTIFICATION_KINDS = {
-    ReportEvent.Action.APPROVED: Notification.Kind.APPROVED,
-    ReportEvent.Action.RETURNED: Notification.Kind.RETURNED,
-    ReportEvent.Action.REOPENED: Notification.Kind.REOPENED,
-}
-
-
-def _review(row, user, version, *, allowed_from, new_state, action, comment=""):
-    now = current_time()
-    with transaction.atomic():
-        updated = IndicatorValue.objects.filter(pk=row.pk, version=version, state__in=allowed_from).update(
-            state=new_state, version=F("version") + 1, review_comment=comment, updated_by=user, updated_at=now
-        )
-        if not updated:
-            current = IndicatorValue.objects.filter(pk=row.pk).values_list("state", flat=True).first()
-            if current not in allowed_from:
-                raise NotAllowed("该数值的状态已经改变，无法执行此操作，请刷新页面。")
-            raise Conflict(CONFLICT_MESSAGE)
-        IndicatorEvent.objects.create(value=row, action=action, actor=user, at=now, comment=comment)
-        _audit(user, row, ReportEvent.Action(action).label, comment=comment)
-        notifications.indicator_reviewed(row, _NOTIFICATION_KINDS[action], comment)
-    return IndicatorValue.objects.select_related("indicator").get(pk=row.pk)
-
-
-def approve(row, user, version, comment=""):
-    return _review(
-        row,
-        user,
-        version,
-        allowed_from=[Report.State.SUBMITTED],
-        new_state=Report.State.APPROVED,
-        action=ReportEvent.Action.APPROVED,
-        comment=comment.strip(),
-    )
-
-
-def return_for_revision(row, user, version, comment):
-    if not comment.strip():
-        raise NotAllowed("退回时必须填写退回意见，说明需要修改的内容。")
-    return _review(
-        row,
-        user,
-        version,
-        allowed_from=[Report.State.SUBMITTED],
-        new_state=Report.State.RETURNED,
-        action=ReportEvent.Action.RETURNED,
-        comment=comment.strip(),
-    )
-
-
-def reopen(row, user, version, comment=""):
-    """An approved value back to the unit for changes, with the reason the unit reads."""
-    if not comment.strip():
-        raise NotAllowed(REOPEN_REASON_MESSAGE)
-    return _review(
-        row,
-        user,
-        version,
-        allowed_from=[Report.State.APPROVED],
-        new_state=Report.State.RETURNED,
-        action=ReportEvent.Action.REOPENED,
-        comment=comment.strip(),
-    )
+approve = VALUES.approve
+return_for_revision = VALUES.return_for_revision
+reopen = VALUES.reopen  # an approved value back to the unit, with the reason it reads
 
 
 def timeline(indicator):
     """Every event of the indicator's values, newest first. One query."""
-    return list(
-        IndicatorEvent.objects.filter(value__indicator=indicator)
-        .select_related("value", "actor")
-        .order_by("-at", "-pk")
-    )
+    return VALUES.timeline("value", value__indicator=indicator)
 
 
 def describe_changes(event):

@@ -3,7 +3,7 @@ entered by the responsible unit's staff, reviewed by the coordinator."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,9 +14,9 @@ from tasks import access
 from tasks.indicators import values as rules
 from tasks.indicators.forms import IndicatorValueForm
 from tasks.models import Indicator, IndicatorEvidence, IndicatorValue, Report
-from tasks.pages import selected_plan
+from tasks.pages import evidence_response, selected_plan
 from tasks.reporting.forms import ReviewForm
-from tasks.reporting.workflow import Conflict, WorkflowError
+from tasks.review.engine import Conflict, WorkflowError
 
 
 def _get_indicator(request, pk):
@@ -184,41 +184,39 @@ def indicator_value_form(request, pk, year):
     )
 
 
+REVIEW_DONE = {
+    "approve": "已审核通过。",
+    "return": "已退回，责任单位将看到退回意见。",
+    "reopen": "已重新打开，责任单位可以修改。",
+}
+
+
 @access.non_auditor_login_required
 @require_POST
 @access.review_required
 def indicator_review(request, pk):
     row = _get_value_for_review(request, pk)
     form = ReviewForm(request.POST)
-    actions = {
-        "approve": (rules.approve, "已审核通过。"),
-        "return": (rules.return_for_revision, "已退回，责任单位将看到退回意见。"),
-        "reopen": (rules.reopen, "已重新打开，责任单位可以修改。"),
-    }
-    action = request.POST.get("action")
-    if not form.is_valid() or action not in actions:
+    decision = request.POST.get("action")
+    if not form.is_valid() or decision not in REVIEW_DONE:
         messages.error(request, "审核请求无效，请刷新页面后重试。")
     else:
-        change, done = actions[action]
         try:
-            change(row, request.user, form.cleaned_data["version"], form.cleaned_data["comment"])
+            rules.VALUES.decide(
+                row,
+                decision,
+                acting_user=request.user,
+                version=form.cleaned_data["version"],
+                comment=form.cleaned_data["comment"],
+            )
         except WorkflowError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"{row.indicator.name} {row.year}年：{done}")
+            messages.success(request, f"{row.indicator.name} {row.year}年：{REVIEW_DONE[decision]}")
     return redirect("tasks:indicator_detail", pk=row.indicator_id)
 
 
 @access.non_auditor_login_required
 def indicator_evidence(request, pk):
     evidence = _get_indicator_evidence_for_user(request, pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在。") from None
-    audit.record(
-        audit.Kind.INDICATOR_EVIDENCE_DOWNLOADED,
-        obj=evidence.value,
-        detail=f"{evidence.original_name}（{evidence.size} 字节）",
-    )
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+    return evidence_response(evidence, audit.Kind.INDICATOR_EVIDENCE_DOWNLOADED, evidence.value)

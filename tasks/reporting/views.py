@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +16,9 @@ from security import audit
 from tasks import access
 from tasks import obligations as obligation_rules
 from tasks import periods as period_rules
-from tasks.followup import notifications
 from tasks.models import Evidence, Period, Report
-from tasks.pages import get_measure_for_user, selected_plan
-from tasks.reporting import workflow
+from tasks.pages import evidence_response, get_measure_for_user, selected_plan
+from tasks.reporting import actions, workflow
 from tasks.reporting.filters import ReviewFilter
 from tasks.reporting.forms import (
     DueDateForm,
@@ -32,7 +31,9 @@ from tasks.reporting.forms import (
 
 
 def _get_period_for_user(request, pk):
-    """A reporting period, for the coordinator (see review_required). 404 if none."""
+    """A reporting period, for the coordinator only (403 for anyone else). 404 if none."""
+    if not access.can_review(request.user):
+        raise PermissionDenied("只有协调人可以管理填报周期。")
     return get_object_or_404(Period, pk=pk)
 
 
@@ -61,7 +62,10 @@ def _get_obligation_for_user(request, pk):
 
 
 def _get_report_for_review(request, pk):
-    """A report with what the review page shows, for the coordinator (see review_required). 404 if none."""
+    """A report with what the review page shows, for the coordinator only (403 for
+    anyone else). 404 if none."""
+    if not access.can_review(request.user):
+        raise PermissionDenied("只有协调人可以审核填报。")
     return get_object_or_404(
         Report.objects.select_related("measure__task__plan", "unit", "period", "updated_by"), pk=pk
     )
@@ -97,8 +101,8 @@ def report_form(request, pk):
             messages.error(request, reason)
             return redirect(f"{request.path}?unit={obligation.unit.pk}")
     else:
-        chosen = [p for p in writable if p.pk == to_id(request.GET.get("period"))]
-        period = chosen[0] if chosen else period_rules.reporting_period(plan, today)
+        wanted = to_id(request.GET.get("period"))
+        period = period_rules.chosen_period(writable, wanted) or period_rules.reporting_period(plan, today)
         if period is not None and workflow.final_block_reason(obligation, period):
             # A co-organizer owes no final evaluation: another period it may write into, if any.
             period = next((p for p in writable if not workflow.final_block_reason(obligation, p)), period)
@@ -207,8 +211,8 @@ def _writable_period(request, plan, today):
     """The period of the report form a withdrawal or a deletion came from:
     ?period= among those that take reports today, else the default one."""
     wanted = to_id(request.POST.get("period") or request.GET.get("period"))
-    chosen = [p for p in period_rules.writable_periods(plan, today) if p.pk == wanted]
-    return chosen[0] if chosen else period_rules.reporting_period(plan, today)
+    writable = period_rules.writable_periods(plan, today)
+    return period_rules.chosen_period(writable, wanted) or period_rules.reporting_period(plan, today)
 
 
 @access.non_auditor_login_required
@@ -257,14 +261,7 @@ def withdraw(request, pk):
 @access.non_auditor_login_required
 def evidence_download(request, pk):
     evidence = _get_evidence_for_user(request, pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在。") from None
-    audit.record(
-        audit.Kind.EVIDENCE_DOWNLOADED, obj=evidence.report, detail=f"{evidence.original_name}（{evidence.size} 字节）"
-    )
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+    return evidence_response(evidence, audit.Kind.EVIDENCE_DOWNLOADED, evidence.report)
 
 
 @access.non_auditor_login_required
@@ -370,15 +367,8 @@ def review_batch(request):
                 "cancel_url": reverse("tasks:review"),
             },
         )
-    approved, refused = 0, []
-    for report in reports:
-        version = request.POST.get(f"version_{report.pk}", "")
-        try:
-            workflow.approve(report, request.user, to_id(version) or -1)
-        except workflow.WorkflowError as exc:
-            refused.append(f"{report.measure.code} {report.unit.name}：{exc}")
-        else:
-            approved += 1
+    versions = {r.pk: to_id(request.POST.get(f"version_{r.pk}", "")) or -1 for r in reports}
+    approved, refused = actions.do_approve_reports(reports, versions, acting_user=request.user)
     if approved:
         messages.success(request, f"已审核通过 {approved} 条填报。")
     for line in refused:
@@ -394,30 +384,24 @@ def review_report(request, pk):
     form_class = EvaluationReviewForm if report.is_evaluation else ReviewForm
     if request.method == "POST":
         form = form_class(request.POST)
+        decision = request.POST.get("action")
         if form.is_valid():
-            action = request.POST.get("action")
-            actions = {
-                "approve": (workflow.approve, "已审核通过。"),
-                "return": (workflow.return_for_revision, "已退回，单位将看到退回意见。"),
-                "reopen": (workflow.reopen, "已重新打开，单位可以修改。"),
-            }
-            comment = form.cleaned_data["comment"]
-            if report.is_evaluation and action == "approve":
-                actions["approve"] = (workflow.approve_evaluation, "已审核通过，评估意见已记入终期评估。")
-                comment = form.cleaned_data["assessment"]
-            if action not in actions:
-                messages.error(request, "未知的操作。")
+            try:
+                actions.do_review_report(
+                    report,
+                    decision,
+                    acting_user=request.user,
+                    version=form.cleaned_data["version"],
+                    comment=form.cleaned_data["comment"],
+                    assessment=form.cleaned_data.get("assessment", ""),
+                )
+            except workflow.WorkflowError as exc:
+                messages.error(request, str(exc))
             else:
-                change, done = actions[action]
-                try:
-                    change(report, request.user, form.cleaned_data["version"], comment)
-                except workflow.WorkflowError as exc:
-                    messages.error(request, str(exc))
-                else:
-                    messages.success(request, done)
-                    if action == "reopen":
-                        return redirect("tasks:measure_detail", pk=report.measure_id)
-                    return redirect("tasks:review")
+                messages.success(request, _review_done(report, decision))
+                if decision == "reopen":
+                    return redirect("tasks:measure_detail", pk=report.measure_id)
+                return redirect("tasks:review")
     else:
         form = form_class(initial={"version": report.version, "assessment": report.assessment})
     return render(
@@ -434,6 +418,16 @@ def review_report(request, pk):
     )
 
 
+def _review_done(report, decision):
+    if decision == "approve" and report.is_evaluation:
+        return "已审核通过，评估意见已记入终期评估。"
+    return {
+        "approve": "已审核通过。",
+        "return": "已退回，单位将看到退回意见。",
+        "reopen": "已重新打开，单位可以修改。",
+    }[decision]
+
+
 @access.non_auditor_login_required
 @access.review_required
 def periods(request):
@@ -442,8 +436,8 @@ def periods(request):
         raise Http404("尚未载入行动方案。")
     form = PeriodForm(request.POST or None, instance=Period(plan=plan), prefix="new")
     if request.method == "POST" and form.is_valid():
-        period = form.save()
-        told = notifications.period_opened(period)
+        period = form.save(commit=False)
+        told = actions.do_add_period(period, acting_user=request.user)
         messages.success(
             request, f"已新增填报周期“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else "")
         )
@@ -475,23 +469,17 @@ def period_update(request, pk):
     period = _get_period_for_user(request, pk)
     action = request.POST.get("action")
     if action == "close":
-        period.is_closed = True
-        period.save(update_fields=["is_closed"])
+        actions.do_close_period(period, acting_user=request.user)
         messages.success(request, f"已关闭“{period.name}”。")
     elif action == "open":
-        period.is_closed = False
-        period.save(update_fields=["is_closed"])
-        told = notifications.period_opened(period)
+        told = actions.do_reopen_period(period, acting_user=request.user)
         messages.success(request, f"已重新开放“{period.name}”。" + (f"已通知 {len(told)} 位联络员。" if told else ""))
     elif action == "late":
         form = LateReportingForm(request.POST, instance=period, prefix=f"l{period.pk}")
         if form.is_valid():
-            # The change of late_until is recorded by the Period's tracking
-            # (tasks/apps.py): one audit record, before → after.
-            form.save()
-            day = period.late_until
+            day = form.cleaned_data["late_until"]
+            told = actions.do_set_late_reporting(period, day, acting_user=request.user, today=timezone.localdate())
             if day:
-                told = notifications.late_reporting_opened(period, timezone.localdate())
                 detail = f"“{period.name}”开放补报至 {day:%Y-%m-%d}" + (
                     f"，已通知 {len(told)} 位联络员" if told else ""
                 )
@@ -503,7 +491,7 @@ def period_update(request, pk):
     else:
         form = DueDateForm(request.POST, instance=period, prefix=f"p{period.pk}")
         if form.is_valid():
-            form.save()
+            actions.do_set_due_date(period, form.cleaned_data["due_date"], acting_user=request.user)
             messages.success(request, f"“{period.name}”的截止日期已改为 {period.due_date:%Y-%m-%d}。")
         else:
             messages.error(request, f"“{period.name}”的截止日期无效，未修改。")

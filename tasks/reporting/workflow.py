@@ -1,12 +1,13 @@
-"""Report state changes, version checks and the timeline.
+"""Reports in the review engine (tasks/review/engine.py): their policy, the
+write rule of periods and final evaluations, 沿用上期 and the timeline.
 
-Every change goes through this module: it checks that the report may change,
-refuses a save based on a stale version (two people editing one report: the
-later save loses, nothing is overwritten), writes the report and appends a
-ReportEvent saying who did what, when, which fields changed and which
-evidence files came or went; and it writes the change once to the audit
-trail (security.audit), and tells the unit about review decisions
-(tasks/notifications.py).
+Every change goes through this module and the engine: it checks that the
+report may change, refuses a save based on a stale version (two people
+editing one report: the later save loses, nothing is overwritten), writes the
+report and appends a ReportEvent saying who did what, when, which fields
+changed and which evidence files came or went; and it writes the change once
+to the audit trail (security.audit), and tells the unit about review
+decisions (tasks/followup/notifications.py).
 
 The states: a draft is the unit's own; submitted goes to the coordinator,
 who approves or returns it; a returned or reopened report goes back to the
@@ -19,58 +20,25 @@ way: save_report writes it (with its 完成情况) for a lead only
 it with approve_evaluation, which keeps the 评估意见.
 """
 
-import contextlib
-import contextvars
-from pathlib import PurePath
-
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
-
 from security import audit
 from tasks import periods
 from tasks.followup import notifications
-from tasks.models import Evidence, Notification, Period, Report, ReportEvent
+from tasks.models import Evidence, Period, Report, ReportEvent
 from tasks.progress import judgement
+from tasks.review import engine
+from tasks.review.engine import (
+    CONFLICT_MESSAGE,
+    REOPEN_REASON_MESSAGE,
+    Conflict,
+    NotAllowed,
+    WorkflowError,
+    stamped,
+)
+
+__all__ = ["CONFLICT_MESSAGE", "REOPEN_REASON_MESSAGE", "Conflict", "NotAllowed", "WorkflowError", "stamped"]
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
 EVALUATION_FIELDS = [*REPORT_FIELDS, "completion"]
-
-_stamp = contextvars.ContextVar("workflow_stamp", default=None)
-
-
-def current_time():
-    """The time a change is stamped with: now, unless a command writing history set
-    another with `stamped` (the timeline then shows when things happened)."""
-    return _stamp.get() or timezone.now()
-
-
-@contextlib.contextmanager
-def stamped(moment):
-    """Changes inside the block (reports and indicator values) are stamped `moment`.
-    For commands that write a history on purpose (seed_demo); never for requests."""
-    token = _stamp.set(moment)
-    try:
-        yield
-    finally:
-        _stamp.reset(token)
-
-
-class WorkflowError(Exception):
-    """A refused change; str() is the Chinese message for the user."""
-
-
-class Conflict(WorkflowError):
-    pass
-
-
-class NotAllowed(WorkflowError):
-    pass
-
-
-CONFLICT_MESSAGE = (
-    "保存失败：在您编辑期间，他人已修改了这份填报。您的内容没有覆盖对方的修改，请查看最新内容后重新填写。"
-)
 
 
 def edit_block_reason(report, period, today=None):
@@ -87,13 +55,7 @@ def edit_block_reason(report, period, today=None):
             return reason
     elif period.is_closed:
         return "本填报周期已关闭，不能再填报或修改。"
-    if report is not None and report.state == Report.State.APPROVED:
-        return "该填报已审核通过，不能修改；如需修改，请联系协调人重新打开。"
-    return None
-
-
-SUBMITTED_DRAFT_MESSAGE = "该填报已提交，正在等待审核，不能保存为草稿；如需修改，请先撤回。"
-NAME_LENGTH = Evidence._meta.get_field("original_name").max_length
+    return engine.Policy.edit_block_reason(ReportPolicy(), report)
 
 
 def evidence_block_reason(report, today=None):
@@ -102,13 +64,74 @@ def evidence_block_reason(report, today=None):
     return edit_block_reason(report, report.period, today)
 
 
-def short_name(name, limit=NAME_LENGTH):
-    """A file name cut to `limit` characters, keeping its extension."""
-    if len(name) <= limit:
-        return name
-    path = PurePath(name)
-    suffix = path.suffix if len(path.suffix) < limit // 2 else ""
-    return path.stem[: limit - len(suffix) - 1] + "…" + suffix
+_AUDIT_KINDS = {
+    ReportEvent.Action.DRAFT_SAVED: audit.Kind.REPORT_DRAFT_SAVED,
+    ReportEvent.Action.SUBMITTED: audit.Kind.REPORT_SUBMITTED,
+    ReportEvent.Action.RESUBMITTED: audit.Kind.REPORT_RESUBMITTED,
+    ReportEvent.Action.EDITED: audit.Kind.REPORT_EDITED,
+    ReportEvent.Action.IMPORTED: audit.Kind.REPORT_IMPORTED,
+    ReportEvent.Action.APPROVED: audit.Kind.REPORT_APPROVED,
+    ReportEvent.Action.RETURNED: audit.Kind.REPORT_RETURNED,
+    ReportEvent.Action.REOPENED: audit.Kind.REPORT_REOPENED,
+}
+
+
+class ReportPolicy(engine.Policy):
+    """A report in the review engine. `period` is the period a save writes into
+    (its write rule, with `today`); `copied` the earlier report a save still
+    repeats (沿用上期)."""
+
+    model = Report
+    event_model = ReportEvent
+    evidence_model = Evidence
+    parent = "report"
+
+    def __init__(self, period=None, copied=None):
+        self.period = period
+        self.copied = copied
+
+    def edit_block_reason(self, item, today=None):
+        return edit_block_reason(item, self.period or item.period, today)
+
+    def reload(self, pk):
+        return Report.objects.select_related("measure__task", "unit", "period").get(pk=pk)
+
+    def update_fields(self, existing, changes, values):
+        # The 沿用上期 mark stays until the text is edited.
+        copied = self.copied.pk if self.copied else (existing.copied_from_id if not changes else None)
+        return {"copied_from_id": copied}
+
+    def event_extra(self, files):
+        return {"files": [item.original_name for item in files]}
+
+    def saved(self, user, item, existing, action, changes):
+        before = Report.State(existing.state).label if existing else "新建"
+        lines = [f"{before} → {Report.State(item.state).label}"]
+        if self.copied:
+            lines.append(f"沿用{self.copied.period.name}的填报")
+        lines += [f"{label}：{_shown(old)} → {_shown(new)}" for label, old, new in _labelled(item, changes)]
+        audit.record(_AUDIT_KINDS[action], user=user, obj=item, detail="；".join(lines))
+
+    def reviewed(self, user, item, action, comment):
+        audit.record(_AUDIT_KINDS[action], user=user, obj=item, detail=comment)
+        notifications.report_reviewed(item, action, comment)
+
+    def approve(self, item, user, version, comment="", *, also=None):
+        if item.is_evaluation:
+            raise NotAllowed("终期评估须填写评估意见后审核通过。")
+        return super().approve(item, user, version, comment, also=also)
+
+    def file_kept(self, user, item, evidence):
+        audit.record(audit.Kind.EVIDENCE_UPLOADED, user=user, obj=item, detail=_file_detail(evidence))
+
+    def file_deleted(self, user, item, evidence):
+        audit.record(audit.Kind.EVIDENCE_DELETED, user=user, obj=item, detail=_file_detail(evidence))
+
+    def withdrawn(self, user, item):
+        audit.record(audit.Kind.REPORT_WITHDRAWN, user=user, obj=item, detail="已提交 → 草稿")
+
+
+REPORTS = ReportPolicy()
 
 
 def final_block_reason(obligation, period, data=None, *, submit=True):
@@ -128,15 +151,6 @@ def final_block_reason(obligation, period, data=None, *, submit=True):
     return None
 
 
-def _field_changes(before, after):
-    """{field: [old, new]} for the fields that changed; a new report lists its non-empty fields."""
-    return {
-        name: [before.get(name), after[name]]
-        for name in after
-        if before.get(name) != after[name] and (before or after[name] not in ("", None))
-    }
-
-
 def save_report(
     obligation, period, data, user, *, submit, version, imported=False, evidence=(), copied_from=None, today=None
 ):
@@ -152,105 +166,26 @@ def save_report(
     完成情况 (see final_block_reason).
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
-    now = current_time()
     reason = final_block_reason(obligation, period, data, submit=submit)
     if reason:
         raise NotAllowed(reason)
     names = EVALUATION_FIELDS if period.kind == Period.Kind.FINAL else REPORT_FIELDS
-    # PostgreSQL cannot store NUL characters; forms refuse them, imports and
-    # other callers get them dropped.
-    values = {name: data[name].replace("\x00", "") if isinstance(data[name], str) else data[name] for name in names}
+    values = {name: data[name] for name in names}
     if values.get("completion"):
         values["status"] = Report.COMPLETION_STATUS[values["completion"]]
-    state = Report.State.SUBMITTED if submit else Report.State.DRAFT
-    with transaction.atomic():
-        existing = Report.objects.filter(measure=obligation.measure, unit=obligation.unit, period=period).first()
-        reason = edit_block_reason(existing, period, today)
-        if reason:
-            raise NotAllowed(reason)
-        if existing is not None and existing.state == Report.State.SUBMITTED and not submit:
-            raise NotAllowed(SUBMITTED_DRAFT_MESSAGE)
-        copied = _still_copied(copied_from, obligation, period, values)
-        if existing is None:
-            if version:
-                raise Conflict(CONFLICT_MESSAGE)
-            try:
-                with transaction.atomic():
-                    report = Report.objects.create(
-                        measure=obligation.measure,
-                        unit=obligation.unit,
-                        period=period,
-                        role=obligation.role,
-                        state=state,
-                        updated_by=user,
-                        submitted_at=now if submit else None,
-                        copied_from=copied,
-                        **values,
-                    )
-            except IntegrityError:
-                raise Conflict(CONFLICT_MESSAGE) from None
-            changes = _field_changes({}, values)
-            action = ReportEvent.Action.SUBMITTED if submit else ReportEvent.Action.DRAFT_SAVED
-        else:
-            if existing.version != version:
-                raise Conflict(CONFLICT_MESSAGE)
-            before = {name: getattr(existing, name) for name in names}
-            changes = _field_changes(before, values)
-            if submit:
-                was_returned = existing.state == Report.State.RETURNED or (
-                    existing.state == Report.State.DRAFT and existing.review_comment
-                )
-                if existing.state == Report.State.SUBMITTED:
-                    action = ReportEvent.Action.EDITED
-                elif was_returned:
-                    action = ReportEvent.Action.RESUBMITTED
-                else:
-                    action = ReportEvent.Action.SUBMITTED
-            else:
-                action = ReportEvent.Action.DRAFT_SAVED
-            updated = Report.objects.filter(pk=existing.pk, version=version).update(
-                **values,
-                state=state,
-                version=F("version") + 1,
-                updated_by=user,
-                updated_at=now,
-                submitted_at=now if submit else existing.submitted_at,
-                # The 沿用上期 mark stays until the text is edited.
-                copied_from_id=copied.pk if copied else (existing.copied_from_id if not changes else None),
-            )
-            if not updated:
-                raise Conflict(CONFLICT_MESSAGE)
-            report = Report.objects.select_related("measure__task", "unit", "period").get(pk=existing.pk)
-        if imported:
-            action = ReportEvent.Action.IMPORTED
-        files = []
-        for upload in evidence:
-            files.append(
-                Evidence.objects.create(
-                    report=report,
-                    file=upload,
-                    original_name=short_name(upload.name),
-                    size=upload.size,
-                    uploaded_by=user,
-                )
-            )
-        ReportEvent.objects.create(
-            report=report,
-            action=action,
-            actor=user,
-            at=now,
-            changes=changes,
-            files=[item.original_name for item in files],
-        )
-        before_state = Report.State(existing.state).label if existing else "新建"
-        lines = [f"{before_state} → {Report.State(state).label}"]
-        if copied:
-            lines.append(f"沿用{copied.period.name}的填报")
-        lines += [f"{label}：{_shown(old)} → {_shown(new)}" for label, old, new in _labelled(report, changes)]
-        audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail="；".join(lines))
-        for item in files:
-            audit.record(audit.Kind.EVIDENCE_UPLOADED, user=user, obj=report, detail=_file_detail(item))
-    return report
+    copied = _still_copied(copied_from, obligation, period, values)
+    return engine.save(
+        ReportPolicy(period=period, copied=copied),
+        {"measure": obligation.measure, "unit": obligation.unit, "period": period},
+        values,
+        user,
+        submit=submit,
+        version=version,
+        create={"role": obligation.role, "copied_from": copied},
+        imported=imported,
+        evidence=evidence,
+        today=today,
+    )
 
 
 def _still_copied(source, obligation, period, values):
@@ -272,51 +207,12 @@ def previous_report(obligation, period):
     return history.reports[row.pk] if row else None
 
 
-def withdraw(report, user, version, today=None):
-    """A submitted report the coordinator has not reviewed yet goes back to the
-    unit as a draft (撤回), while its period takes reports (`today` as for
-    edit_block_reason): a draft the unit could not submit again would drop
-    the report out of review for good."""
-    reason = edit_block_reason(report, report.period, today)
-    if reason:
-        raise NotAllowed(reason)
-    now = current_time()
-    with transaction.atomic():
-        updated = Report.objects.filter(pk=report.pk, version=version, state=Report.State.SUBMITTED).update(
-            state=Report.State.DRAFT, version=F("version") + 1, updated_by=user, updated_at=now
-        )
-        if not updated:
-            current = Report.objects.filter(pk=report.pk).values_list("state", flat=True).first()
-            if current != Report.State.SUBMITTED:
-                raise NotAllowed("只有已提交、尚未审核的填报可以撤回；请刷新页面查看最新状态。")
-            raise Conflict(CONFLICT_MESSAGE)
-        ReportEvent.objects.create(report=report, action=ReportEvent.Action.WITHDRAWN, actor=user, at=now)
-        audit.record(audit.Kind.REPORT_WITHDRAWN, user=user, obj=report, detail="已提交 → 草稿")
-    return Report.objects.get(pk=report.pk)
-
-
-def delete_evidence(evidence, user, today=None):
-    """The unit removes one of its evidence files before the report is
-    approved, while its period takes reports (`today` as for edit_block_reason).
-
-    The row goes at once, the file once the deletion is committed; the
-    timeline and the audit trail keep its name."""
-    report = evidence.report
-    reason = evidence_block_reason(report, today)
-    if reason:
-        raise NotAllowed(reason)
-    with transaction.atomic():
-        ReportEvent.objects.create(
-            report=report,
-            action=ReportEvent.Action.FILE_DELETED,
-            actor=user,
-            at=current_time(),
-            files=[evidence.original_name],
-        )
-        audit.record(audit.Kind.EVIDENCE_DELETED, user=user, obj=report, detail=_file_detail(evidence))
-        storage, name = evidence.file.storage, evidence.file.name
-        evidence.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+# 撤回: a submitted report the coordinator has not reviewed yet goes back to the
+# unit as a draft, while its period takes reports (`today` as for
+# edit_block_reason): a draft the unit could not submit again would drop the
+# report out of review for good. A file is deleted under the same rule.
+withdraw = REPORTS.withdraw
+delete_evidence = REPORTS.delete_evidence
 
 
 def _file_detail(evidence):
@@ -328,59 +224,7 @@ def _shown(value):
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-_AUDIT_KINDS = {
-    ReportEvent.Action.DRAFT_SAVED: audit.Kind.REPORT_DRAFT_SAVED,
-    ReportEvent.Action.SUBMITTED: audit.Kind.REPORT_SUBMITTED,
-    ReportEvent.Action.RESUBMITTED: audit.Kind.REPORT_RESUBMITTED,
-    ReportEvent.Action.EDITED: audit.Kind.REPORT_EDITED,
-    ReportEvent.Action.IMPORTED: audit.Kind.REPORT_IMPORTED,
-    ReportEvent.Action.APPROVED: audit.Kind.REPORT_APPROVED,
-    ReportEvent.Action.RETURNED: audit.Kind.REPORT_RETURNED,
-    ReportEvent.Action.REOPENED: audit.Kind.REPORT_REOPENED,
-}
-_NOTIFICATION_KINDS = {
-    ReportEvent.Action.APPROVED: Notification.Kind.APPROVED,
-    ReportEvent.Action.RETURNED: Notification.Kind.RETURNED,
-    ReportEvent.Action.REOPENED: Notification.Kind.REOPENED,
-}
-
-
-def _review(report, user, version, *, allowed_from, new_state, action, comment="", also=None):
-    """`also`: further fields to set with the state change (approve_evaluation's 评估意见)."""
-    now = current_time()
-    with transaction.atomic():
-        updated = Report.objects.filter(pk=report.pk, version=version, state__in=allowed_from).update(
-            state=new_state,
-            version=F("version") + 1,
-            review_comment=comment,
-            updated_by=user,
-            updated_at=now,
-            **(also or {}),
-        )
-        if not updated:
-            current = Report.objects.filter(pk=report.pk).values_list("state", flat=True).first()
-            if current not in allowed_from:
-                raise NotAllowed("该填报的状态已经改变，无法执行此操作，请刷新页面。")
-            raise Conflict(CONFLICT_MESSAGE)
-        ReportEvent.objects.create(report=report, action=action, actor=user, at=now, comment=comment)
-        audit.record(_AUDIT_KINDS[action], user=user, obj=report, detail=comment)
-        notifications.report_reviewed(report, _NOTIFICATION_KINDS[action], comment)
-    return Report.objects.get(pk=report.pk)
-
-
-def approve(report, user, version, comment=""):
-    """A submitted report approved. A final evaluation needs its 评估意见: approve_evaluation."""
-    if report.is_evaluation:
-        raise NotAllowed("终期评估须填写评估意见后审核通过。")
-    return _review(
-        report,
-        user,
-        version,
-        allowed_from=[Report.State.SUBMITTED],
-        new_state=Report.State.APPROVED,
-        action=ReportEvent.Action.APPROVED,
-        comment=comment,
-    )
+approve = REPORTS.approve  # a final evaluation needs its 评估意见: approve_evaluation
 
 
 def approve_evaluation(report, user, version, assessment):
@@ -392,57 +236,16 @@ def approve_evaluation(report, user, version, assessment):
         raise NotAllowed("只有终期评估需要评估意见。")
     if not assessment:
         raise NotAllowed("审核通过终期评估时须填写评估意见。")
-    return _review(
-        report,
-        user,
-        version,
-        allowed_from=[Report.State.SUBMITTED],
-        new_state=Report.State.APPROVED,
-        action=ReportEvent.Action.APPROVED,
-        comment=assessment,
-        also={"assessment": assessment},
-    )
+    return engine.approve(REPORTS, report, user, version, assessment, also={"assessment": assessment})
 
 
-def return_for_revision(report, user, version, comment):
-    if not comment.strip():
-        raise NotAllowed("退回时必须填写退回意见，说明需要修改的内容。")
-    return _review(
-        report,
-        user,
-        version,
-        allowed_from=[Report.State.SUBMITTED],
-        new_state=Report.State.RETURNED,
-        action=ReportEvent.Action.RETURNED,
-        comment=comment.strip(),
-    )
-
-
-REOPEN_REASON_MESSAGE = "重新打开时必须填写原因，说明需要修改的内容；单位会在消息和填报页看到。"
-
-
-def reopen(report, user, version, comment=""):
-    """An approved report back to the unit for changes, with the reason the unit reads."""
-    if not comment.strip():
-        raise NotAllowed(REOPEN_REASON_MESSAGE)
-    return _review(
-        report,
-        user,
-        version,
-        allowed_from=[Report.State.APPROVED],
-        new_state=Report.State.RETURNED,
-        action=ReportEvent.Action.REOPENED,
-        comment=comment.strip(),
-    )
+return_for_revision = REPORTS.return_for_revision
+reopen = REPORTS.reopen  # an approved report back to the unit, with the reason it reads
 
 
 def timeline(measure):
     """Every event of the measure's reports, newest first. One query."""
-    return list(
-        ReportEvent.objects.filter(report__measure=measure)
-        .select_related("report__unit", "report__period", "actor")
-        .order_by("-at", "-pk")
-    )
+    return REPORTS.timeline("report__unit", "report__period", report__measure=measure)
 
 
 def describe_changes(event):
