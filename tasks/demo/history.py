@@ -10,7 +10,7 @@ some approved with the coordinator's 评估意见, one returned.
 Everything goes through the app's own rules (workflow.save_report, approve,
 return_for_revision, approve_evaluation; indicators.save_value, approve, …)
 with each step stamped at the moment it happened in the story
-(workflow.stamped), so timelines, lights, on-time rates, the 台账 and the
+(the `at=` of every workflow call), so timelines, lights, on-time rates, the 台账 and the
 documents read as they would in a real office. Every text starts with
 DEMO_MARK, and the dashboard says so while such reports exist. The audit
 trail, a record of what people really did, is not written for the story.
@@ -211,8 +211,7 @@ class Story:
         """`change(*args, **kwargs)` stamped at `moment`, unless that moment is still to come (None then)."""
         if moment >= self.now:
             return None
-        with workflow.stamped(moment):
-            return change(*args, **kwargs)
+        return change(*args, at=moment, **kwargs)
 
     def quarterly(self, periods):
         paths = {o.key: self.trajectory(o, len(self.quarters)) for o in self.obligations}

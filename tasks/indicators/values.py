@@ -293,7 +293,7 @@ def _audit(user, row, what, changes=None, comment=""):
     audit.record(audit.Kind.INDICATOR_CHANGED, user=user, obj=row, detail=detail)
 
 
-def save_value(indicator, year, data, user, *, submit, version, evidence=()):
+def save_value(indicator, year, data, user, *, submit, version, evidence=(), at=None):
     """Create or update the indicator's value for `year`, as a draft or submitted.
 
     `version` is the version the form was based on (0 for a new value);
@@ -305,7 +305,7 @@ def save_value(indicator, year, data, user, *, submit, version, evidence=()):
         raise NotAllowed(f"{year}年不在该指标的填报年份（{indicator.years[0]}—{indicator.years[-1]}年）之内。")
     values = {name: data[name] for name in FIELDS}
     key = {"indicator": indicator, "year": year}
-    return engine.save(VALUES, key, values, user, submit=submit, version=version, evidence=evidence)
+    return engine.save(VALUES, key, values, user, submit=submit, version=version, evidence=evidence, at=at)
 
 
 approve = VALUES.approve

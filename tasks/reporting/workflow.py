@@ -32,10 +32,9 @@ from tasks.review.engine import (
     Conflict,
     NotAllowed,
     WorkflowError,
-    stamped,
 )
 
-__all__ = ["CONFLICT_MESSAGE", "REOPEN_REASON_MESSAGE", "Conflict", "NotAllowed", "WorkflowError", "stamped"]
+__all__ = ["CONFLICT_MESSAGE", "REOPEN_REASON_MESSAGE", "Conflict", "NotAllowed", "WorkflowError"]
 
 REPORT_FIELDS = ["status", "percent", "progress", "problems", "next_steps"]
 EVALUATION_FIELDS = [*REPORT_FIELDS, "completion"]
@@ -116,10 +115,10 @@ class ReportPolicy(engine.Policy):
         audit.record(_AUDIT_KINDS[action], user=user, obj=item, detail=comment)
         notifications.report_reviewed(item, action, comment)
 
-    def approve(self, item, user, version, comment="", *, also=None):
+    def approve(self, item, user, version, comment="", *, also=None, at=None):
         if item.is_evaluation:
             raise NotAllowed("终期评估须填写评估意见后审核通过。")
-        return super().approve(item, user, version, comment, also=also)
+        return super().approve(item, user, version, comment, also=also, at=at)
 
     def file_kept(self, user, item, evidence):
         audit.record(audit.Kind.EVIDENCE_UPLOADED, user=user, obj=item, detail=_file_detail(evidence))
@@ -152,7 +151,18 @@ def final_block_reason(obligation, period, data=None, *, submit=True):
 
 
 def save_report(
-    obligation, period, data, user, *, submit, version, imported=False, evidence=(), copied_from=None, today=None
+    obligation,
+    period,
+    data,
+    user,
+    *,
+    submit,
+    version,
+    imported=False,
+    evidence=(),
+    copied_from=None,
+    today=None,
+    at=None,
 ):
     """Create or update the obligation's report for `period` as a draft or a submission.
 
@@ -162,7 +172,8 @@ def save_report(
     `copied_from` is the earlier report the form started from (沿用上期),
     remembered while the saved text is still the same as its;
     `today`, the day of a user's request, holds the write to the period rule
-    (see edit_block_reason). In a final-evaluation period `data` also holds the
+    (see edit_block_reason); `at` stamps a history written on purpose (seed_demo).
+    In a final-evaluation period `data` also holds the
     完成情况 (see final_block_reason).
     Raises NotAllowed or Conflict, and then keeps nothing; returns the saved Report.
     """
@@ -185,6 +196,7 @@ def save_report(
         imported=imported,
         evidence=evidence,
         today=today,
+        at=at,
     )
 
 
@@ -227,7 +239,7 @@ def _shown(value):
 approve = REPORTS.approve  # a final evaluation needs its 评估意见: approve_evaluation
 
 
-def approve_evaluation(report, user, version, assessment):
+def approve_evaluation(report, user, version, assessment, *, at=None):
     """A submitted final evaluation approved with the coordinator's 评估意见, which
     is kept with it (a later reopen and approval replaces it) and is the approval's
     comment in the timeline and the audit trail."""
@@ -236,7 +248,7 @@ def approve_evaluation(report, user, version, assessment):
         raise NotAllowed("只有终期评估需要评估意见。")
     if not assessment:
         raise NotAllowed("审核通过终期评估时须填写评估意见。")
-    return engine.approve(REPORTS, report, user, version, assessment, also={"assessment": assessment})
+    return engine.approve(REPORTS, report, user, version, assessment, also={"assessment": assessment}, at=at)
 
 
 return_for_revision = REPORTS.return_for_revision

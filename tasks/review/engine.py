@@ -18,8 +18,6 @@ and fields, why it may not change, how the audit trail and the notices say it.
 tasks/reporting/workflow.py and tasks/indicators/values.py hold the two.
 """
 
-import contextlib
-import contextvars
 from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
@@ -38,8 +36,6 @@ RETURN_COMMENT_MESSAGE = "退回时必须填写退回意见，说明需要修改
 REOPEN_REASON_MESSAGE = "重新打开时必须填写原因，说明需要修改的内容；单位会在消息和填报页看到。"
 NAME_LENGTH = 200  # ReviewEvidence.original_name
 
-_stamp = contextvars.ContextVar("review_stamp", default=None)
-
 
 class WorkflowError(Exception):
     """A refused change; str() is the Chinese message for the user."""
@@ -51,24 +47,6 @@ class Conflict(WorkflowError):
 
 class NotAllowed(WorkflowError):
     pass
-
-
-def current_time():
-    """The time a change is stamped with: now, unless a command writing history set
-    another with `stamped` (the timeline then shows when things happened)."""
-    return _stamp.get() or timezone.now()
-
-
-@contextlib.contextmanager
-def stamped(moment):
-    """Changes inside the block are stamped `moment`. For commands that write a
-    history on purpose (seed_demo); never for requests. It changes when things
-    are said to happen, never what is allowed."""
-    token = _stamp.set(moment)
-    try:
-        yield
-    finally:
-        _stamp.reset(token)
 
 
 def short_name(name, limit=NAME_LENGTH):
@@ -133,23 +111,23 @@ class Policy:
 
     # The engine's steps with this policy, so that a policy is its item's workflow.
 
-    def approve(self, item, user, version, comment="", *, also=None):
-        return approve(self, item, user, version, comment, also=also)
+    def approve(self, item, user, version, comment="", *, also=None, at=None):
+        return approve(self, item, user, version, comment, also=also, at=at)
 
-    def return_for_revision(self, item, user, version, comment):
-        return return_for_revision(self, item, user, version, comment)
+    def return_for_revision(self, item, user, version, comment, *, at=None):
+        return return_for_revision(self, item, user, version, comment, at=at)
 
-    def reopen(self, item, user, version, comment=""):
-        return reopen(self, item, user, version, comment)
+    def reopen(self, item, user, version, comment="", *, at=None):
+        return reopen(self, item, user, version, comment, at=at)
 
     def decide(self, item, decision, *, acting_user, version, comment=""):
         return decide(self, item, decision, acting_user=acting_user, version=version, comment=comment)
 
-    def withdraw(self, item, user, version, today=None):
-        return withdraw(self, item, user, version, today)
+    def withdraw(self, item, user, version, today=None, *, at=None):
+        return withdraw(self, item, user, version, today, at=at)
 
-    def delete_evidence(self, evidence, user, today=None):
-        return delete_evidence(self, evidence, user, today)
+    def delete_evidence(self, evidence, user, today=None, *, at=None):
+        return delete_evidence(self, evidence, user, today, at=at)
 
     def timeline(self, *related, **where):
         """Every event of the items `where` selects, newest first, with `related`. One query."""
@@ -165,17 +143,18 @@ def field_changes(policy, before, after):
     }
 
 
-def save(policy, key, values, user, *, submit, version, create=None, imported=False, evidence=(), today=None):
+def save(policy, key, values, user, *, submit, version, create=None, imported=False, evidence=(), today=None, at=None):
     """Create or update the item `key` names (its unique fields) as a draft or a submission.
 
     `values` are the item's fields as entered; `create` further fields of a new
     item; `version` is the version the user's form was based on (0 for a new
     item); `evidence` are uploaded files (checked by the form) to keep with it;
     `imported` marks a change that came from an uploaded 台账; `today` is passed
-    to the policy's edit_block_reason. Raises NotAllowed or Conflict, and then
+    to the policy's edit_block_reason; `at` is the moment the change is stamped
+    with (now unless a command writes a history on purpose: seed_demo). Raises NotAllowed or Conflict, and then
     keeps nothing; returns the saved item.
     """
-    now = current_time()
+    now = at or timezone.now()
     # PostgreSQL cannot store NUL characters; forms refuse them, other callers get them dropped.
     values = {name: value.replace("\x00", "") if isinstance(value, str) else value for name, value in values.items()}
     state = State.SUBMITTED if submit else State.DRAFT
@@ -252,9 +231,9 @@ def _save_action(existing, submit):
     return Action.SUBMITTED
 
 
-def _review(policy, item, user, version, *, allowed_from, new_state, action, comment, also=None):
+def _review(policy, item, user, version, *, allowed_from, new_state, action, comment, also=None, at=None):
     """`also`: further fields to set with the state change (a final evaluation's 评估意见)."""
-    now = current_time()
+    now = at or timezone.now()
     with transaction.atomic():
         updated = policy.model.objects.filter(pk=item.pk, version=version, state__in=allowed_from).update(
             state=new_state,
@@ -274,7 +253,7 @@ def _review(policy, item, user, version, *, allowed_from, new_state, action, com
     return policy.reload(item.pk)
 
 
-def approve(policy, item, user, version, comment="", *, also=None):
+def approve(policy, item, user, version, comment="", *, also=None, at=None):
     """A submitted item approved, with the coordinator's comment (may be empty)."""
     return _review(
         policy,
@@ -286,10 +265,11 @@ def approve(policy, item, user, version, comment="", *, also=None):
         action=Action.APPROVED,
         comment=comment.strip(),
         also=also,
+        at=at,
     )
 
 
-def return_for_revision(policy, item, user, version, comment):
+def return_for_revision(policy, item, user, version, comment, *, at=None):
     """A submitted item back to the unit, with the comment saying what to change."""
     if not comment.strip():
         raise NotAllowed(RETURN_COMMENT_MESSAGE)
@@ -302,10 +282,11 @@ def return_for_revision(policy, item, user, version, comment):
         new_state=State.RETURNED,
         action=Action.RETURNED,
         comment=comment.strip(),
+        at=at,
     )
 
 
-def reopen(policy, item, user, version, comment):
+def reopen(policy, item, user, version, comment, *, at=None):
     """An approved item back to the unit for changes, with the reason the unit reads."""
     if not comment.strip():
         raise NotAllowed(REOPEN_REASON_MESSAGE)
@@ -318,6 +299,7 @@ def reopen(policy, item, user, version, comment):
         new_state=State.RETURNED,
         action=Action.REOPENED,
         comment=comment.strip(),
+        at=at,
     )
 
 
@@ -332,13 +314,13 @@ def decide(policy, item, decision, *, acting_user, version, comment=""):
     return getattr(policy, DECISIONS[decision])(item, acting_user, version, comment)
 
 
-def withdraw(policy, item, user, version, today=None):
+def withdraw(policy, item, user, version, today=None, *, at=None):
     """A submitted item the coordinator has not reviewed yet back to the unit as a
     draft (撤回), while the policy lets it change."""
     reason = policy.edit_block_reason(item, today)
     if reason:
         raise NotAllowed(reason)
-    now = current_time()
+    now = at or timezone.now()
     with transaction.atomic():
         updated = policy.model.objects.filter(pk=item.pk, version=version, state=State.SUBMITTED).update(
             state=State.DRAFT, version=F("version") + 1, updated_by=user, updated_at=now
@@ -353,7 +335,7 @@ def withdraw(policy, item, user, version, today=None):
     return policy.reload(item.pk)
 
 
-def delete_evidence(policy, evidence, user, today=None):
+def delete_evidence(policy, evidence, user, today=None, *, at=None):
     """The unit removes one of its evidence files before the item is approved,
     while the policy lets it change. The row goes at once, the file once the
     deletion is committed; the timeline and the audit trail keep its name."""
@@ -366,7 +348,7 @@ def delete_evidence(policy, evidence, user, today=None):
             **{policy.parent: item},
             action=Action.FILE_DELETED,
             actor=user,
-            at=current_time(),
+            at=at or timezone.now(),
             **policy.event_extra([evidence]),
         )
         policy.file_deleted(user, item, evidence)
