@@ -14,8 +14,7 @@ from tasks.followup.reminders import pending_reminders
 from tasks.models import DailyRun, ReminderLog, Report
 from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
-
-from .helpers import period, put_report, save, unit
+from tests.reporting.helpers import period, put_report, save, unit
 
 D = datetime.date
 Q4 = "2025年第四季度"  # due Monday 2026-01-12; after 2025-12-31 it is the latest open period
@@ -268,7 +267,7 @@ def test_reminders_go_out_in_the_week_before_a_quarter_report_is_due(plan, staff
 
 
 def test_a_refused_message_does_not_stop_the_other_units(plan, lead_staff, co_organizer, clock, mailoutbox, settings):
-    settings.EMAIL_BACKEND = "tests.reporting.test_send_reminders.RefusesKewei"
+    settings.EMAIL_BACKEND = "tests.followup.test_send_reminders.RefusesKewei"
     quarter = period(plan, "2024年第一季度")
     clock(quarter.due_date)
 

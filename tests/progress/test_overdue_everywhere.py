@@ -19,8 +19,7 @@ from tasks.documents import bulletin
 from tasks.models import Assignment
 from tests.conftest import measure_by_code
 from tests.helpers import unit
-
-from .helpers import TODAY, period, put_report
+from tests.reporting.helpers import TODAY, period, put_report
 
 KEWEI_OVERDUE = 4
 

@@ -18,8 +18,7 @@ from security.models import AuditEvent
 from tasks.followup import reminders
 from tasks.models import Notification, NotificationSettings, ReminderLog
 from tests.conftest import make_user, measure_by_code
-
-from .helpers import period, save, snapshot, unit
+from tests.reporting.helpers import period, save, snapshot, unit
 
 D = datetime.date
 

@@ -7,9 +7,8 @@ import pytest
 from tasks.models import Report
 from tasks.progress.rollup import Light, PlanProgress, expected_percent, light_for
 from tests.conftest import measure_by_code
+from tests.reporting.helpers import TODAY, period, put_report
 from tests.tasks.plan_facts import TWELVE_JIEZHEN
-
-from .helpers import TODAY, period, put_report
 
 D = datetime.date
 

@@ -15,8 +15,7 @@ from tasks.models import Assignment, Notification, NotificationSettings, Period,
 from tasks.reporting import workflow
 from tests.conftest import make_user
 from tests.helpers import FINAL_PERIOD_FORM
-
-from .helpers import period, save
+from tests.reporting.helpers import period, save
 
 D = datetime.date
 
@@ -257,7 +256,7 @@ def test_turning_email_off_and_on_is_audited(plan, client_for, lead_staff):
 def test_a_failing_mail_server_never_blocks_the_review(
     submitted, client_for, coordinator, lead_staff, settings, caplog, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.reporting.test_notifications.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.followup.test_notifications.FailingBackend"
     with caplog.at_level(logging.ERROR, logger="django_tasks"):
         with django_capture_on_commit_callbacks(execute=True):
             response = client_for(coordinator).post(

@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from departments.models import Membership
 from security.models import AuditEvent
-
-from .helpers import contact_form, snapshot, unit
+from tests.reporting.helpers import contact_form, snapshot, unit
 
 
 @pytest.fixture
