@@ -33,12 +33,24 @@ class TextWithoutControlCharacters:
 
 
 class EvidenceField(forms.FileField):
-    """Zero or more files, each within the size and type limits."""
+    """Zero or more files, each within the size and type limits, which its help
+    text states (after `examples` of what to upload, if given)."""
 
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
+    def __init__(self, examples="", **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("佐证材料"))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in settings.EVIDENCE_EXTENSIONS)})
+        )
+        kwargs.setdefault(
+            "help_text",
+            _("可选，可多选%(examples)s。单个文件不超过 %(limit)s；可上传 %(types)s，不接受压缩包。")
+            % {
+                "examples": f"，{examples}" if examples else "",
+                "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " "),
+                "types": "、".join(settings.EVIDENCE_EXTENSIONS),
+            },
+        )
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -96,3 +108,17 @@ class FastSelect(forms.Select):
             options.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attributes}>{''.join(options)}</select>")
+
+
+def with_refused_uploads(form, request, field):
+    """`form`, with an error on `field` for each file the upload handler dropped
+    from `request` (jiading_ads/uploads.LimitedUploadHandler: too large)."""
+    for message in uploads.refused_uploads(request):
+        form.add_error(field, message)
+    return form
+
+
+def disable(form):
+    """Every field of `form` shown but not editable (a report or value that may not change now)."""
+    for field in form.fields.values():
+        field.disabled = True

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from jiading_ads import uploads, xlsx
+from jiading_ads import xlsx
 from jiading_ads.params import to_id
 from security import audit
 from tasks import access
@@ -17,6 +17,7 @@ from tasks.documents import actions, bulletin, finalreport, statussheet
 from tasks.documents import house as documents
 from tasks.documents.forms import ImportForm
 from tasks.documents.statussheet import SheetScope, ascii_filename, export_filename, write_status_sheet
+from tasks.fields import with_refused_uploads
 from tasks.models import Period
 from tasks.pages import selected_plan
 from tasks.review.engine import WorkflowError
@@ -123,9 +124,7 @@ def import_status(request):
             messages.success(request, f"已导入 {count} 条填报，并记入各措施的填报记录。")
             return redirect("tasks:measure_list")
         return redirect("tasks:import_status")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    for message in uploads.refused_uploads(request):
-        form.add_error("file", message)
+    form = with_refused_uploads(ImportForm(request.POST or None, request.FILES or None), request, "file")
     if request.method == "POST" and form.is_valid():
         try:
             preview = actions.do_preview_status_sheet(

@@ -1,8 +1,6 @@
 """The form of an indicator's yearly value."""
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tasks.fields import EvidenceField, TextWithoutControlCharacters, version_field
@@ -29,11 +27,7 @@ class IndicatorValueForm(TextWithoutControlCharacters, forms.ModelForm):
             "max_whole_digits": _("实际值位数过多。"),
         },
     )
-    evidence_files = EvidenceField(
-        label=_("佐证材料"),
-        help_text=_("可选，可多选，如统计报表、部门文件。单个文件不超过 %(limit)s。")
-        % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " ")},
-    )
+    evidence_files = EvidenceField(examples=_("如统计报表、部门文件"))
 
     class Meta:
         model = IndicatorValue

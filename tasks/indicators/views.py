@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiading_ads import uploads
 from security import audit
 from tasks import access
+from tasks.fields import disable, with_refused_uploads
 from tasks.indicators import values as rules
 from tasks.indicators.forms import IndicatorValueForm
 from tasks.models import Indicator, IndicatorEvidence, IndicatorValue, Report
@@ -138,9 +138,7 @@ def indicator_value_form(request, pk, year):
         if blocked:
             messages.error(request, blocked)
             return redirect(request.path)
-        form = IndicatorValueForm(request.POST, request.FILES)
-        for message in uploads.refused_uploads(request):
-            form.add_error("evidence_files", message)
+        form = with_refused_uploads(IndicatorValueForm(request.POST, request.FILES), request, "evidence_files")
         if form.is_valid():
             try:
                 saved = rules.save_value(
@@ -175,8 +173,7 @@ def indicator_value_form(request, pk, year):
             initial["source"] = f"{indicator.data_unit.name}统计数据"
         form = IndicatorValueForm(instance=row, initial=initial)
     if blocked:
-        for field in form.fields.values():
-            field.disabled = True
+        disable(form)
     return render(
         request,
         "tasks/indicator_form.html",

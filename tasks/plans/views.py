@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from departments import roles
 from departments.models import Unit
-from jiading_ads import uploads
 from security import audit
 from tasks import access
+from tasks.fields import with_refused_uploads
 from tasks.plans import plantable, tableread
 from tasks.plans.forms import PlanTableForm
 
@@ -54,8 +54,7 @@ def plan_import(request):
     )
     built, stale = None, False
     if action == "preview":
-        for message in uploads.refused_uploads(request):
-            form.add_error("file", message)
+        with_refused_uploads(form, request, "file")
     if action == "preview" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -1,12 +1,10 @@
 """The report form (quarterly and final), review and period forms."""
 
 from django import forms
-from django.conf import settings
 from django.core import validators
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from tasks.fields import EvidenceField, MultipleFileInput, TextWithoutControlCharacters, version_field
+from tasks.fields import EvidenceField, TextWithoutControlCharacters, version_field
 from tasks.models import Period, Report
 
 REPORT_TEXT_MAX = 5000  # characters per text field; an xlsx cell holds 32,767
@@ -36,15 +34,7 @@ class ReportForm(TextWithoutControlCharacters, forms.ModelForm):
             "required": _("请填写完成进度。"),
         },
     )
-    evidence_files = EvidenceField(
-        label=_("佐证材料"),
-        widget=MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in settings.EVIDENCE_EXTENSIONS)}),
-        help_text=_("可选，可多选。单个文件不超过 %(limit)s；可上传 %(types)s，不接受压缩包。")
-        % {
-            "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES).replace("\xa0", " "),
-            "types": "、".join(settings.EVIDENCE_EXTENSIONS),
-        },
-    )
+    evidence_files = EvidenceField()
 
     class Meta:
         model = Report

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiading_ads import uploads
 from jiading_ads.params import to_id
 from security import audit
 from tasks import access
 from tasks import obligations as obligation_rules
 from tasks import periods as period_rules
+from tasks.fields import disable, with_refused_uploads
 from tasks.models import Evidence, Period, Report
 from tasks.pages import evidence_response, get_measure_for_user, selected_plan
 from tasks.reporting import actions, workflow
@@ -133,9 +133,11 @@ def report_form(request, pk):
         copied_from = previous if previous and request.POST.get("copied_from") == str(previous.pk) else None
         # A draft keeps whatever is filled in; the full checks apply on 提交.
         submitting = "submit" in request.POST
-        form = form_class(request.POST, request.FILES, instance=Report(role=obligation.role), submitting=submitting)
-        for message in uploads.refused_uploads(request):
-            form.add_error("evidence_files", message)
+        form = with_refused_uploads(
+            form_class(request.POST, request.FILES, instance=Report(role=obligation.role), submitting=submitting),
+            request,
+            "evidence_files",
+        )
         if form.is_valid():
             try:
                 saved = workflow.save_report(
@@ -178,8 +180,7 @@ def report_form(request, pk):
         else:
             form = form_class(instance=report or Report(role=obligation.role), initial=initial)
     if blocked:
-        for field in form.fields.values():
-            field.disabled = True
+        disable(form)
     return render(
         request,
         "tasks/report_form.html",

@@ -231,8 +231,21 @@ def _save_action(existing, submit):
     return Action.SUBMITTED
 
 
-def _review(policy, item, user, version, *, allowed_from, new_state, action, comment, also=None, at=None):
+# The coordinator's three decisions: from which states, to which, the event's
+# action, and the refusal when the comment is missing (None: it may be empty).
+STEPS = {
+    "approve": ([State.SUBMITTED], State.APPROVED, Action.APPROVED, None),
+    "return": ([State.SUBMITTED], State.RETURNED, Action.RETURNED, RETURN_COMMENT_MESSAGE),
+    "reopen": ([State.APPROVED], State.RETURNED, Action.REOPENED, REOPEN_REASON_MESSAGE),
+}
+
+
+def _review(policy, item, user, version, step, comment, *, also=None, at=None):
     """`also`: further fields to set with the state change (a final evaluation's 评估意见)."""
+    allowed_from, new_state, action, required = STEPS[step]
+    comment = comment.strip()
+    if required and not comment:
+        raise NotAllowed(required)
     now = at or timezone.now()
     with transaction.atomic():
         updated = policy.model.objects.filter(pk=item.pk, version=version, state__in=allowed_from).update(
@@ -255,52 +268,17 @@ def _review(policy, item, user, version, *, allowed_from, new_state, action, com
 
 def approve(policy, item, user, version, comment="", *, also=None, at=None):
     """A submitted item approved, with the coordinator's comment (may be empty)."""
-    return _review(
-        policy,
-        item,
-        user,
-        version,
-        allowed_from=[State.SUBMITTED],
-        new_state=State.APPROVED,
-        action=Action.APPROVED,
-        comment=comment.strip(),
-        also=also,
-        at=at,
-    )
+    return _review(policy, item, user, version, "approve", comment, also=also, at=at)
 
 
 def return_for_revision(policy, item, user, version, comment, *, at=None):
     """A submitted item back to the unit, with the comment saying what to change."""
-    if not comment.strip():
-        raise NotAllowed(RETURN_COMMENT_MESSAGE)
-    return _review(
-        policy,
-        item,
-        user,
-        version,
-        allowed_from=[State.SUBMITTED],
-        new_state=State.RETURNED,
-        action=Action.RETURNED,
-        comment=comment.strip(),
-        at=at,
-    )
+    return _review(policy, item, user, version, "return", comment, at=at)
 
 
 def reopen(policy, item, user, version, comment, *, at=None):
     """An approved item back to the unit for changes, with the reason the unit reads."""
-    if not comment.strip():
-        raise NotAllowed(REOPEN_REASON_MESSAGE)
-    return _review(
-        policy,
-        item,
-        user,
-        version,
-        allowed_from=[State.APPROVED],
-        new_state=State.RETURNED,
-        action=Action.REOPENED,
-        comment=comment.strip(),
-        at=at,
-    )
+    return _review(policy, item, user, version, "reopen", comment, at=at)
 
 
 DECISIONS = {"approve": "approve", "return": "return_for_revision", "reopen": "reopen"}
