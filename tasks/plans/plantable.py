@@ -11,7 +11,7 @@ Three steps, shared by `load_plan TABLE.docx|.xlsx` and the 导入行动方案 p
    the draft into the data a plan file holds; `planfile.read_plan_data` checks
    it, so planfile stays the one home of plan validation. The result lists
    every problem with its place; it can be loaded only when none blocks.
-3. `load_table_plan(built)` writes it with `planfile.load_plan`: atomic,
+3. `load_table_plan(built, acting_user=)` writes it with `planfile.load_plan`: atomic,
    idempotent for the same document number, other plans untouched.
 
 The draft is plain data (`as_data` / `TableDraft.from_data`), so the page
@@ -31,6 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from departments.models import Unit, UnitAlias
+from security import audit
 from tasks import periods
 from tasks.followup import notifications
 from tasks.models import Assignment, Plan
@@ -595,9 +596,9 @@ def build_plan(draft, meta, decisions=None, note_accepted=False, user=None):
     return _Builder(draft, meta, decisions, note_accepted, user).build()
 
 
-def load_table_plan(built):
-    """Write a built plan that has no blocking problem; returns (Plan, LoadResult).
-    All or nothing."""
+def load_table_plan(built, *, acting_user=None):
+    """Write a built plan that has no blocking problem, with its audit record
+    (`acting_user`: None for a command); returns (Plan, LoadResult). All or nothing."""
     if not built.ok:
         raise ValueError("the plan has blocking problems")
     with transaction.atomic():
@@ -611,6 +612,7 @@ def load_table_plan(built):
         plan = Plan.objects.get(doc_number=built.spec.doc_number)
         if created:
             result.told = notifications.plan_loaded(plan)
+        audit.record(audit.Kind.PLAN_LOADED, user=acting_user, obj=plan, detail=summary(built, result))
     return plan, result
 
 

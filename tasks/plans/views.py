@@ -96,8 +96,7 @@ def plan_import(request):
         )
         stale = action == "confirm" and request.POST.get("digest") != built.digest
         if action == "confirm" and built.ok and not stale:
-            plan, result = plantable.load_table_plan(built)
-            audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=plantable.summary(built, result))
+            plan, result = plantable.load_table_plan(built, acting_user=request.user)
             del request.session[PLAN_TABLE_SESSION_KEY]
             told = f"已通知 {len(result.told)} 位联络员。" if result.told else ""
             start = f"各单位自 {built.owed_from:%Y-%m-%d} 起填报。" if built.owed_from else ""

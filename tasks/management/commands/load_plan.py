@@ -137,7 +137,6 @@ class Command(BaseCommand):
             return
         plan, result = plantable.load_table_plan(built)
         line = plantable.summary(built, result)
-        audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=line)
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"已载入 {line}。"))
