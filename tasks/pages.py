@@ -46,7 +46,8 @@ def obligation_rows(plan, period, units):
         .with_assignments()
         .in_document_order()
     )
-    progress = PlanProgress(plan, period, today=timezone.localdate(), measures=measures)
+    # Only these units' obligations are judged: the others' on the same measures are not shown.
+    progress = PlanProgress(plan, period, today=timezone.localdate(), measures=measures, units=units)
     return progress, [progress.obligation_state(o) for o in mine]
 
 

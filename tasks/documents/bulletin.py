@@ -250,8 +250,15 @@ def write(bulletin, target):
     documents.table(
         doc,
         ["分类", "项目", "措施数", "占比"],
-        [["按状态", label, str(n), share(n)] for label, n in statuses.items()]
-        + [["按预警灯", str(light.label), str(lights[light]), share(lights[light])] for light in Light],
+        # The group's name once, its cell merged down its rows.
+        [
+            ["按状态" if i == 0 else documents.MERGED, label, str(n), share(n)]
+            for i, (label, n) in enumerate(statuses.items())
+        ]
+        + [
+            ["按预警灯" if i == 0 else documents.MERGED, str(light.label), str(lights[light]), share(lights[light])]
+            for i, light in enumerate(Light)
+        ],
         keep_together=True,
     )
 

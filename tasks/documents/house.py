@@ -467,11 +467,12 @@ def table(document, header, rows, widths=None, *, keep_together=False, size=SIHA
             top -= 1
         t.cell(top, column).merge(t.cell(row_index, column))
     if keep_together:
-        body = list(t.rows)
-        for row in body[:-1]:
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    p.paragraph_format.keep_with_next = True
+        # Every cell's own paragraphs, read from the XML: row.cells gives a
+        # merged cell's top for the cells below it, whose paragraphs would be missed.
+        for tr in t._tbl.tr_lst[:-1]:
+            for tc in tr.tc_lst:
+                for p in tc.p_lst:
+                    Paragraph(p, tc).paragraph_format.keep_with_next = True
     return t
 
 

@@ -39,6 +39,7 @@ The rules (the README's table holds the same, in words):
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -47,9 +48,9 @@ from tasks.models import Period, Report, current_of
 DUE_SOON_DAYS = 7
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One report as the judgement reads it (no texts)."""
+class Row(NamedTuple):
+    """One report as the judgement reads it (no texts). A named tuple: a page
+    makes one for every report of its measures, and a tuple is the cheapest."""
 
     pk: int
     period: Period
@@ -69,21 +70,22 @@ class History:
 
     `periods`: the plan's periods ({pk: Period} or a list); reports of other
     periods are not loaded. `counted`: the states that count (official by
-    default). One query.
+    default); `unit_ids`: only these units' reports. One query.
     """
 
-    def __init__(self, measure_ids, periods, counted=Report.OFFICIAL_STATES, unit_id=None):
+    def __init__(self, measure_ids, periods, counted=Report.OFFICIAL_STATES, unit_ids=None):
         if not isinstance(periods, dict):
             periods = {p.pk: p for p in periods}
         self.periods = periods
         self.counted = frozenset(counted)
         self._rows = {}  # (measure id, unit id) -> [Row] in period order
+        self._by_period = {}  # ((measure id, unit id), period id) -> Row
         measure_ids = list(measure_ids)
         if not measure_ids or not periods:
             return
         reports = Report.objects.filter(measure_id__in=measure_ids, period_id__in=list(periods)).order_by()
-        if unit_id is not None:
-            reports = reports.filter(unit_id=unit_id)
+        if unit_ids is not None:
+            reports = reports.filter(unit_id__in=list(unit_ids))
         rows = reports.values_list(
             "measure_id", "unit_id", "pk", "period_id", "state", "status", "percent", "submitted_at"
         )
@@ -92,6 +94,11 @@ class History:
             self._rows.setdefault((measure_id, unit), []).append(row)
         for rows in self._rows.values():
             rows.sort(key=lambda r: (r.period.end_date, r.period.pk))
+        self._index()
+
+    def _index(self):
+        # row() is asked for every obligation of every measure shown: a lookup, not a scan.
+        self._by_period = {(key, row.period.pk): row for key, rows in self._rows.items() for row in rows}
 
     @classmethod
     def of_obligation(cls, obligation, plan_id, counted=Report.OFFICIAL_STATES):
@@ -104,6 +111,7 @@ class History:
         history.reports = {r.pk: r for r in reports}
         rows = [Row(r.pk, r.period, r.state, r.status, r.percent, r.submitted_at) for r in history.reports.values()]
         history._rows[obligation.key] = sorted(rows, key=lambda r: (r.period.end_date, r.period.pk))
+        history._index()
         return history
 
     def rows(self, key):
@@ -111,10 +119,7 @@ class History:
 
     def row(self, key, period):
         """The obligation's report for `period` in any state, or None."""
-        for row in self._rows.get(key, ()):
-            if row.period.pk == period.pk:
-                return row
-        return None
+        return self._by_period.get((key, period.pk))
 
     def counts(self, row):
         return row is not None and row.state in self.counted

@@ -381,9 +381,13 @@ class PlanProgress:
     that count, official ones (submitted, approved) unless the approved-only
     台账 asks for approved ones; `shown_states`: those a fill-in row carries
     (the 台账's 按单位 also shows a returned report for the unit to correct).
+    `units`: only these units' obligations are loaded and judged (the pages
+    about units: 待办, /my/, a unit's page and its 催报); each obligation's
+    state is the same as in a whole plan's progress, but the measures' states
+    then cover only these units, so the measures' pages never pass it.
     """
 
-    def __init__(self, plan, period, today=None, measures=None, shown_states=None, counted_states=None):
+    def __init__(self, plan, period, today=None, measures=None, shown_states=None, counted_states=None, units=None):
         self.plan = plan
         self.counted_states = frozenset(counted_states or Report.OFFICIAL_STATES)
         self.shown_states = frozenset(shown_states or self.counted_states)
@@ -403,6 +407,12 @@ class PlanProgress:
         self.measures = list(measures)
         members = obligation_rules.collective_members()
         self.obligations = {m.pk: obligation_rules.for_measure(m, members) for m in self.measures}
+        self.unit_ids = None if units is None else frozenset(u.pk for u in units)
+        if self.unit_ids is not None:
+            self.obligations = {
+                pk: [o for o in obligations if o.unit.pk in self.unit_ids]
+                for pk, obligations in self.obligations.items()
+            }
         before = [p for p in self.plan_periods.values() if period is not None and p.end_date < period.start_date]
         self.prior_period = max(before, key=lambda p: (p.end_date, p.pk)) if before else None  # just before this one
         self._load_reports()
@@ -427,7 +437,7 @@ class PlanProgress:
         else:
             eligible = self.plan_periods
         # Plain values of every report (no join, no sort), then only the reports shown as objects.
-        self.history = judgement.History(measure_ids, eligible, counted=self.counted_states)
+        self.history = judgement.History(measure_ids, eligible, counted=self.counted_states, unit_ids=self.unit_ids)
         if not measure_ids:
             return
         wanted = {}

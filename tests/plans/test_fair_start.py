@@ -66,6 +66,8 @@ def test_nothing_is_red_or_overdue_on_the_day_of_loading(plan, table, client_for
     client.post("/plans/select/", {"plan": new.pk, "next": "/"})
     assert dashboard(client)["lights"]["red"] == 0
     assert not [code for code, (_, light, _) in measures_page(client).items() if light == "red"]
+    # A table carries no 主要目标 and no indicators: the dashboard says so instead of an empty box.
+    assert "本方案尚无主要目标和指标" in client.get("/dashboard/").content.decode()
 
 
 def test_the_first_owed_period_is_judged_as_any(plan, table):
