@@ -43,7 +43,9 @@ def _get_indicator_for_entry(request, pk, year):
 
 
 def _get_value_for_review(request, pk):
-    """An indicator value, for the coordinator (see review_required). 404 if none."""
+    """An indicator value, for the coordinator only (403 for anyone else). 404 if none."""
+    if not access.can_review(request.user):
+        raise PermissionDenied("只有协调人可以审核指标数值。")
     return get_object_or_404(IndicatorValue.objects.select_related("indicator__plan"), pk=pk)
 
 
