@@ -46,10 +46,12 @@ test: $(BIN)/.installed-dev node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
-# ruff as configured in pyproject.toml: the lint rules, then the formatting.
+# ruff as configured in pyproject.toml: the lint rules, then the formatting; then
+# import-linter's contracts (pyproject.toml: which package may import which).
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Pages, export and peers at 1x and 10x synthetic scale; writes bench/results.json.
 bench: $(BIN)/.installed-load

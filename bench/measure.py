@@ -35,15 +35,11 @@ from django_tables2.export import TableExport  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 
+from tasks.documents.statussheet import SheetScope, build_workbook, layout  # noqa: E402
+from tasks.documents.statussheet import export as statussheet  # noqa: E402
 from tasks.models import Assignment, Measure, Period, Plan, Report  # noqa: E402
-from tasks.progress import PlanProgress  # noqa: E402
-from tasks.statussheet import (  # noqa: E402
-    SheetScope,
-    build_workbook,
-    layout,  # noqa: E402
-)
-from tasks.statussheet import export as statussheet  # noqa: E402
-from tasks.tables import MeasureStateTable  # noqa: E402
+from tasks.progress.rollup import PlanProgress  # noqa: E402
+from tasks.progress.tables import MeasureStateTable  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 

@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 
-from tasks import notifications
+from tasks.followup import notifications
 from tasks.models import Period, Plan
 
 plan = Plan.objects.default()

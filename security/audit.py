@@ -25,6 +25,11 @@ def reset_current_request(token):
     _current_request.reset(token)
 
 
+def current_request():
+    """The request being answered (set by RequestContextMiddleware), or None outside one."""
+    return _current_request.get()
+
+
 @contextlib.contextmanager
 def suspended():
     """No records while restoring a backup: loading the saved trail is not a

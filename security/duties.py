@@ -46,7 +46,7 @@ class DutyViolation(PermissionDenied):
 
 def _actor():
     """The logged-in user of the current request, or None outside one."""
-    request = audit._current_request.get()
+    request = audit.current_request()
     if request is None:
         return None
     user = getattr(request, "user", None)

@@ -11,9 +11,8 @@ from django.core.exceptions import PermissionDenied
 
 from departments import roles
 from departments.models import Unit
-
-from . import obligations
-from .models import Notification, Plan, ReportEvent
+from tasks import obligations
+from tasks.models import Notification, Plan, ReportEvent
 
 
 def can_review(user):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from tasks.models import (
     Assignment,
     DailyRun,
     Evidence,
@@ -18,7 +18,7 @@ from .models import (
     ReportEvent,
     Task,
 )
-from .obligations import default_owed_from
+from tasks.obligations import default_owed_from
 
 
 class TaskInline(admin.TabularInline):

@@ -17,9 +17,8 @@ class TasksConfig(AppConfig):
         from departments.admin import CollectiveMembershipInline
         from jiading_ads.text import clean_model_text
         from security import audit, tracking
-
-        from .models import Assignment, Indicator, Measure, Period, Plan, Task
-        from .obligations import default_owed_from
+        from tasks.models import Assignment, Indicator, Measure, Period, Plan, Task
+        from tasks.obligations import default_owed_from
 
         # Stored text never holds what a Word document or a workbook cannot
         # (control characters), whoever writes it: a page, the admin, the import.

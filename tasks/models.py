@@ -1,13 +1,13 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
+from tasks.review.models import ReviewedItem, ReviewEvent, ReviewEvidence
 
 
 class PlanQuerySet(models.QuerySet):
@@ -273,7 +273,7 @@ class Period(models.Model):
         return self.name
 
 
-class Report(models.Model):
+class Report(ReviewedItem):
     """One unit's progress on one measure for one period."""
 
     class Status(models.TextChoices):
@@ -281,12 +281,6 @@ class Report(models.Model):
         IN_PROGRESS = "in_progress", _("推进中")
         DONE = "done", _("已完成")
         LATE = "late", _("滞后")
-
-    class State(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("已提交")
-        RETURNED = "returned", _("已退回")
-        APPROVED = "approved", _("已通过")
 
     class Completion(models.TextChoices):
         """完成情况 of a final evaluation (终期评估), from least to most complete."""
@@ -296,7 +290,7 @@ class Report(models.Model):
         DONE = "done", _("已完成")
 
     # Submitted or approved reports count for progress; drafts and returned ones do not.
-    OFFICIAL_STATES = (State.SUBMITTED, State.APPROVED)
+    OFFICIAL_STATES = (ReviewedItem.State.SUBMITTED, ReviewedItem.State.APPROVED)
     # A final evaluation's 完成情况 sets its status, so that rollups, lights and the 台账
     # read it like any report: an unfinished measure at the plan's end is behind (滞后).
     COMPLETION_STATUS = {
@@ -317,9 +311,6 @@ class Report(models.Model):
     progress = models.TextField(_("进展情况"))
     problems = models.TextField(_("存在问题"), blank=True)
     next_steps = models.TextField(_("下一步计划"), blank=True)
-    state = models.CharField(_("流程状态"), max_length=10, choices=State.choices, default=State.DRAFT)
-    version = models.PositiveIntegerField(_("版本"), default=1)
-    review_comment = models.TextField(_("审核意见"), blank=True)
     completion = models.CharField(
         _("完成情况"),
         max_length=10,
@@ -330,12 +321,6 @@ class Report(models.Model):
     assessment = models.TextField(
         _("评估意见"), blank=True, help_text=_("仅用于终期评估：协调人审核通过时给出的评估意见。")
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
-    )
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     copied_from = models.ForeignKey(
         "self",
         verbose_name=_("沿用自"),
@@ -383,19 +368,6 @@ class Report(models.Model):
     def get_absolute_url(self):
         return reverse("tasks:measure_detail", args=[self.measure_id])
 
-    def clean(self):
-        """完成情况 and 评估意见 belong to a final evaluation: only in a FINAL period,
-        and there always with a 完成情况. For any form that saves a Report; the
-        workflow, which writes reports, refuses the same (workflow.final_block_reason)."""
-        super().clean()
-        if self.period_id is None:
-            return
-        final = self.period.kind == Period.Kind.FINAL
-        if not final and (self.completion or self.assessment):
-            raise ValidationError(_("完成情况和评估意见只用于终期评估周期的填报。"))
-        if final and not self.completion:
-            raise ValidationError({"completion": _("终期评估须选择完成情况。")})
-
     @property
     def is_official(self):
         """Whether the report counts for progress: submitted or approved."""
@@ -422,39 +394,16 @@ class Report(models.Model):
         return self._meta.get_field(name).verbose_name
 
 
-class ReportEvent(models.Model):
+class ReportEvent(ReviewEvent):
     """One entry of a measure's timeline; never edited once written."""
 
-    class Action(models.TextChoices):
-        DRAFT_SAVED = "draft_saved", _("保存草稿")
-        SUBMITTED = "submitted", _("提交")
-        RESUBMITTED = "resubmitted", _("重新提交")
-        EDITED = "edited", _("修改")
-        RETURNED = "returned", _("退回")
-        APPROVED = "approved", _("审核通过")
-        REOPENED = "reopened", _("重新打开")
-        IMPORTED = "imported", _("从台账导入")
-        WITHDRAWN = "withdrawn", _("撤回")
-        FILE_DELETED = "file_deleted", _("删除佐证材料")
-
     report = models.ForeignKey(Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("操作"), max_length=15, choices=Action.choices)
-    actor = models.ForeignKey(
-        "auth.User", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+", null=True
-    )
-    at = models.DateTimeField(_("时间"))
-    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
-    comment = models.TextField(_("意见"), blank=True)
     files = models.JSONField(_("佐证材料"), default=list, blank=True, help_text=_("随这次操作上传（或删除）的文件名。"))
 
-    class Meta:
+    class Meta(ReviewEvent.Meta):
         verbose_name = _("填报记录")
         verbose_name_plural = _("填报记录")
-        ordering = ["at", "pk"]
         indexes = [models.Index(fields=["report", "at"], name="report_event_report_at")]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 def evidence_path(instance, filename):
@@ -463,21 +412,13 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.report.period_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class Evidence(models.Model):
+class Evidence(ReviewEvidence):
     report = models.ForeignKey(Report, verbose_name=_("填报"), on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey("auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(ReviewEvidence.Meta):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self):
-        return self.original_name
 
     def get_absolute_url(self):
         return reverse("tasks:evidence_download", args=[self.pk])
@@ -602,10 +543,6 @@ class Notification(models.Model):
     def get_absolute_url(self):
         return reverse("tasks:notification_open", args=[self.pk])
 
-    @property
-    def is_read(self):
-        return self.read_at is not None
-
 
 class NotificationSettings(models.Model):
     """A user's choice of channels; without a row, email is on."""
@@ -711,10 +648,8 @@ class Indicator(models.Model):
         return list(range(self.first_year, self.target_year + 1))
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(ReviewedItem):
     """One year's actual value of an indicator, entered and reviewed like a report."""
-
-    State = Report.State
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("目标指标"), on_delete=models.CASCADE, related_name="values"
@@ -723,15 +658,6 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("实际值"), max_digits=16, decimal_places=2)
     source = models.CharField(_("数据来源"), max_length=200)
     note = models.TextField(_("说明"), blank=True)
-    state = models.CharField(_("流程状态"), max_length=10, choices=Report.State.choices, default=Report.State.DRAFT)
-    version = models.PositiveIntegerField(_("版本"), default=1)
-    review_comment = models.TextField(_("审核意见"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        "auth.User", verbose_name=_("最后修改人"), on_delete=models.PROTECT, related_name="+", null=True
-    )
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("指标实际值")
@@ -754,27 +680,16 @@ class IndicatorValue(models.Model):
         return _("审核意见") if self.state == self.State.APPROVED else _("退回意见")
 
 
-class IndicatorEvent(models.Model):
+class IndicatorEvent(ReviewEvent):
     """One entry of an indicator's timeline; never edited once written."""
 
     value = models.ForeignKey(
         IndicatorValue, verbose_name=_("指标实际值"), on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(_("操作"), max_length=15, choices=ReportEvent.Action.choices)
-    actor = models.ForeignKey(
-        "auth.User", verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+", null=True
-    )
-    at = models.DateTimeField(_("时间"))
-    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
-    comment = models.TextField(_("意见"), blank=True)
 
-    class Meta:
+    class Meta(ReviewEvent.Meta):
         verbose_name = _("指标填报记录")
         verbose_name_plural = _("指标填报记录")
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 def indicator_evidence_path(instance, filename):
@@ -782,23 +697,15 @@ def indicator_evidence_path(instance, filename):
     return f"evidence/indicators/{instance.value.indicator_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class IndicatorEvidence(models.Model):
+class IndicatorEvidence(ReviewEvidence):
     value = models.ForeignKey(
         IndicatorValue, verbose_name=_("指标实际值"), on_delete=models.CASCADE, related_name="evidence"
     )
     file = models.FileField(_("文件"), upload_to=indicator_evidence_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey("auth.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(ReviewEvidence.Meta):
         verbose_name = _("指标佐证材料")
         verbose_name_plural = _("指标佐证材料")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self):
-        return self.original_name
 
     def get_absolute_url(self):
         return reverse("tasks:indicator_evidence", args=[self.pk])

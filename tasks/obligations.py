@@ -26,8 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from departments.models import CollectiveMembership, Unit
-
-from .models import Assignment, Measure, Period
+from tasks.models import Assignment, Measure, Period
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import datetime
 import chinese_calendar
 from django.conf import settings
 
-from .models import Period, current_of
+from tasks.models import Period, current_of
 
 DUE_AFTER_DAYS = 10
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -118,6 +118,13 @@ def writable_periods(plan, today):
     period while within its deadline, and every open period the coordinator
     opened for late reporting until today or later. One query."""
     return _current_and_writable(_open_periods(plan), today)[1]
+
+
+def chosen_period(writable, wanted):
+    """The period among `writable` (writable_periods) that a page's ?period= names,
+    or None: a page opened for a period that no longer takes reports falls back
+    to its default."""
+    return next((p for p in writable if p.pk == wanted), None) if wanted else None
 
 
 def reporting_period(plan, today):

@@ -31,7 +31,7 @@ from departments import roles
 from departments.models import Membership, Unit
 from security import retention, tracking
 from tasks.models import Measure, Plan
-from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
 
 PASSWORD = "Zz-test-Password-1"
 DOC_NUMBER = "嘉府发〔2023〕2号"

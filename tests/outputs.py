@@ -12,7 +12,7 @@ import re
 import docx
 import openpyxl
 
-from tasks.progress import Light
+from tasks.progress.rollup import Light
 
 LIGHT_BY_LABEL = {str(label): value for value, label in Light.choices}
 TAG = re.compile(r"<[^>]+>")

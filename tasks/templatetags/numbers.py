@@ -2,7 +2,7 @@
 
 from django import template
 
-from tasks.indicators import number
+from tasks.indicators.values import number
 
 register = template.Library()
 

@@ -26,8 +26,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from departments import roles
 from security import keys
-from tasks import indicators, reminders, workflow
-from tasks.progress import PlanProgress
+from tasks.followup import reminders
+from tasks.indicators import values as indicators
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting import workflow
 from tests.browser.accessibility import (
     DESKTOP,
     PHONE,

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from departments.models import Unit
-from tasks import workflow
 from tasks.models import Indicator
+from tasks.reporting import workflow
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, make_user, measure_by_code
 from tests.helpers import obligation, unit

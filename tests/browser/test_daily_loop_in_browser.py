@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from tasks import workflow
 from tasks.models import Notification, ReminderLog, Report
+from tasks.reporting import workflow
 from tests.browser.conftest import log_in, log_out, screenshot
 from tests.conftest import PASSWORD, measure_by_code
 from tests.helpers import obligation, unit

@@ -7,8 +7,8 @@ from tasks.models import Plan
 from tests.browser.accessibility import axe_problems, layout_problems
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD
-from tests.plantable.conftest import make_plan_admin
-from tests.plantable.tables import SECOND_NOTE, SECOND_ROWS, write_docx
+from tests.plans.conftest import make_plan_admin
+from tests.plans.tables import SECOND_NOTE, SECOND_ROWS, write_docx
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tasks import indicators, workflow
+from tasks.indicators import values as indicators
+from tasks.reporting import workflow
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, make_user, measure_by_code
 from tests.helpers import final_period, obligation

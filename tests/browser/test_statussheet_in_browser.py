@@ -6,8 +6,8 @@ import datetime
 import openpyxl
 import pytest
 
+from tasks.documents.statussheet import SheetScope, write_status_sheet
 from tasks.models import Period, Report
-from tasks.statussheet import SheetScope, write_status_sheet
 from tests.browser.accessibility import axe_problems, layout_problems
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import PASSWORD, make_user, measure_by_code

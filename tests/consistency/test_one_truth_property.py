@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 
 from departments.models import CollectiveMembership, Unit
 from tasks import obligations, periods
+from tasks.followup.reminders import pending_reminders
 from tasks.models import Assignment, Measure, Period, Plan, Report, Task
-from tasks.reminders import pending_reminders
 from tests.conftest import make_user
 from tests.helpers import rolled_back
 from tests.outputs import (

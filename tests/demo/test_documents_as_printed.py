@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from tasks import bulletin, documents, finalreport, periods
+from tasks import periods
+from tasks.documents import bulletin, finalreport
+from tasks.documents import house as documents
 from tasks.models import Period
 from tests.documents.helpers import (
     DATE,

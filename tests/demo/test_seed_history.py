@@ -12,12 +12,14 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from tasks import bulletin, demo, finalreport, obligations, periods
-from tasks import indicators as indicator_rules
+from tasks import obligations, periods
+from tasks.demo import history as demo
+from tasks.documents import bulletin, finalreport
+from tasks.documents.statussheet import SheetScope, build_workbook
+from tasks.indicators import values as indicator_rules
 from tasks.management.commands.seed_demo import UNIT_ACCOUNTS
 from tasks.models import Indicator, IndicatorEvent, IndicatorValue, Notification, Period, Report, ReportEvent
-from tasks.progress import Light, PlanProgress, reporting_over_plan
-from tasks.statussheet import SheetScope, build_workbook
+from tasks.progress.rollup import Light, PlanProgress, reporting_over_plan
 
 from .conftest import DAY
 

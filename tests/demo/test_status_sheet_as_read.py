@@ -8,9 +8,9 @@ import re
 import openpyxl
 
 from tasks import periods
+from tasks.documents.statussheet import SheetScope, build_workbook
+from tasks.documents.statussheet.layout import CLIPPED
 from tasks.models import Period
-from tasks.statussheet import SheetScope, build_workbook
-from tasks.statussheet.layout import CLIPPED
 
 from .conftest import DAY
 

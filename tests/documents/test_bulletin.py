@@ -12,9 +12,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from security.models import AuditEvent
-from tasks import bulletin, documents, obligations, workflow
+from tasks import obligations
+from tasks.documents import bulletin
+from tasks.documents import house as documents
 from tasks.models import Period, Report
-from tasks.progress import Light, PlanProgress
+from tasks.progress.rollup import Light, PlanProgress
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from ..tasks.plan_facts import TASK_TITLES

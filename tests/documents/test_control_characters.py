@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tasks import workflow
+from tasks.documents.statussheet.importing import parse_text
 from tasks.models import Measure, Period, Plan, Report
-from tasks.statussheet.importing import parse_text
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from .helpers import all_text

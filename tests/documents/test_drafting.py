@@ -4,8 +4,9 @@ measure led by 各街镇 counted town by town."""
 
 import datetime
 
-from tasks import bulletin, drafting, workflow
+from tasks.documents import bulletin, drafting
 from tasks.models import Period
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import obligation
 

@@ -16,10 +16,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from security.models import AuditEvent
-from tasks import documents, finalreport, workflow
-from tasks import indicators as indicator_rules
+from tasks.documents import finalreport
+from tasks.documents import house as documents
+from tasks.indicators import values as indicator_rules
 from tasks.models import Indicator, Period, Report
-from tasks.progress import PlanProgress
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import final_period, obligation
 

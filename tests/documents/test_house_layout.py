@@ -8,7 +8,8 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
-from tasks import bulletin, documents, finalreport
+from tasks.documents import bulletin, finalreport
+from tasks.documents import house as documents
 from tasks.models import Period
 
 from .helpers import keeps_with_next, page_lines, pdf_pages, row_properties, to_pdf, written

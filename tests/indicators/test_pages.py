@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from security.models import AuditEvent
-from tasks import indicators
+from tasks.indicators import values as indicators
 from tasks.models import IndicatorEvidence, IndicatorValue, Report
 from tests.conftest import make_user
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.planfile import PlanFileError, read_plan_file
+from tasks.plans.planfile import PlanFileError, read_plan_file
 from tests.tasks.test_load_plan import bundled_data, write_yaml
 
 
@@ -51,7 +51,7 @@ def test_collective_responsible_unit_is_refused(tmp_path, plan):
 
 
 def test_target_value_given_in_the_file_is_loaded(tmp_path, plan):
-    from tasks.planfile import load_plan
+    from tasks.plans.planfile import load_plan
 
     data = bundled_data()
     indicator(data, 1)["target"]["value"] = 6

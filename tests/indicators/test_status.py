@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from tasks import indicators
-from tasks.indicators import Status
+from tasks.indicators import values as indicators
+from tasks.indicators.values import Status
 from tasks.models import Indicator, IndicatorValue, Plan, Report
 
 D = Decimal

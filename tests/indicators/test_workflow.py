@@ -7,18 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from security.models import AuditEvent
-from tasks import indicators
-from tasks.models import (
-    Indicator,
-    IndicatorEvent,
-    IndicatorEvidence,
-    IndicatorValue,
-    Notification,
-    Report,
-    ReportEvent,
-)
-from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
-from tasks.workflow import Conflict, NotAllowed
+from tasks.indicators import values as indicators
+from tasks.models import Indicator, IndicatorEvent, IndicatorEvidence, IndicatorValue, Notification, Report, ReportEvent
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from tasks.review.engine import Conflict, NotAllowed
 
 
 def data(value="1200", source="区统计局年度统计", note=""):

@@ -10,8 +10,9 @@ from django.core.management import call_command
 
 from departments.models import CollectiveMembership, Membership, Unit
 from security.models import AuditEvent
-from tasks import obligations, workflow
+from tasks import obligations
 from tasks.models import Evidence, Measure, Period, Plan, Report, ReportEvent
+from tasks.reporting import workflow
 from tests.conftest import PASSWORD, measure_by_code
 
 

@@ -48,7 +48,7 @@ def test_a_bug_shows_the_chinese_error_page_without_a_traceback(production, lead
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr("tasks.views.PlanProgress", broken)
+    monkeypatch.setattr("tasks.pages.PlanProgress", broken)
     client = Client(raise_request_exception=False)
     client.force_login(lead_staff)
     response = client.get("/my/")

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.models import Membership
-from tasks import obligations, workflow
+from tasks import obligations
 from tasks.models import (
     Assignment,
     Evidence,
@@ -24,6 +24,7 @@ from tasks.models import (
     Report,
     ReportEvent,
 )
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import obligation, unit
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tasks import workflow
 from tasks.models import Evidence, Report, ReportEvent
+from tasks.reporting import workflow
 
 from .helpers import fields, form_data, obligation, period, save, snapshot, upload
 

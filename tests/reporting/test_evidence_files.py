@@ -4,8 +4,8 @@ its own file before approval, and the timeline saying which files came with each
 import pytest
 
 from security.models import AuditEvent
-from tasks import workflow
 from tasks.models import Evidence, ReportEvent
+from tasks.reporting import workflow
 
 from .helpers import form_data, kewei_report, snapshot, upload
 

@@ -10,14 +10,14 @@ import io
 
 import openpyxl
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from security.models import AuditEvent
-from tasks import obligations, periods, workflow
+from tasks import obligations, periods
+from tasks.documents.statussheet import SheetScope
 from tasks.models import Notification, Period, Report, ReportEvent
-from tasks.progress import PlanProgress
-from tasks.statussheet import SheetScope
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import final_period, obligation, unit
 from tests.statussheet.helpers import export_bytes, read_back, type_in, xlsx_bytes
@@ -278,16 +278,18 @@ def test_a_quarterly_report_keeps_no_completion(plan, lead_staff, measure):
     assert report.completion == "" and report.assessment == ""
 
 
-def test_completion_and_assessment_belong_to_final_periods_only(plan, final, lead_staff, measure):
+def test_an_evaluation_is_submitted_only_with_its_completion(plan, final, lead_staff, measure):
+    """workflow.final_block_reason is the one home of the rule; the database keeps
+    完成情况 and 评估意见 out of quarterly reports (the named constraints)."""
+    lead = obligation(measure, "区科委")
     quarter = Period.objects.get(plan=plan, name="2025年第四季度")
-    unit = obligation(measure, "区科委").unit
-    misplaced = Report(measure=measure, unit=unit, period=quarter, role="lead", progress="x", completion="done")
-    missing = Report(measure=measure, unit=unit, period=final, role="lead", progress="x")
 
-    with pytest.raises(ValidationError, match="只用于终期评估"):
-        misplaced.clean()
-    with pytest.raises(ValidationError, match="终期评估须选择完成情况"):
-        missing.clean()
+    with pytest.raises(workflow.NotAllowed, match="终期评估须逐项填写完成情况"):
+        workflow.save_report(lead, final, evaluation(completion=""), lead_staff, submit=True, version=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(
+            measure=measure, unit=lead.unit, period=quarter, role="lead", progress="x", assessment="评估意见"
+        )
 
 
 def test_the_database_keeps_completion_and_status_together(plan, final, lead_staff, measure):
@@ -312,7 +314,11 @@ def test_the_tai_zhang_import_does_not_write_into_a_final_period(plan, final, le
     assert (unchanged.changes, unchanged.errors) == ([], [])
     assert edited.changes == []
     assert edited.errors == [
-        (row, "措施 2.(1)（区科委）：“终期评估”是终期评估，不能通过台账导入，请牵头单位在系统中逐项填写终期评估")
+        (
+            row,
+            "措施 2.(1)（区科委）：终期评估须逐项填写完成情况、主要成效、未完成原因和后续安排，"
+            "请牵头单位在系统的终期评估表中填写，不能通过台账或季度填报表导入。",
+        )
     ]
 
 

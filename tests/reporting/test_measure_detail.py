@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tasks import obligations, workflow
+from tasks import obligations
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from .helpers import form_data, grow, kewei_report, little, queries_for, save

@@ -2,8 +2,8 @@
 
 import re
 
-from tasks import workflow
 from tasks.models import Report
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from .helpers import grow, little, queries_for, save, unit

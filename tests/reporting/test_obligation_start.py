@@ -8,9 +8,9 @@ import pytest
 
 from departments.models import CollectiveMembership
 from tasks import obligations
+from tasks.followup.reminders import pending_reminders
 from tasks.models import Assignment, Report
-from tasks.progress import Light, PlanProgress
-from tasks.reminders import pending_reminders
+from tasks.progress.rollup import Light, PlanProgress
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import period, put_report, unit

@@ -2,7 +2,7 @@
 
 from tasks import obligations
 from tasks.models import Assignment
-from tasks.progress import PlanProgress
+from tasks.progress.rollup import PlanProgress
 from tests.conftest import measure_by_code
 from tests.tasks.plan_facts import TWELVE_JIEZHEN as TWELVE
 

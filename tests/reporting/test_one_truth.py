@@ -15,8 +15,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tasks import finalreport, workflow
+from tasks.documents import finalreport
 from tasks.models import Period, Report
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 from tests.helpers import final_period, obligation
 from tests.outputs import (

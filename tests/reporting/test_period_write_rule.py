@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from security.models import AuditEvent
-from tasks import obligations, periods, workflow
+from tasks import obligations, periods
 from tasks.models import Evidence, Notification, Period, Plan, Report, Task
+from tasks.reporting import workflow
 
 from .helpers import TODAY, fields, form_data, obligation, period, save, upload
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tasks import workflow
 from tasks.models import Evidence, Report
+from tasks.reporting import workflow
 
 from .helpers import PDF_BYTES, form_data, kewei_report, period, save, snapshot, upload
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from tasks import workflow
 from tasks.models import Notification, Report
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from .helpers import (

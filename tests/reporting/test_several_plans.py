@@ -14,7 +14,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command, load_command_class
 
 from departments.models import Unit
-from tasks import notifications, periods
+from tasks import periods
+from tasks.followup import notifications
 from tasks.management.plan_option import chosen_plan
 from tasks.models import Assignment, Measure, Notification, Plan, Task
 from tests.conftest import make_user

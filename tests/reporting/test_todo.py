@@ -4,7 +4,7 @@ import datetime
 import re
 
 from departments import roles
-from tasks import workflow
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import grow, little, put_report, queries_for, save

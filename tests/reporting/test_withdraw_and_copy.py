@@ -5,8 +5,8 @@ until edited."""
 import pytest
 
 from security.models import AuditEvent
-from tasks import workflow
 from tasks.models import Report
+from tasks.reporting import workflow
 
 from .helpers import form_data, kewei_report, last_event_pk, new_events, obligation, period, save, snapshot
 

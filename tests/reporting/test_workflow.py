@@ -3,8 +3,8 @@ approve, reopen, each leaving exactly one timeline entry saying who did what."""
 
 import pytest
 
-from tasks import workflow
 from tasks.models import Report
+from tasks.reporting import workflow
 
 from .helpers import form_data, kewei_report, last_event_pk, new_events, obligation, period, unit
 

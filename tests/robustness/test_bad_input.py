@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
-from tasks import obligations, statussheet, workflow
+from tasks import obligations
+from tasks.documents import statussheet
 from tasks.models import Measure, Period, Plan, Report, ReportEvent
-from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 from tests.helpers import rolled_back
 

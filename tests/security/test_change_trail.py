@@ -15,8 +15,9 @@ from django.utils import timezone
 from departments import roles
 from departments.models import CollectiveMembership, Unit, UnitAlias
 from security.models import AuditEvent
-from tasks import statussheet, workflow
+from tasks.documents import statussheet
 from tasks.models import Period, Report
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 from tests.helpers import FINAL_PERIOD_FORM, obligation
 

@@ -5,7 +5,6 @@ number of row errors."""
 
 import datetime
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -17,8 +16,8 @@ from django.urls import reverse
 
 from jiading_ads.uploads import UploadRefused, check_xlsx
 from security.models import AuditEvent
-from tasks import plantable
 from tasks.models import Indicator, IndicatorValue, Report
+from tasks.plans import tableread
 from tests.conftest import make_user, measure_by_code
 
 WORKBOOK = (
@@ -62,27 +61,27 @@ def refused(data):
     return str(caught.value)
 
 
-def timed(data):
-    """Seconds and peak Python memory of checking `data`, and the message."""
+def traced(data):
+    """Peak Python memory of checking `data`, and the message. Memory, not time:
+    a bound that held only by reading everything would show here on any machine,
+    busy or not (time is the benchmarks' business)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         message = refused(data)
     finally:
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return elapsed, peak, message
+    return peak, message
 
 
 def test_a_small_file_that_unpacks_to_a_huge_string_is_refused_by_its_uncompressed_size():
     bomb = xlsx(shared=(b"a" * (1024 * 1024) for _ in range(60)))
     assert len(bomb) < 200 * 1024
 
-    elapsed, peak, message = timed(bomb)
+    peak, message = traced(bomb)
 
     assert "解压后为 60.0 MB" in message and "超过上限 50.0 MB" in message
-    assert elapsed < 2 and peak < 2 * 1024 * 1024
+    assert peak < 2 * 1024 * 1024
 
 
 def test_a_part_compressed_a_thousandfold_is_refused_by_its_ratio():
@@ -97,11 +96,11 @@ def test_a_sheet_of_many_rows_is_refused_by_its_row_count_in_little_memory():
     )
     sheet = xlsx(sheet_chunks=chunks)
 
-    elapsed, peak, message = timed(sheet)
+    peak, message = traced(sheet)
 
     assert message == "工作表“sheet1.xml”的行数超过上限 5000 行。"
-    # Time and memory of a whole server process are test_parser_bounds.py's; this is the check's own share.
-    assert elapsed < 2 and peak < 4 * 1024 * 1024
+    # Memory of a whole server process is test_parser_bounds.py's; this is the check's own share.
+    assert peak < 4 * 1024 * 1024
 
 
 def test_too_many_sheets_are_refused():
@@ -137,9 +136,7 @@ IN_A_PERIOD = datetime.date(2024, 3, 20)  # inside 2024年第一季度, which ta
 def test_the_trackers_own_export_passes_within_the_limits(plan, client_for, coordinator):
     export = client_for(coordinator).get(reverse("tasks:export_status")).content
 
-    started = time.perf_counter()
-    check_xlsx(io.BytesIO(export))
-    assert time.perf_counter() - started < 0.5
+    check_xlsx(io.BytesIO(export))  # no UploadRefused
 
 
 def test_import_page_names_the_limit_and_records_the_refusal(plan, client_for, coordinator, clock):
@@ -270,7 +267,7 @@ def test_a_task_table_over_the_limit_is_dropped_and_named_on_the_plan_import_pag
 )
 def test_an_excel_task_table_is_held_to_the_workbook_limits_too(workbook, limit):
     """A plan's task table in Excel passes the same checks as an uploaded 台账, before openpyxl reads it."""
-    with pytest.raises(plantable.TableError) as caught:
-        plantable.read_table(workbook, "任务分工.xlsx")
+    with pytest.raises(tableread.TableError) as caught:
+        tableread.read_table(workbook, "任务分工.xlsx")
 
     assert limit in str(caught.value)

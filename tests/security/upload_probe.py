@@ -12,8 +12,8 @@ import django
 
 django.setup()
 
-from tasks import plantable  # noqa: E402
-from tasks.statussheet import importing  # noqa: E402
+from tasks.documents.statussheet import importing  # noqa: E402
+from tasks.plans import tableread  # noqa: E402
 
 
 def peak_mb():
@@ -26,12 +26,12 @@ started = time.perf_counter()
 message = None
 try:
     if entry == "plan":
-        plantable.read_table(path, path.rsplit("/", 1)[-1])
+        tableread.read_table(path, path.rsplit("/", 1)[-1])
     else:
         with open(path, "rb") as upload:
             # A plan and a period that the check never reaches: the file is refused first.
             importing.read_upload(upload, object(), object())
-except (plantable.TableError, importing.UploadError) as exc:
+except (tableread.TableError, importing.UploadError) as exc:
     message = str(exc)
 except Exception as exc:  # what a parser raised past the checks: the test shows it
     message = f"未被拒绝，解析出错：{exc!r}"[:300]

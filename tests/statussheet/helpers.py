@@ -16,8 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks import obligations, statussheet, workflow
+from tasks import obligations
+from tasks.documents import statussheet
 from tasks.models import Measure, Period, Report
+from tasks.reporting import workflow
 from tests.helpers import obligation
 
 TODAY = datetime.date(2024, 5, 15)

@@ -230,11 +230,13 @@ PAGE_QUERIES = {"/": 23, "/units/": 19, "unit": 25}
 def test_page_query_count_is_pinned_and_flat_as_reports_grow(
     plan, as_coordinator, lead_staff, django_assert_max_num_queries, page
 ):
-    url = f"/units/{unit('江桥镇').pk}/" if page == "unit" else page
+    # 区科委: the unit with a few reports (a unit's page loads its reports only once it has any).
+    url = f"/units/{unit('区科委').pk}/" if page == "unit" else page
     pinned = django_assert_max_num_queries(PAGE_QUERIES[page])
 
     few, many, response = queries_as_reports_grow(as_coordinator, url, None, plan, lead_staff, pinned)
 
     assert many == few
     assert response.status_code == 200
-    assert "50.0%" in response.content.decode()
+    # The bulk reports' 50 % shows (as the average, or on the unit's rows beside its own two reports).
+    assert ("50%" if page == "unit" else "50.0%") in response.content.decode()

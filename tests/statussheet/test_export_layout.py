@@ -13,10 +13,10 @@ from django.utils import timezone
 from departments import roles
 from jiading_ads.xlsx import CONTENT_TYPE
 from tasks import obligations
+from tasks.documents.statussheet import layout
+from tasks.documents.statussheet.layout import CLIPPED, LIGHT_COLOURS, MAX_ROW_PT, PERCENT_FORMAT
 from tasks.models import Report
-from tasks.progress import Light
-from tasks.statussheet import layout
-from tasks.statussheet.layout import CLIPPED, LIGHT_COLOURS, MAX_ROW_PT, PERCENT_FORMAT
+from tasks.progress.rollup import Light
 from tests.conftest import make_user, measure_by_code
 from tests.helpers import unit
 

@@ -8,8 +8,9 @@ import os
 import openpyxl
 import pytest
 
-from tasks import statussheet, workflow
+from tasks.documents import statussheet
 from tasks.models import Report, ReportEvent
+from tasks.reporting import workflow
 from tests.conftest import make_user, measure_by_code
 
 from .helpers import (

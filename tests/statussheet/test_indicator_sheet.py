@@ -9,9 +9,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tasks import indicators as indicator_rules
+from tasks.documents.statussheet import SheetScope, layout
+from tasks.indicators import values as indicator_rules
 from tasks.models import Indicator
-from tasks.statussheet import SheetScope, layout
 from tests.conftest import make_user
 
 from .helpers import CURRENT_PERIOD, TODAY, export_bytes, preview_of, read_back, upload

@@ -12,9 +12,9 @@ import subprocess
 import openpyxl
 import pytest
 
+from tasks.documents.statussheet import SheetScope
+from tasks.documents.statussheet.layout import MAX_ROW_PT
 from tasks.models import Report
-from tasks.statussheet import SheetScope
-from tasks.statussheet.layout import MAX_ROW_PT
 from tests.conftest import measure_by_code
 
 from .helpers import CURRENT_PERIOD, TODAY, export_bytes, report

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks import obligations
+from tasks.documents.statussheet import SheetScope
 from tasks.models import Measure, Period, Report
-from tasks.statussheet import SheetScope
 from tests.helpers import rolled_back
 
 from .helpers import CURRENT_PERIOD, PREVIOUS_PERIOD, TODAY, export_bytes, preview_of, read_back, upload

@@ -13,9 +13,9 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from departments.models import CollectiveMembership, Unit, UnitAlias
-from tasks import planfile
 from tasks.models import Assignment, Measure, Period, Plan, Task
-from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
+from tasks.plans import planfile
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 
 SNAPSHOT_MODELS = [Plan, Task, Measure, Assignment, Period, Unit, UnitAlias, CollectiveMembership]
 

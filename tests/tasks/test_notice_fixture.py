@@ -8,7 +8,7 @@ the attachment's title and note.
 import pytest
 
 from tasks.models import Plan
-from tasks.planfile import PlanFileError, load_plan, read_plan_file
+from tasks.plans.planfile import PlanFileError, load_plan, read_plan_file
 
 from .seed import notice_sections, printed_headings
 from .test_load_plan import bundled_data, write_yaml

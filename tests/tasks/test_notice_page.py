@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from tasks import obligations, workflow
+from tasks import obligations
 from tasks.models import Period, Plan
-from tasks.progress import PlanProgress
+from tasks.progress.rollup import PlanProgress
+from tasks.reporting import workflow
 from tests.conftest import measure_by_code
 
 from .seed import body_tasks, notice_sections

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from departments.models import CollectiveMembership, Unit
 from security.models import AuditEvent
-from tasks.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, load_plan, read_plan_file
 
 from .plan_facts import TWELVE_JIEZHEN
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from security import audit
-from tasks import bulletin
+from tasks.documents import bulletin
 from tasks.management.plan_option import add_plan_argument, chosen_plan
 from tasks.models import Period
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from security import audit
 from tasks.management.plan_option import add_plan_argument, chosen_plan
-from tasks.planexport import write_plan_table
+from tasks.plans.planexport import write_plan_table
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from security import audit
+from tasks.documents.statussheet import SheetScope, write_status_sheet
 from tasks.management.plan_option import add_plan_argument, chosen_plan
 from tasks.models import Period
-from tasks.statussheet import SheetScope, write_status_sheet
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from security import audit
-from tasks import plantable
-from tasks.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
+from tasks.plans import plantable, tableread
+from tasks.plans.planfile import DEFAULT_PLAN_FILE, PlanFileError, load_plan, read_plan_file
 
 TABLE_SUFFIXES = {".docx", ".xlsx", ".xlsm", ".doc", ".xls", ".wps", ".et"}
 
@@ -23,7 +23,7 @@ def _pairs(values, option):
         name, sep, target = value.partition("=")
         if not sep or not name.strip() or not target.strip():
             raise CommandError(f"{option} 的写法应为“表中名称=单位”，实为“{value}”")
-        pairs.append((plantable.clean_name(name), target.strip()))
+        pairs.append((tableread.clean_name(name), target.strip()))
     return pairs
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         table = parser.add_argument_group("任务分工表（.docx/.xlsx）")
         table.add_argument("--doc-number", help="文号，如 嘉府发〔2026〕1号")
         table.add_argument("--title", help="方案标题")
-        table.add_argument("--issuer", default="", help=f"发文机关（默认：{plantable.DEFAULT_ISSUER}）")
+        table.add_argument("--issuer", default="", help=f"发文机关（默认：{tableread.DEFAULT_ISSUER}）")
         table.add_argument("--start", type=_date, help="开始日期 YYYY-MM-DD（默认取标题中的起始年份 1 月 1 日）")
         table.add_argument("--end", type=_date, help="结束日期 YYYY-MM-DD（默认取标题中的结束年份 12 月 31 日）")
         table.add_argument(
@@ -115,10 +115,10 @@ class Command(BaseCommand):
             raise CommandError(f"未载入 {name}：{message}")
 
         try:
-            draft = plantable.read_table(path, name)
+            draft = tableread.read_table(path, name)
         except FileNotFoundError:
             refuse("文件不存在")
-        except plantable.TableError as exc:
+        except tableread.TableError as exc:
             refuse(str(exc))
         meta = plantable.PlanMeta(
             doc_number=options["doc_number"].strip(),
@@ -137,7 +137,6 @@ class Command(BaseCommand):
             return
         plan, result = plantable.load_table_plan(built)
         line = plantable.summary(built, result)
-        audit.record(audit.Kind.PLAN_LOADED, obj=plan, detail=line)
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"已载入 {line}。"))
@@ -174,7 +173,7 @@ class Command(BaseCommand):
             line = str(problem)
             if problem.name in suggestions:
                 line += f"（相近的已有单位：{'、'.join(suggestions[problem.name]) or '无'}）"
-            (self.stdout if problem.severity == plantable.Severity.WARNING else self.stderr).write(line)
+            (self.stdout if problem.severity == tableread.Severity.WARNING else self.stderr).write(line)
         if built.unknown:
             kinds = "、".join(f"{v}（{label}）" for v, label in plantable.CREATABLE_KINDS)
             self.stderr.write(

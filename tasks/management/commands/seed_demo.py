@@ -11,7 +11,9 @@ from django.utils import timezone
 from departments import roles
 from departments.models import Membership, Unit
 from security.models import AccountSecurity
-from tasks import demo, notifications, periods
+from tasks import periods
+from tasks.demo import history as demo
+from tasks.followup import notifications
 from tasks.models import Plan
 
 DEFAULT_PASSWORD = "Jiading-2023"

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tasks import schedule
+from tasks.followup import schedule
+from tasks.followup.reminders import pending_reminders, post_period_notices, reminded_plans, send
 from tasks.models import DailyRun
-from tasks.reminders import pending_reminders, post_period_notices, reminded_plans, send
 
 
 class Command(BaseCommand):
